@@ -1,0 +1,15 @@
+"""The GPUaaS REST API (Chalice on API Gateway REST). Routes live in chalicelib/api/*_routes.py."""
+
+from chalice import Chalice
+
+from chalicelib.api import inventory_routes, system_routes
+from chalicelib.api.routing import Api
+from chalicelib.core.settings import get_settings
+
+app = Chalice(app_name="gpuaas")
+api = Api(app)
+
+system_routes.register(api)
+inventory_routes.register(api)
+if get_settings().is_local:
+    system_routes.register_dev_issuer(api)

@@ -1,0 +1,52 @@
+"""Powertools idempotency records, kept in the single table.
+
+Powertools' DynamoDB layer puts every record of a composite-key table under one static
+partition key; at API scale that is a hot partition. Here each record gets its own partition
+(PK = the idempotency key, which Powertools prefixes with ``key_prefix``), the TTL attribute is
+the table's ``ttl``, and the record carries ``type`` so it is recognisable in the stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+from chalicelib.core.settings import get_settings
+
+_SORT_KEY_VALUE = "IDEMPOTENCY"
+
+
+class TablePersistenceLayer(DynamoDBPersistenceLayer):
+    def _get_key(self, idempotency_key: str) -> dict:
+        return {self.key_attr: {"S": idempotency_key}, self.sort_key_attr: {"S": _SORT_KEY_VALUE}}
+
+
+@cache
+def persistence_layer() -> TablePersistenceLayer:
+    settings = get_settings()
+    return TablePersistenceLayer(
+        table_name=settings.table_name,
+        key_attr="PK",
+        sort_key_attr="SK",
+        expiry_attr="ttl",
+    )
+
+
+def once_per_event(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate ``fn(envelope=...)`` so it runs once per CloudEvents id (records kept for the TTL)."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+
+    config = IdempotencyConfig(
+        event_key_jmespath="id",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=get_settings().idempotency_ttl_seconds,
+    )
+    return idempotent_function(
+        data_keyword_argument="envelope",
+        persistence_store=persistence_layer(),
+        config=config,
+        key_prefix=f"IDEMPOTENCY#{name}",
+    )

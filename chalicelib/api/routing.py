@@ -1,0 +1,243 @@
+"""The API's one request pipeline: request id, auth, body and query validation, idempotency,
+and the mapping of every error to the catalog's envelope.
+
+Views are plain functions ``view(ctx, **path_params) -> Reply``; they parse nothing and
+catch nothing. Each route declares its action (checked by the policy), its body and query
+models (pydantic, unknown fields forbidden), and whether ``Idempotency-Key`` applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalice import Chalice, Response
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.auth.policy import authorize, requires_principal
+from chalicelib.auth.principal import Principal
+from chalicelib.core import errors
+from chalicelib.core.observability import logger, metrics
+from chalicelib.core.settings import get_settings
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+_IDEMPOTENCY_KEY_MAX = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestContext:
+    request_id: str
+    principal: Principal | None
+    body: Any
+    query: Any
+    headers: dict[str, str]
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSpec:
+    path: str
+    method: str
+    action: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    idempotent: bool
+    summary: str
+
+
+def error_body(code: str, message: str, request_id: str, details: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "request_id": request_id}
+    if details is not None:
+        error["details"] = details
+    return {"error": error}
+
+
+def error_response(exc: errors.AppError, request_id: str) -> Response:
+    headers = {**JSON_HEADERS, "X-Request-Id": request_id}
+    return Response(
+        body=json.dumps(error_body(exc.code, exc.message, request_id, exc.details)),
+        status_code=exc.status,
+        headers=headers,
+    )
+
+
+def _validation_details(exc: ValidationError) -> list[dict[str, str]]:
+    return [
+        {"field": ".".join(str(p) for p in e["loc"]) or "(body)", "problem": e["msg"]}
+        for e in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+class Api:
+    """Registers routes on a Chalice app through the pipeline, and remembers their specs."""
+
+    def __init__(self, app: Chalice) -> None:
+        self.app = app
+        self.routes: list[RouteSpec] = []
+
+    def route(
+        self,
+        path: str,
+        *,
+        method: str,
+        action: str,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        idempotent: bool = False,
+        summary: str = "",
+    ) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
+        def register(view: Callable[..., Reply]) -> Callable[..., Reply]:
+            spec = RouteSpec(path, method, action, body, query, idempotent, summary or (view.__doc__ or ""))
+            self.routes.append(spec)
+
+            def handler(**params: str) -> Response:
+                return self._handle(spec, view, params)
+
+            handler.__name__ = view.__name__
+            # content_types */* lets every request reach the pipeline, which answers a wrong
+            # media type with the catalog's 415 instead of Chalice's own error shape.
+            self.app.route(path, methods=[method], content_types=["*/*"], name=view.__name__)(handler)
+            return view
+
+        return register
+
+    # The pipeline ---------------------------------------------------------------------------
+
+    def _handle(self, spec: RouteSpec, view: Callable[..., Reply], params: dict[str, str]) -> Response:
+        request = self.app.current_request
+        request_id = str((request.context or {}).get("requestId") or uuid.uuid4())
+        logger.set_correlation_id(request_id)
+        logger.append_keys(route=f"{spec.method} {spec.path}")
+        try:
+            headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+            principal = self._principal(spec, headers)
+            authorize(principal, spec.action)
+            body = self._parse_body(spec, request)
+            query = self._parse_query(spec, request.query_params)
+            ctx = RequestContext(request_id, principal, body, query, headers)
+            if spec.idempotent and headers.get("idempotency-key") is not None:
+                reply = self._idempotent(spec, ctx, view, params)
+            else:
+                reply = _as_dict(view(ctx, **params))
+        except errors.AppError as exc:
+            if exc.status >= 500:
+                logger.error("request failed", extra={"code": exc.code})
+            else:
+                logger.info("request refused", extra={"code": exc.code, "status": exc.status})
+            return error_response(exc, request_id)
+        except Exception:
+            logger.exception("unhandled error")
+            metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+            return error_response(errors.AppError(), request_id)
+        return Response(
+            body=json.dumps(reply["body"]) if reply["body"] is not None else "",
+            status_code=reply["status"],
+            headers={**JSON_HEADERS, "X-Request-Id": request_id, **reply["headers"]},
+        )
+
+    @staticmethod
+    def _principal(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
+        if not requires_principal(spec.action):
+            return None
+        from chalicelib.auth.tokens import verify_bearer
+
+        return verify_bearer(headers.get("authorization"))
+
+    @staticmethod
+    def _parse_body(spec: RouteSpec, request: Any) -> Any:
+        settings = get_settings()
+        raw = request.raw_body or b""
+        if len(raw) > settings.max_body_bytes:
+            raise errors.PayloadTooLarge(f"The body is larger than {settings.max_body_bytes} bytes")
+        if spec.body is None:
+            if raw.strip() not in (b"", b"{}"):
+                raise errors.ValidationFailed("This route takes no request body")
+            return None
+        content_type = (request.headers or {}).get("content-type", "")
+        if raw and content_type.split(";")[0].strip().lower() != "application/json":
+            raise errors.UnsupportedMediaType()
+        try:
+            data = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise errors.MalformedJson() from exc
+        if not isinstance(data, dict):
+            raise errors.ValidationFailed("The request body must be a JSON object")
+        try:
+            return spec.body.model_validate(data)
+        except ValidationError as exc:
+            raise errors.ValidationFailed(details=_validation_details(exc)) from exc
+
+    @staticmethod
+    def _parse_query(spec: RouteSpec, query_params: dict[str, str] | None) -> Any:
+        params = dict(query_params or {})
+        if spec.query is None:
+            if params:
+                raise errors.ValidationFailed("This route takes no query parameters")
+            return None
+        try:
+            return spec.query.model_validate(params)
+        except ValidationError as exc:
+            raise errors.ValidationFailed(details=_validation_details(exc)) from exc
+
+    @staticmethod
+    def _idempotent(
+        spec: RouteSpec, ctx: RequestContext, view: Callable[..., Reply], params: dict[str, str]
+    ) -> dict[str, Any]:
+        """Run ``view`` once per (principal, route, Idempotency-Key); a retry gets the first answer."""
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
+        from chalicelib.adapters.idempotency import persistence_layer
+
+        key = ctx.header("idempotency-key") or ""
+        if not 1 <= len(key) <= _IDEMPOTENCY_KEY_MAX or not key.isprintable():
+            raise errors.InvalidIdempotencyKey(f"Use 1 to {_IDEMPOTENCY_KEY_MAX} printable characters")
+        principal = ctx.principal
+        scope = f"{principal.org_id}:{principal.user_id}" if principal else "anonymous"
+        body_json = ctx.body.model_dump(mode="json") if isinstance(ctx.body, BaseModel) else None
+        request = {
+            "key": f"{scope}|{spec.method} {spec.path}|{json.dumps(params, sort_keys=True)}|{key}",
+            "payload": hashlib.sha256(json.dumps(body_json, sort_keys=True).encode()).hexdigest(),
+        }
+        config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="payload",
+            expires_after_seconds=get_settings().idempotency_ttl_seconds,
+            raise_on_no_idempotency_key=True,
+        )
+
+        @idempotent_function(
+            data_keyword_argument="request",
+            persistence_store=persistence_layer(),
+            config=config,
+            key_prefix="IDEMPOTENCY#api",
+        )
+        def run(request: dict[str, Any]) -> dict[str, Any]:
+            return _as_dict(view(ctx, **params))
+
+        try:
+            return run(request=request)
+        except IdempotencyValidationError as exc:
+            raise errors.IdempotencyKeyReused() from exc
+        except IdempotencyAlreadyInProgressError as exc:
+            raise errors.IdempotencyInProgress() from exc
+
+
+def _as_dict(reply: Reply) -> dict[str, Any]:
+    return {"body": reply.body, "status": reply.status, "headers": dict(reply.headers)}

@@ -1,0 +1,82 @@
+"""The local stage's OIDC issuer: discovery document, JWKS and a token endpoint.
+
+It exists so that the local cloud signs real RS256 tokens that the API verifies exactly as it
+verifies a production issuer's. The routes are registered only when the stage is ``local``,
+and the private key comes from the local cloud's environment, never from a file in the repo.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from chalicelib.auth.principal import Principal
+from chalicelib.core import errors
+from chalicelib.core.clock import Clock
+from chalicelib.core.settings import get_settings
+
+
+@cache
+def _keys(private_pem: str) -> tuple[Any, dict[str, Any]]:
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+
+    private_key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
+    public_jwk.update({"kid": _kid(public_jwk), "use": "sig", "alg": "RS256"})
+    return private_key, public_jwk
+
+
+def _kid(jwk: dict[str, Any]) -> str:
+    import hashlib
+
+    # RFC 7638 thumbprint: stable for the key, so a restart with the same key keeps tokens valid.
+    canonical = json.dumps({k: jwk[k] for k in ("e", "kty", "n")}, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _private_pem() -> str:
+    settings = get_settings()
+    if not settings.is_local or not settings.dev_issuer_private_key:
+        raise errors.ServiceUnavailable("The development issuer is not configured")
+    return settings.dev_issuer_private_key
+
+
+def jwks() -> dict[str, Any]:
+    _, public_jwk = _keys(_private_pem())
+    return {"keys": [public_jwk]}
+
+
+def discovery() -> dict[str, Any]:
+    settings = get_settings()
+    return {
+        "issuer": settings.oidc_issuer,
+        "jwks_uri": settings.oidc_jwks_url,
+        "token_endpoint": f"{settings.oidc_issuer}/token",
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["token"],
+        "subject_types_supported": ["public"],
+    }
+
+
+def issue_token(principal: Principal, clock: Clock) -> dict[str, Any]:
+    import jwt
+
+    settings = get_settings()
+    private_key, public_jwk = _keys(_private_pem())
+    now = clock.now()
+    ttl = settings.dev_token_ttl_seconds
+    claims = {
+        "iss": settings.oidc_issuer,
+        "aud": settings.oidc_audience,
+        "sub": principal.user_id,
+        "org": principal.org_id,
+        "role": principal.role,
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=ttl),
+    }
+    token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": public_jwk["kid"]})
+    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}

@@ -1,0 +1,73 @@
+"""The error catalog: every error a client can see, with a stable code and an HTTP status.
+
+Codes are a public contract (clients switch on them, the OpenAPI document lists them, state
+machines match class names in ``ErrorEquals``): add codes, never rename them. The API maps an
+``AppError`` to ``{"error": {"code", "message", "request_id"}}`` in exactly one place
+(``chalicelib.api.routing``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class AppError(Exception):
+    code: ClassVar[str] = "INTERNAL_ERROR"
+    status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "Internal error"
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+def _error(code: str, status: int, default_message: str) -> type[AppError]:
+    cls = type(
+        "".join(part.capitalize() for part in code.split("_")) + "Error",
+        (AppError,),
+        {"code": code, "status": status, "default_message": default_message, "__module__": __name__},
+    )
+    CATALOG[code] = cls
+    return cls
+
+
+CATALOG: dict[str, type[AppError]] = {"INTERNAL_ERROR": AppError}
+
+# Request shape and protocol.
+MalformedJson = _error("MALFORMED_JSON", 400, "The request body is not valid JSON")
+ValidationFailed = _error("VALIDATION_ERROR", 400, "The request is not valid")
+InvalidCursor = _error("INVALID_CURSOR", 400, "The pagination cursor is not valid")
+InvalidIdempotencyKey = _error("INVALID_IDEMPOTENCY_KEY", 400, "The Idempotency-Key header is not valid")
+Unauthenticated = _error("UNAUTHENTICATED", 401, "Authentication is required")
+InvalidToken = _error("INVALID_TOKEN", 401, "The access token is not valid")
+Forbidden = _error("FORBIDDEN", 403, "You are not allowed to do this")
+RouteNotFound = _error("ROUTE_NOT_FOUND", 404, "No route matches this method and path")
+MethodNotAllowed = _error("METHOD_NOT_ALLOWED", 405, "This method is not allowed on this path")
+NotAcceptable = _error("NOT_ACCEPTABLE", 406, "This API only produces application/json")
+IdempotencyInProgress = _error(
+    "IDEMPOTENCY_IN_PROGRESS", 409, "A request with this Idempotency-Key is still being processed"
+)
+PreconditionFailed = _error("PRECONDITION_FAILED", 412, "The resource changed since the version you sent")
+PayloadTooLarge = _error("PAYLOAD_TOO_LARGE", 413, "The request body is too large")
+UnsupportedMediaType = _error("UNSUPPORTED_MEDIA_TYPE", 415, "The request body must be application/json")
+IdempotencyKeyReused = _error("IDEMPOTENCY_KEY_REUSED", 422, "This Idempotency-Key was used with a different request")
+RateLimited = _error("RATE_LIMITED", 429, "Too many requests")
+ServiceUnavailable = _error("SERVICE_UNAVAILABLE", 503, "The service is temporarily unavailable")
+
+# Inventory.
+SkuNotFound = _error("SKU_NOT_FOUND", 404, "No such SKU")
+SkuNameTaken = _error("SKU_NAME_TAKEN", 409, "A SKU with this name already exists")
+SkuRetired = _error("SKU_RETIRED", 409, "The SKU is retired")
+SkuMismatch = _error("SKU_MISMATCH", 422, "The node does not match the SKU")
+NodeNotFound = _error("NODE_NOT_FOUND", 404, "No such node")
+NodeHostnameTaken = _error("NODE_HOSTNAME_TAKEN", 409, "A node with this hostname already exists")
+OsImageNotFound = _error("OS_IMAGE_NOT_FOUND", 404, "No such OS image")
+OsImageNameTaken = _error("OS_IMAGE_NAME_TAKEN", 409, "An OS image with this name already exists")
+ConcurrentUpdate = _error(
+    "CONCURRENT_UPDATE", 409, "The resource was changed by another request; read it again and retry"
+)
+
+
+def error_for_code(code: str) -> type[AppError]:
+    return CATALOG[code]

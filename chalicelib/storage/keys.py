@@ -1,0 +1,65 @@
+"""Key builders for every entity in the single table: the only place key strings are spelled."""
+
+from __future__ import annotations
+
+CATALOG_PARTITION = "CATALOG"
+ALL_SKUS_PARTITION = "SKUS"
+ALL_NODES_PARTITION = "NODES"
+ALL_OS_IMAGES_PARTITION = "OSIMAGES"
+PUBLIC_OS_IMAGES_PARTITION = "OSIMAGES#available"
+ALL_EVENTS_PARTITION = "EVENTS"
+
+
+def sku(sku_id: str) -> tuple[str, str]:
+    return f"SKU#{sku_id}", "SKU"
+
+
+def catalog_sort_key(region: str, gpu_model: str, gpus: int, sku_id: str) -> str:
+    # Region first, then model, so region (and region+model) filters are key conditions.
+    return f"{region}#{gpu_model}#{gpus:03d}#{sku_id}"
+
+
+def catalog_prefix(region: str | None, gpu_model: str | None) -> str | None:
+    if region is None:
+        return None
+    return f"{region}#" if gpu_model is None else f"{region}#{gpu_model}#"
+
+
+def unique(kind: str, value: str) -> tuple[str, str]:
+    return f"UNIQUE#{kind}#{value}", "UNIQUE"
+
+
+def os_image(image_id: str) -> tuple[str, str]:
+    return f"OSIMAGE#{image_id}", "OSIMAGE"
+
+
+def node(node_id: str) -> tuple[str, str]:
+    return f"NODE#{node_id}", "NODE"
+
+
+def node_partition(node_id: str) -> str:
+    return f"NODE#{node_id}"
+
+
+def slot(node_id: str, index: int) -> tuple[str, str]:
+    return f"NODE#{node_id}", f"SLOT#{index:03d}"
+
+
+def nodes_of_sku(sku_id: str) -> str:
+    return f"SKU#{sku_id}#NODES"
+
+
+def free_slots_of_sku(sku_id: str) -> str:
+    return f"SKU#{sku_id}#FREE"
+
+
+def outbox(event_id: str) -> tuple[str, str]:
+    return f"OUTBOX#{event_id}", "OUTBOX"
+
+
+def event_log(subject: str, time: str, event_id: str) -> tuple[str, str]:
+    return f"EVENTS#{subject}", f"{time}#{event_id}"
+
+
+def event_log_partition(subject: str) -> str:
+    return f"EVENTS#{subject}"

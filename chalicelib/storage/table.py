@@ -1,0 +1,142 @@
+"""The single DynamoDB table as pynamodb models.
+
+Generic key attributes (PK/SK, GSI1PK/GSI1SK, GSI2PK/GSI2SK) and a ``type`` discriminator:
+each entity is a subclass that adds its own attributes. The physical name comes from settings
+at first use, so the same code serves every stage. Key layouts live in ``keys.py`` and every
+access pattern is listed in doc/data-model.md.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.core.settings import get_settings
+
+
+class GSI1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class GSI2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "GSI2"
+        projection = AllProjection()
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+    GSI2SK = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    class Meta:
+        table_name = "unbound"  # replaced by bind_table() before any request
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI2SK = UnicodeAttribute(null=True)
+    type = DiscriminatorAttribute()
+    ttl = TTLAttribute(null=True)
+
+    gsi1 = GSI1()
+    gsi2 = GSI2()
+
+
+def bind_table() -> type[TableItem]:
+    """Point the models at this stage's table (idempotent; cheap after the first call)."""
+    settings = get_settings()
+    if TableItem.Meta.table_name != settings.table_name:
+        TableItem.Meta.table_name = settings.table_name
+        TableItem.Meta.region = settings.region
+        # A cached connection would still name the old table.
+        TableItem._connection = None
+    return TableItem
+
+
+class SkuItem(TableItem, discriminator="sku"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    gpu_model = UnicodeAttribute()
+    gpus = NumberAttribute()
+    vcpus = NumberAttribute()
+    ram_gib = NumberAttribute()
+    disk_gib = NumberAttribute()
+    region = UnicodeAttribute()
+    price_per_hour_micros = NumberAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+    total_slots = NumberAttribute(default=0)
+    free_slots = NumberAttribute(default=0)
+    version = NumberAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class OsImageItem(TableItem, discriminator="os_image"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    family = UnicodeAttribute()
+    version_label = UnicodeAttribute()
+    cuda_version = UnicodeAttribute(null=True)
+    container_image = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class NodeItem(TableItem, discriminator="node"):
+    id = UnicodeAttribute()
+    hostname = UnicodeAttribute()
+    sku_id = UnicodeAttribute()
+    region = UnicodeAttribute()
+    gpu_model = UnicodeAttribute()
+    gpu_count = NumberAttribute()
+    slot_count = NumberAttribute()
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+    created_at = UnicodeAttribute()
+
+
+class SlotItem(TableItem, discriminator="slot"):
+    node_id = UnicodeAttribute()
+    index = NumberAttribute()
+    sku_id = UnicodeAttribute()
+    gpu_indexes = JSONAttribute()
+    state = UnicodeAttribute()
+    allocation_id = UnicodeAttribute(null=True)
+
+
+class UniqueItem(TableItem, discriminator="unique"):
+    """Claims a unique value (a SKU name, a hostname) for its owner, inside the owner's transaction."""
+
+    owner_id = UnicodeAttribute()
+
+
+class OutboxItem(TableItem, discriminator="outbox"):
+    """A CloudEvents envelope waiting for the relay; DynamoDB's TTL removes it after the retention period."""
+
+    event_type = UnicodeAttribute()
+    envelope = JSONAttribute()
+
+
+class EventLogItem(TableItem, discriminator="event"):
+    """One delivered event, filed under its subject, for the per-resource event history."""
+
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    envelope = JSONAttribute()
+    received = BooleanAttribute(default=True)

@@ -1,0 +1,141 @@
+"""A unit of work: the writes of one use case plus its outbox events, in one TransactWriteItems.
+
+Every write names the domain error its condition stands for; when DynamoDB cancels the
+transaction, the cancellation reasons (one per item, in request order) say which condition
+failed and the caller gets that error, with nothing written.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.core import errors
+from chalicelib.core.clock import Clock
+from chalicelib.core.events import DomainEvent, envelope
+from chalicelib.core.settings import get_settings
+from chalicelib.storage import keys
+from chalicelib.storage.table import OutboxItem, bind_table
+
+# DynamoDB's hard limit on items per TransactWriteItems.
+MAX_TRANSACTION_ITEMS = 100
+# A conflicting transaction in flight cancels ours with TransactionConflict; nothing was
+# written, so the same request can be sent again.
+_CONFLICT_RETRIES = 3
+
+# pynamodb sends condition checks, then deletes, then puts, then updates; reasons come back
+# in that order, so errors are kept in the same order.
+_ORDER = ("check", "delete", "put", "update")
+
+
+@dataclass(slots=True)
+class _Write:
+    kind: str
+    model: Model | type[Model]
+    condition: Condition | None
+    error: type[errors.AppError] | None
+    actions: list[Action] | None = None
+    key: tuple[str, str] | None = None
+
+
+class DynamoUnitOfWork:
+    def __init__(self, clock: Clock) -> None:
+        bind_table()
+        self._clock = clock
+        self._writes: list[_Write] = []
+        self._committed = False
+
+    # Writes -------------------------------------------------------------------------------
+
+    def put(
+        self, item: Model, *, condition: Condition | None = None, error: type[errors.AppError] | None = None
+    ) -> None:
+        self._writes.append(_Write("put", item, condition, error))
+
+    def update(
+        self,
+        item: Model,
+        actions: list[Action],
+        *,
+        condition: Condition | None = None,
+        error: type[errors.AppError] | None = None,
+    ) -> None:
+        self._writes.append(_Write("update", item, condition, error, actions=actions))
+
+    def delete(
+        self, item: Model, *, condition: Condition | None = None, error: type[errors.AppError] | None = None
+    ) -> None:
+        self._writes.append(_Write("delete", item, condition, error))
+
+    def check(
+        self, model: type[Model], key: tuple[str, str], condition: Condition, error: type[errors.AppError]
+    ) -> None:
+        self._writes.append(_Write("check", model, condition, error, key=key))
+
+    def emit(self, event: DomainEvent) -> None:
+        now = self._clock.now()
+        settings = get_settings()
+        pk, sk = keys.outbox(event.id)
+        item = OutboxItem(
+            PK=pk,
+            SK=sk,
+            event_type=event.type,
+            envelope=envelope(event, source_prefix=settings.event_source, time=now),
+            ttl=now + timedelta(seconds=settings.outbox_ttl_seconds),
+        )
+        # An event id is new by construction; the condition turns a replayed commit into an error
+        # instead of a silent second publication.
+        self.put(item, condition=OutboxItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+
+    # Commit -------------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        if self._committed:
+            raise RuntimeError("A unit of work commits once")
+        if not self._writes:
+            return
+        if len(self._writes) > MAX_TRANSACTION_ITEMS:
+            raise errors.ValidationFailed(
+                f"This change needs {len(self._writes)} writes; one transaction holds at most {MAX_TRANSACTION_ITEMS}"
+            )
+        ordered = sorted(self._writes, key=lambda w: _ORDER.index(w.kind))
+        for attempt in range(_CONFLICT_RETRIES + 1):
+            try:
+                self._send(ordered)
+                self._committed = True
+                return
+            except TransactWriteError as exc:
+                reasons = exc.cancellation_reasons or []
+                codes = [r.code if r else None for r in reasons]
+                for write, code in zip(ordered, codes, strict=False):
+                    if code == "ConditionalCheckFailed":
+                        raise (write.error or errors.ConcurrentUpdate)() from exc
+                if "TransactionConflict" in codes and attempt < _CONFLICT_RETRIES:
+                    time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311 - jitter, not crypto
+                    continue
+                if "TransactionConflict" in codes:
+                    raise errors.ConcurrentUpdate() from exc
+                raise
+
+    def _send(self, ordered: list[_Write]) -> None:
+        # The table's own connection: one botocore client per process, not one per commit.
+        connection = bind_table()._get_connection().connection
+        with TransactWrite(connection=connection) as tx:
+            for w in ordered:
+                if w.kind == "put":
+                    tx.save(w.model, condition=w.condition)
+                elif w.kind == "update":
+                    tx.update(w.model, w.actions or [], condition=w.condition, add_version_condition=False)
+                elif w.kind == "delete":
+                    tx.delete(w.model, condition=w.condition, add_version_condition=False)
+                else:
+                    hash_key, range_key = w.key or ("", "")
+                    tx.condition_check(w.model, hash_key, range_key, condition=w.condition)

@@ -1,0 +1,40 @@
+"""Outbox relay Lambda: DynamoDB stream (outbox INSERTs only, by FilterCriteria) -> EventBridge.
+
+Partial batch failures: a record that fails is reported in ``batchItemFailures`` and only
+it (and what follows it in the shard) is retried; the rest of the batch is not published again.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chalicelib import bootstrap
+from chalicelib.core.observability import logger, metrics
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def envelope_of(record: DynamoDBRecord) -> dict[str, Any]:
+    image = record.dynamodb.new_image if record.dynamodb else None
+    if not image or image.get("type") != "outbox":
+        raise ValueError(f"Stream record {record.event_id} is not an outbox insert")
+    raw = image["envelope"]
+    return json.loads(raw) if isinstance(raw, str) else raw
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    envelope = envelope_of(record)
+    logger.append_keys(event_id=envelope.get("id"), event_type=envelope.get("type"))
+    bootstrap.outbox_relay().relay(envelope)
+    metrics.add_metric(name="EventsRelayed", unit="Count", value=1)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
