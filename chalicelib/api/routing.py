@@ -171,7 +171,8 @@ class Api:
             raise errors.UnsupportedMediaType()
         try:
             data = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            # RecursionError: nesting deeper than the parser's stack, a malformed body all the same.
             raise errors.MalformedJson() from exc
         if not isinstance(data, dict):
             raise errors.ValidationFailed("The request body must be a JSON object")
@@ -192,9 +193,8 @@ class Api:
         except ValidationError as exc:
             raise errors.ValidationFailed(details=_validation_details(exc)) from exc
 
-    @staticmethod
     def _idempotent(
-        spec: RouteSpec, ctx: RequestContext, view: Callable[..., Reply], params: dict[str, str]
+        self, spec: RouteSpec, ctx: RequestContext, view: Callable[..., Reply], params: dict[str, str]
     ) -> dict[str, Any]:
         """Run ``view`` once per (principal, route, Idempotency-Key); a retry gets the first answer."""
         from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -221,6 +221,11 @@ class Api:
             expires_after_seconds=get_settings().idempotency_ttl_seconds,
             raise_on_no_idempotency_key=True,
         )
+        # The in-progress lock expires with the Lambda's remaining time, so a crashed attempt
+        # does not block the retry for the whole record lifetime.
+        lambda_context = getattr(self.app, "lambda_context", None)
+        if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
+            config.register_lambda_context(lambda_context)
 
         @idempotent_function(
             data_keyword_argument="request",
