@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
+from chalicelib.adapters.idempotency import register_lambda_context
 from chalicelib.core.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -37,4 +38,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    bootstrap.outbox_relay()  # wire first, so the guard's config exists to take the context
+    register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -35,6 +35,16 @@ def persistence_layer() -> TablePersistenceLayer:
     )
 
 
+_configs: list[Any] = []
+
+
+def register_lambda_context(context: Any) -> None:
+    """Let the once-per-event guards expire an in-progress lock with the invocation's remaining time."""
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        for config in _configs:
+            config.register_lambda_context(context)
+
+
 def once_per_event(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorate ``fn(envelope=...)`` so it runs once per CloudEvents id (records kept for the TTL)."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -44,6 +54,7 @@ def once_per_event(name: str) -> Callable[[Callable[..., Any]], Callable[..., An
         raise_on_no_idempotency_key=True,
         expires_after_seconds=get_settings().idempotency_ttl_seconds,
     )
+    _configs.append(config)
     return idempotent_function(
         data_keyword_argument="envelope",
         persistence_store=persistence_layer(),

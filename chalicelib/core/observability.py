@@ -6,13 +6,16 @@ when tracing is disabled), so it is only built where tracing is switched on.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
 logger = Logger(service=None, use_rfc3339=True)
-metrics = Metrics()
+# The namespace is normally POWERTOOLS_METRICS_NAMESPACE from the template; the fallback keeps a
+# handler imported before its environment is set from failing on its first metric.
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GPUaaS")
 
 
 @cache

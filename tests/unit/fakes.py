@@ -132,7 +132,7 @@ class FakeUnitOfWork:
             self.s.__dict__.update(scratch)
 
     @staticmethod
-    def _apply(s: dict, op: tuple) -> None:  # noqa: C901 - one branch per write kind
+    def _apply(s: dict, op: tuple) -> None:
         kind = op[0]
         if kind == "unique":
             if op[1] in s["unique"]:
