@@ -25,7 +25,8 @@ class TablePersistenceLayer(DynamoDBPersistenceLayer):
 
 
 @cache
-def persistence_layer() -> TablePersistenceLayer:
+def persistence_layer(purpose: str) -> TablePersistenceLayer:
+    """One layer per purpose: Powertools configures a layer once (key path, expiry) and keeps it."""
     settings = get_settings()
     return TablePersistenceLayer(
         table_name=settings.table_name,
@@ -57,7 +58,7 @@ def once_per_event(name: str) -> Callable[[Callable[..., Any]], Callable[..., An
     _configs.append(config)
     return idempotent_function(
         data_keyword_argument="envelope",
-        persistence_store=persistence_layer(),
+        persistence_store=persistence_layer(name),
         config=config,
         key_prefix=f"IDEMPOTENCY#{name}",
     )

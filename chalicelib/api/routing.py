@@ -229,7 +229,7 @@ class Api:
 
         @idempotent_function(
             data_keyword_argument="request",
-            persistence_store=persistence_layer(),
+            persistence_store=persistence_layer("api"),
             config=config,
             key_prefix="IDEMPOTENCY#api",
         )

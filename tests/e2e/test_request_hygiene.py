@@ -17,9 +17,7 @@ def assert_error(response, status: int, code: str) -> None:
     error = response.json()["error"]
     assert error["code"] == code
     assert error["code"] in CATALOG
-    # The API sets X-Request-Id; API Gateway's own answers (no route) carry x-amzn-RequestId, the same id.
-    header = response.headers.get("X-Request-Id") or response.headers.get("x-amzn-RequestId")
-    assert error["request_id"] and error["request_id"] == header
+    assert error["request_id"] and error["request_id"] == response.headers["X-Request-Id"]
     assert error["message"]
 
 
@@ -127,8 +125,8 @@ def test_idempotency_key_replays_the_first_answer_and_refuses_a_different_body(a
     )
 
 
-ODD_BODIES = [b"", b"{", b"{}", b"[]", b"0", b'{"a":' + b"[" * 5000, b'{"name": null}', b"\x00\x01", b'{"gpus": 1e400}']
-ODD_PATH_IDS = ["x", "sku_" + "z" * 26, "%00", "..%2F..", "a" * 2000, "%F0%9F%92%A5"]
+ODD_BODIES = [b"", b"{", b"[]", b'{"a":' + b"[" * 5000, b'{"name": null, "gpus": 1e400}', b"\x00\x01"]
+ODD_PATH_IDS = ["sku_" + "z" * 26, "%00..%2F..", "a" * 2000]
 
 
 def test_no_input_yields_a_500(api, cloud):
@@ -137,10 +135,11 @@ def test_no_input_yields_a_500(api, cloud):
     for spec in app_api.routes:
         for ident in ODD_PATH_IDS:
             path = spec.path.replace("{sku_id}", ident).replace("{node_id}", ident)
-            for body in ODD_BODIES if spec.method != "GET" else [b""]:
-                for role in ("operator", None):
-                    response = api.request(
-                        spec.method, path, role=role, data=body, headers={"Content-Type": "application/json"}
-                    )
-                    assert response.status_code < 500, (spec.method, path, body[:40], response.text)
-                    assert response.json()["error"]["code"] in CATALOG if response.status_code >= 400 else True
+            attempts = [("operator", body) for body in ODD_BODIES] + [(None, b"{}"), ("member", b"{}")]
+            for role, body in attempts:
+                response = api.request(
+                    spec.method, path, role=role, data=body, headers={"Content-Type": "application/json"}
+                )
+                assert response.status_code < 500, (spec.method, path, body[:40], response.text)
+                if response.status_code >= 400:
+                    assert response.json()["error"]["code"] in CATALOG
