@@ -116,3 +116,15 @@ def test_nodes_and_os_images(api):
     assert api.post("/v1/admin/os-images", json=image).status_code == 201
     assert [i["name"] for i in api.get("/v1/os-images", role=None).json()["items"]] == ["ubuntu-22-04"]
     assert api.get("/v1/admin/nodes/node_01aaaaaaaaaaaaaaaaaaaaaaaa").json()["error"]["code"] == "NODE_NOT_FOUND"
+
+
+def test_demo_data_seeds_a_browsable_catalog(api, cloud):
+    from localcloud import demo
+
+    assert demo.seed(cloud.api_url) == {"skus": 6, "os_images": 3, "nodes": 6}
+    skus = catalog(api, "?limit=50")
+    assert {s["region"] for s in skus} == {"us-east-1", "us-west-2", "eu-west-1"}
+    assert {s["gpu_model"] for s in skus} >= {"H100-80GB-SXM", "A100-80GB-SXM", "L40S-48GB"}
+    h100 = next(s for s in skus if s["name"] == "h100-80gb-sxm-x1-use1")
+    assert (h100["total_slots"], h100["free_slots"], h100["available"]) == (16, 16, True)
+    assert len(api.get("/v1/os-images", role=None).json()["items"]) == 3
