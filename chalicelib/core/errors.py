@@ -44,7 +44,6 @@ InvalidToken = _error("INVALID_TOKEN", 401, "The access token is not valid")
 Forbidden = _error("FORBIDDEN", 403, "You are not allowed to do this")
 RouteNotFound = _error("ROUTE_NOT_FOUND", 404, "No route matches this method and path")
 MethodNotAllowed = _error("METHOD_NOT_ALLOWED", 405, "This method is not allowed on this path")
-NotAcceptable = _error("NOT_ACCEPTABLE", 406, "This API only produces application/json")
 IdempotencyInProgress = _error(
     "IDEMPOTENCY_IN_PROGRESS", 409, "A request with this Idempotency-Key is still being processed"
 )

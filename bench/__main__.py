@@ -1,0 +1,30 @@
+"""``python -m bench``: every bench, one table each. Numbers are reported, never asserted."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from bench import cold_start, dynamodb_requests
+from bench.table import print_table
+
+
+def main() -> int:
+    start = time.perf_counter()
+    print(f"python {sys.version.split()[0]} on {sys.platform}")
+    print_table(
+        f"Cold start: import time, median of {cold_start.RUNS} fresh processes (ratio to `{cold_start.BASELINE}`)",
+        cold_start.run(),
+        cold_start.HEADER,
+    )
+    print_table(
+        "DynamoDB requests per use case (in-process moto; TWI = TransactWriteItems)",
+        dynamodb_requests.run(),
+        ("use case", "measured", "target"),
+    )
+    print(f"\nbench finished in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
