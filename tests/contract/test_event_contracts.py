@@ -1,0 +1,355 @@
+"""Event contracts: schemas, samples and the AsyncAPI catalog agree with each other and with the code."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from chalicelib.core.events import DomainEvent, dataschema_for, envelope
+from chalicelib.core.ids import new_id
+from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
+from chalicelib.inventory.models import (
+    NODE_ACTIVE,
+    OS_IMAGE_AVAILABLE,
+    SKU_ACTIVE,
+    SKU_RETIRED,
+    Node,
+    OsImage,
+    Sku,
+    partition_into_slots,
+)
+from chalicelib.inventory.service import InventoryService
+from tests.support.contracts import (
+    ASYNCAPI_PATH,
+    EVENTS_DIR,
+    ContractViolation,
+    emitted_event_types,
+    event_types_with_schemas,
+    load_sample,
+    read_json,
+    sample_types,
+    schema_files,
+    validate_event,
+)
+
+pytestmark = pytest.mark.unit
+
+TYPES = sorted(event_types_with_schemas())
+AT = datetime(2026, 11, 26, 9, 14, 3, 512000, tzinfo=UTC)
+
+
+# Schemas, samples, catalog ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", schema_files(), ids=lambda p: p.name)
+def test_every_schema_is_a_valid_2020_12_schema(path: Path):
+    schema = read_json(path)
+    assert schema.get("$schema") == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_an_event_schema_is_named_after_its_type_and_identified_by_its_dataschema(event_type: str):
+    schema = read_json(EVENTS_DIR / "schemas" / f"{event_type}.json")
+    assert schema["$id"] == dataschema_for(event_type)
+    assert schema["properties"]["type"] == {"const": event_type}
+    assert schema["properties"]["dataschema"] == {"const": dataschema_for(event_type)}
+    assert schema["properties"]["data"].get("additionalProperties") is False
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_every_sample_validates_against_its_schema(event_type: str):
+    sample = load_sample(event_type)
+    assert sample["type"] == event_type
+    validate_event(sample)
+
+
+def test_every_sample_has_a_schema_and_every_schema_a_sample():
+    assert sample_types() == event_types_with_schemas()
+
+
+def test_every_event_type_the_code_emits_has_a_schema_and_a_sample():
+    emitted = emitted_event_types()
+    # The scan itself must work: these are emitted today.
+    assert {"sku.created", "sku.updated", "sku.retired", "os_image.created", "node.created"} <= set(emitted)
+    missing = {t: where for t, where in emitted.items() if t not in event_types_with_schemas()}
+    assert not missing, f"Emitted without events/schemas/<type>.json: {missing}"
+    without_sample = set(emitted) - sample_types()
+    assert not without_sample, f"Emitted without events/samples/<type>.json: {sorted(without_sample)}"
+
+
+def test_no_schema_describes_an_event_nothing_emits():
+    stale = event_types_with_schemas() - set(emitted_event_types())
+    assert not stale, f"Schemas for events no code emits (remove them or emit the event): {sorted(stale)}"
+
+
+def _asyncapi() -> dict[str, Any]:
+    return yaml.safe_load(ASYNCAPI_PATH.read_text(encoding="utf-8"))
+
+
+def _resolve_local(doc: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#/"), ref
+    node: Any = doc
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def test_asyncapi_catalog_lists_every_event_type_with_its_schema_file():
+    doc = _asyncapi()
+    assert doc["asyncapi"].startswith("3.")
+    messages = doc["components"]["messages"]
+    assert {m["name"] for m in messages.values()} == event_types_with_schemas()
+    for key, message in messages.items():
+        payload = message["payload"]
+        ref = payload["schema"]["$ref"] if "schema" in payload else payload["$ref"]
+        target = (ASYNCAPI_PATH.parent / ref).resolve()
+        assert target.is_file(), f"message {key}: payload {ref} is not a file"
+        assert read_json(target)["$id"] == dataschema_for(message["name"])
+        assert (ASYNCAPI_PATH.parent / message["x-sample"]).is_file()
+
+
+def test_asyncapi_channels_carry_every_message_and_operations_point_at_them():
+    doc = _asyncapi()
+    channels = doc["channels"]
+    assert {"eventBus", "eventsArchiveQueue"} <= set(channels)
+    assert channels["eventsArchiveQueue"]["title"] == "EventsArchiveQueue"
+    for name in ("eventBus", "eventsArchiveQueue"):
+        carried = {_resolve_local(doc, m["$ref"])["name"] for m in channels[name]["messages"].values()}
+        assert carried == event_types_with_schemas(), name
+    for name, operation in doc["operations"].items():
+        assert operation["action"] in {"send", "receive"}, name
+        channel = _resolve_local(doc, operation["channel"]["$ref"])
+        assert channel in channels.values(), name
+        for message in operation.get("messages", []):
+            assert _resolve_local(doc, message["$ref"]) is not None
+
+
+# The validator rejects what the contract forbids ----------------------------------------------
+
+
+def _broken(event_type: str, path: list[str], value: Any = None, *, delete: bool = False) -> dict[str, Any]:
+    event = copy.deepcopy(load_sample(event_type))
+    node = event
+    for part in path[:-1]:
+        node = node[part]
+    if delete:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return event
+
+
+@pytest.mark.parametrize(
+    ("event", "complaint"),
+    [
+        pytest.param(
+            _broken("sku.created", ["data", "sku", "price_per_hour_micros"], 2.49), "integer", id="float-price"
+        ),
+        pytest.param(
+            _broken("sku.created", ["data", "sku", "price_per_hour_micros"], 19920000.0), "integer", id="integral-float"
+        ),
+        pytest.param(_broken("sku.created", ["data", "sku", "gpus"], "8"), "integer", id="string-count"),
+        pytest.param(_broken("sku.created", ["data", "sku", "gpus"], True), "integer", id="bool-count"),
+        pytest.param(_broken("sku.created", ["data", "sku", "region"], delete=True), "required", id="missing-field"),
+        pytest.param(_broken("node.created", ["data", "node", "slots"], []), "Additional", id="extra-entity-field"),
+        pytest.param(_broken("sku.updated", ["data", "note"], "x"), "Additional", id="extra-data-field"),
+        pytest.param(_broken("sku.retired", ["traceparent"], "00-ab-cd-01"), "Additional", id="extra-envelope-field"),
+        pytest.param(_broken("sku.created", ["time"], "2026-11-26T09:14:03Z"), "time", id="time-without-ms"),
+        pytest.param(_broken("sku.created", ["time"], "2026-13-26T09:14:03.512Z"), "date-time", id="impossible-date"),
+        pytest.param(_broken("sku.created", ["id"], "evt_123"), "id", id="bad-id"),
+        pytest.param(_broken("sku.created", ["subject"], load_sample("node.created")["subject"]), "subject", id="subj"),
+        pytest.param(_broken("sku.created", ["source"], "gpuaas.billing"), "source", id="wrong-source"),
+        pytest.param(_broken("sku.created", ["dataschema"], "urn:gpuaas:events:sku.created:v2"), "dataschema", id="v2"),
+        pytest.param(_broken("sku.created", ["data", "sku", "status"], SKU_RETIRED), "status", id="created-retired"),
+        pytest.param(_broken("sku.updated", ["data", "changed_fields"], ["region"]), "changed_fields", id="immutable"),
+        pytest.param(_broken("sku.updated", ["data", "changed_fields"], []), "changed_fields", id="no-change"),
+        pytest.param(_broken("sku.capacity_corrected", ["data", "after", "free_slots"], -1), "free_slots", id="neg"),
+        pytest.param(
+            _broken("os_image.created", ["data", "os_image", "cuda_version"], 12.4), "cuda_version", id="cuda"
+        ),
+    ],
+)
+def test_the_contract_rejects(event: dict[str, Any], complaint: str):
+    with pytest.raises(ContractViolation) as excinfo:
+        validate_event(event)
+    assert complaint in str(excinfo.value)
+    assert event["type"] in str(excinfo.value)
+
+
+def test_an_unknown_event_type_is_a_failure():
+    event = load_sample("sku.created") | {"type": "sku.teleported"}
+    with pytest.raises(ContractViolation, match=r"No schema for event type 'sku.teleported'"):
+        validate_event(event)
+
+
+@pytest.mark.parametrize("event", [None, [], {"id": "evt_x"}, {"type": 3}])
+def test_something_that_is_not_an_envelope_is_a_failure(event: Any):
+    with pytest.raises(ContractViolation):
+        validate_event(event)
+
+
+def test_the_error_message_says_where_and_what():
+    event = _broken("sku.created", ["data", "sku", "price_per_hour_micros"], 2.49)
+    with pytest.raises(ContractViolation) as excinfo:
+        validate_event(event)
+    message = str(excinfo.value)
+    assert "/data/sku/price_per_hour_micros" in message
+    assert "urn:gpuaas:events:sku.created:v1" in message
+    assert event["id"] in message
+
+
+# Events built by the real code validate ------------------------------------------------------
+
+
+def _h100(**overrides: Any) -> Sku:
+    fields: dict[str, Any] = dict(
+        id=new_id("sku"),
+        name="h100-80gb-sxm-x8",
+        gpu_model="H100-80GB-SXM",
+        gpus=8,
+        vcpus=208,
+        ram_gib=1800,
+        disk_gib=30000,
+        region="us-east-1",
+        price_per_hour_micros=19_920_000,
+        currency="USD",
+        status=SKU_ACTIVE,
+        created_at="2026-11-26T09:14:03.512Z",
+        updated_at="2026-11-26T09:14:03.512Z",
+    )
+    fields.update(overrides)
+    return Sku(**fields)
+
+
+def _wire(event: DomainEvent) -> dict[str, Any]:
+    """The envelope as a consumer sees it: through JSON, as the outbox and EventBridge carry it."""
+    return json.loads(json.dumps(envelope(event, source_prefix="gpuaas", time=AT)))
+
+
+def _inventory_events() -> list[DomainEvent]:
+    sku = _h100()
+    a100 = _h100(name="a100-80gb-sxm-x4", gpu_model="A100-80GB-SXM", gpus=4, vcpus=120, price_per_hour_micros=5_160_000)
+    updated, changed = a100.with_changes(
+        {"price_per_hour_micros": 4_760_000, "name": "a100-80gb-x4"}, now="2026-11-26T10:00:00.000Z"
+    )
+    retired, _ = _h100(name="l40s-48gb-x1", gpu_model="L40S-48GB-PCIe", gpus=1, currency="EUR").with_changes(
+        {"status": SKU_RETIRED}, now="2026-11-26T11:00:00.000Z"
+    )
+    image = OsImage(
+        id=new_id("img"),
+        name="ubuntu-22-04-cuda-12-4",
+        family="ubuntu",
+        version="22.04",
+        container_image="nvidia/cuda:12.4.1-runtime-ubuntu22.04",
+        status=OS_IMAGE_AVAILABLE,
+        created_at="2026-11-26T09:20:00.000Z",
+        cuda_version="12.4",
+    )
+    bare_image = OsImage(
+        id=new_id("img"),
+        name="rocky-9",
+        family="rocky",
+        version="9.4",
+        container_image="rockylinux:9.4",
+        status=OS_IMAGE_AVAILABLE,
+        created_at="2026-11-26T09:21:00.000Z",
+    )
+    node_id = new_id("node")
+    slots = partition_into_slots(node_id, sku, 8)
+    node = Node(
+        id=node_id,
+        hostname="gpu-h100-017.use1.fleet",
+        sku_id=sku.id,
+        region=sku.region,
+        gpu_model=sku.gpu_model,
+        gpu_count=8,
+        slot_count=len(slots),
+        status=NODE_ACTIVE,
+        created_at="2026-11-26T09:31:44.178Z",
+        slots=slots,
+    )
+    inventory = "inventory"
+    return [
+        DomainEvent(type="sku.created", subject=sku.id, data={"sku": sku.to_dict()}, context=inventory),
+        DomainEvent(
+            type="sku.updated",
+            subject=updated.id,
+            data={"sku": updated.to_dict(), "changed_fields": changed},
+            context=inventory,
+        ),
+        DomainEvent(type="sku.retired", subject=retired.id, data={"sku": retired.to_dict()}, context=inventory),
+        DomainEvent(
+            type="sku.capacity_corrected",
+            subject=sku.id,
+            data={
+                "sku_id": sku.id,
+                "before": {"total_slots": 1, "free_slots": 0},
+                "after": {"total_slots": 1, "free_slots": 1},
+            },
+            context=inventory,
+        ),
+        DomainEvent(type="os_image.created", subject=image.id, data={"os_image": image.to_dict()}, context=inventory),
+        DomainEvent(
+            type="os_image.created", subject=bare_image.id, data={"os_image": bare_image.to_dict()}, context=inventory
+        ),
+        DomainEvent(type="node.created", subject=node.id, data={"node": node.to_dict()}, context=inventory),
+    ]
+
+
+@pytest.mark.parametrize("event", _inventory_events(), ids=lambda e: e.type)
+def test_events_built_from_the_real_domain_objects_validate(event: DomainEvent):
+    validate_event(_wire(event))
+    validate_event(envelope(event, source_prefix="gpuaas", time=AT))  # and before serialisation
+
+
+def test_events_emitted_by_the_inventory_service_validate():
+    """Drive the real use cases over the in-memory fakes and validate every event they emit."""
+    from tests.unit.fakes import FakeClock, FakeReader, FakeUnitOfWork, InMemoryStore
+
+    store = InMemoryStore()
+    service = InventoryService(FakeReader(store), lambda: FakeUnitOfWork(store), FakeClock(AT))
+    sku = service.create_sku(
+        CreateSku(
+            name="h100-80gb-sxm-x1",
+            gpu_model="H100-80GB-SXM",
+            gpus=1,
+            vcpus=26,
+            ram_gib=225,
+            disk_gib=2000,
+            region="us-east-1",
+            price_per_hour_micros=2_490_000,
+            currency="USD",
+        )
+    )
+    service.update_sku(sku.id, {"price_per_hour_micros": 2_190_000, "vcpus": 24}, expected_version=1)
+    service.create_node(
+        CreateNode(hostname="gpu-h100-001.use1.fleet", sku_id=sku.id, gpu_model="H100-80GB-SXM", gpu_count=8)
+    )
+    service.create_os_image(
+        CreateOsImage(
+            name="ubuntu-22-04",
+            family="ubuntu",
+            version="22.04",
+            container_image="nvidia/cuda:12.4.1-runtime-ubuntu22.04",
+            cuda_version="12.4",
+        )
+    )
+    service.retire_sku(sku.id, expected_version=None)
+    emitted = [_wire(e) for e in store.outbox]
+    assert [e["type"] for e in emitted] == [
+        "sku.created",
+        "sku.updated",
+        "node.created",
+        "os_image.created",
+        "sku.retired",
+    ]
+    for event in emitted:
+        validate_event(event)

@@ -1,0 +1,232 @@
+"""The sample invocation events in events/functions/ are what the handlers really take.
+
+Each worker sample goes through the handler's own parsing (``envelope_of``) and then through the
+whole handler with its service swapped for an in-memory one (no AWS); the envelopes that come out
+must match the event contracts. The API samples must be API Gateway REST proxy events that
+Chalice can turn into a ``Request`` and route.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes import SQSEvent
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBStreamEvent
+from chalice.app import Request
+
+from chalicelib import bootstrap
+from chalicelib.eventlog.service import EventLogService, HistoryPage
+from chalicelib.outbox.relay import OutboxRelay
+from tests.support.contracts import function_event_names, load_function_event, validate_event
+
+pytestmark = pytest.mark.unit
+
+API_EVENTS = {
+    "api_get_skus": ("GET", "/v1/skus"),
+    "api_post_admin_sku": ("POST", "/v1/admin/skus"),
+}
+WORKER_EVENTS = {"outbox_relay_stream", "events_archive_sqs", "catalog_reconcile_schedule"}
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "gpuaas-test-fn"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:gpuaas-test-fn"
+    aws_request_id: str = "5f0d9f1c-2b3a-4c5d-8e7f-9a0b1c2d3e4f"
+    log_group_name: str = "/aws/lambda/gpuaas-test-fn"
+    log_stream_name: str = "2026/11/26/[$LATEST]0123456789abcdef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def test_every_function_event_file_is_covered_here():
+    assert set(function_event_names()) == set(API_EVENTS) | WORKER_EVENTS
+
+
+def test_load_function_event_names_the_available_files_when_one_is_missing():
+    assert load_function_event("api_get_skus.json") == load_function_event("api_get_skus")
+    with pytest.raises(FileNotFoundError, match="outbox_relay_stream"):
+        load_function_event("no_such_event")
+
+
+# Outbox relay: DynamoDB stream -> EventBridge ------------------------------------------------
+
+
+def test_outbox_stream_sample_is_a_realistic_stream_batch():
+    records = load_function_event("outbox_relay_stream")["Records"]
+    assert len(records) == 2
+    for raw in records:
+        assert raw["eventName"] == "INSERT"
+        assert raw["eventSource"] == "aws:dynamodb"
+        assert raw["eventSourceARN"].startswith("arn:aws:dynamodb:")
+        assert "/stream/" in raw["eventSourceARN"]
+        ddb = raw["dynamodb"]
+        assert {
+            "Keys",
+            "NewImage",
+            "SequenceNumber",
+            "SizeBytes",
+            "StreamViewType",
+            "ApproximateCreationDateTime",
+        } <= set(ddb)
+        image = ddb["NewImage"]
+        event_id = json.loads(image["envelope"]["S"])["id"]
+        assert ddb["Keys"] == {"PK": {"S": f"OUTBOX#{event_id}"}, "SK": {"S": "OUTBOX"}}
+        assert image["type"] == {"S": "outbox"}
+        assert image["event_type"]["S"] == json.loads(image["envelope"]["S"])["type"]
+        assert int(image["ttl"]["N"]) > ddb["ApproximateCreationDateTime"]
+
+
+def test_outbox_relay_envelope_of_reads_valid_envelopes_from_the_stream_sample():
+    from functions.outbox_relay import envelope_of
+
+    event = DynamoDBStreamEvent(load_function_event("outbox_relay_stream"))
+    envelopes = [envelope_of(record) for record in event.records]
+    assert len(envelopes) == 2
+    for envelope in envelopes:
+        validate_event(envelope)
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, envelope: dict[str, Any]) -> None:
+        self.published.append(envelope)
+
+
+def test_outbox_relay_handler_publishes_every_sample_record(monkeypatch):
+    from functions import outbox_relay
+
+    publisher = RecordingPublisher()
+    relay = OutboxRelay(publisher)
+    monkeypatch.setattr(bootstrap, "outbox_relay", lambda: relay)
+    result = outbox_relay.handler(load_function_event("outbox_relay_stream"), FakeLambdaContext())
+    assert result == {"batchItemFailures": []}
+    assert [e["type"] for e in publisher.published] == ["sku.created", "node.created"]
+    for envelope in publisher.published:
+        validate_event(envelope)
+
+
+# Events archive: SQS (EventBridge event as body) -> event log ---------------------------------
+
+
+def test_archive_sqs_sample_wraps_an_eventbridge_event_around_each_envelope():
+    records = load_function_event("events_archive_sqs")["Records"]
+    assert len(records) == 2
+    for raw in records:
+        assert raw["eventSource"] == "aws:sqs"
+        assert raw["eventSourceARN"].endswith("-events-archive")
+        message = json.loads(raw["body"])
+        assert message["detail-type"] == message["detail"]["type"]
+        assert message["source"] == message["detail"]["source"]
+        assert {"version", "id", "account", "time", "region", "resources"} <= set(message)
+
+
+def test_events_archive_envelope_of_reads_valid_envelopes_from_the_sqs_sample():
+    from functions.events_archive import envelope_of
+
+    event = SQSEvent(load_function_event("events_archive_sqs"))
+    envelopes = [envelope_of(record) for record in event.records]
+    assert len(envelopes) == 2
+    for envelope in envelopes:
+        validate_event(envelope)
+
+
+class MemoryEventLog:
+    def __init__(self) -> None:
+        self.stored: dict[str, dict[str, Any]] = {}
+
+    def append(self, envelope: dict[str, Any]) -> bool:
+        if envelope["id"] in self.stored:
+            return False
+        self.stored[envelope["id"]] = envelope
+        return True
+
+    def history(self, subject: str, limit: int, cursor: str | None) -> HistoryPage:
+        return HistoryPage([e for e in self.stored.values() if e["subject"] == subject][:limit], None)
+
+
+def test_events_archive_handler_files_every_sample_record_once(monkeypatch):
+    from functions import events_archive
+
+    log = MemoryEventLog()
+    service = EventLogService(log)
+    monkeypatch.setattr(bootstrap, "event_log_service", lambda: service)
+    sample = load_function_event("events_archive_sqs")
+    assert events_archive.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert events_archive.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}  # redelivery
+    assert sorted(e["type"] for e in log.stored.values()) == ["os_image.created", "sku.updated"]
+    for envelope in log.stored.values():
+        validate_event(envelope)
+
+
+# Catalog reconcile: EventBridge schedule -----------------------------------------------------
+
+
+def test_catalog_reconcile_sample_is_a_scheduled_event():
+    event = load_function_event("catalog_reconcile_schedule")
+    assert event["source"] == "aws.events"
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["detail"] == {}
+    assert event["resources"][0].startswith("arn:aws:events:")
+    assert ":rule/gpuaas-" in event["resources"][0]
+
+
+def test_catalog_reconcile_handler_takes_the_scheduled_event(monkeypatch):
+    from chalicelib.inventory.service import InventoryService
+    from functions import catalog_reconcile
+    from tests.unit.fakes import FakeClock, FakeReader, FakeUnitOfWork, InMemoryStore
+
+    store = InMemoryStore()
+    service = InventoryService(FakeReader(store), lambda: FakeUnitOfWork(store), FakeClock())
+    monkeypatch.setattr(bootstrap, "inventory_service", lambda: service)
+    result = catalog_reconcile.handler(load_function_event("catalog_reconcile_schedule"), FakeLambdaContext())
+    assert result == {"corrected": []}
+
+
+# API: API Gateway REST proxy events ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "route"), API_EVENTS.items())
+def test_api_samples_are_rest_proxy_events_chalice_can_read(name: str, route: tuple[str, str]):
+    method, path = route
+    event = load_function_event(name)
+    context = event["requestContext"]
+    assert (context["httpMethod"], context["resourcePath"]) == route
+    assert (event["httpMethod"], event["resource"], event["path"]) == (method, path, path)
+    assert context["requestId"]
+    assert context["path"].endswith(path)
+    request = Request(event)
+    assert (request.method, request.path) == route
+    assert request.headers["accept"] == "application/json"
+    if event["body"] is not None:
+        assert request.headers["content-type"] == "application/json"
+        assert isinstance(request.json_body, dict)
+
+
+def test_api_get_skus_sample_carries_its_query():
+    request = Request(load_function_event("api_get_skus"))
+    assert request.query_params == {"region": "us-east-1"}
+
+
+def test_api_post_admin_sku_sample_body_matches_the_request_model():
+    from chalicelib.api.schemas import CreateSkuBody
+
+    body = Request(load_function_event("api_post_admin_sku")).json_body
+    assert isinstance(body["price_per_hour_micros"], int)
+    CreateSkuBody.model_validate(body, strict=True)
+
+
+@pytest.mark.parametrize(("name", "route"), API_EVENTS.items())
+def test_api_samples_name_routes_the_app_has(name: str, route: tuple[str, str]):
+    from app import app
+
+    method, path = route
+    assert method in app.routes[path], f"{name}: no {method} {path} in app.routes"

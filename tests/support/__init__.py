@@ -1,0 +1,1 @@
+"""Helpers shared by test suites (contract checks of events and function payloads)."""
