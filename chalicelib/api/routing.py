@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_lambda_powertools.utilities.parser import parse
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
@@ -177,7 +178,7 @@ class Api:
         if not isinstance(data, dict):
             raise errors.ValidationFailed("The request body must be a JSON object")
         try:
-            return spec.body.model_validate(data)
+            return parse(event=data, model=spec.body)
         except ValidationError as exc:
             raise errors.ValidationFailed(details=_validation_details(exc)) from exc
 
@@ -189,7 +190,7 @@ class Api:
                 raise errors.ValidationFailed("This route takes no query parameters")
             return None
         try:
-            return spec.query.model_validate(params)
+            return parse(event=params, model=spec.query)
         except ValidationError as exc:
             raise errors.ValidationFailed(details=_validation_details(exc)) from exc
 
