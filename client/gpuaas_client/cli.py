@@ -1,0 +1,490 @@
+"""The ``gpuaas`` command line.
+
+    gpuaas [--api-url URL] [--profile P] [--json] COMMAND ...
+
+Exit status: 0 on success, 1 when the API (or the network) says no, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, TextIO
+
+from gpuaas_client.credentials import CredentialsError, CredentialStore
+from gpuaas_client.sdk import ROLES, ApiError, Client, GpuaasError, Tokens
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+MICROS_PER_UNIT = 1_000_000
+MAX_MICROS = 2**53 - 1  # the API's integers stay exact in any JSON reader
+
+
+class UsageError(Exception):
+    """The command line is wrong (exit status 2)."""
+
+
+# Money ---------------------------------------------------------------------------------------
+
+
+def dollars_to_micros(text: str) -> int:
+    """``"2.49"`` -> ``2490000``: exact decimal arithmetic, never a float. Refuses what is not exact."""
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError):
+        raise ValueError(f"not a dollar amount: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a dollar amount: {text!r}")
+    if value < 0:
+        raise ValueError(f"must not be negative: {text!r}")
+    micros = value * MICROS_PER_UNIT
+    if micros != micros.to_integral_value():
+        raise ValueError(f"more precise than a micro-dollar (6 decimal places): {text!r}")
+    if micros > MAX_MICROS:
+        raise ValueError(f"too large: {text!r}")
+    return int(micros)
+
+
+def format_micros(micros: int, currency: str = "USD") -> str:
+    """``2490000`` -> ``"$2.49"``, ``1`` -> ``"$0.000001"``: integer arithmetic, exact."""
+    sign = "-" if micros < 0 else ""
+    units, fraction = divmod(abs(int(micros)), MICROS_PER_UNIT)
+    digits = f"{fraction:06d}".rstrip("0").ljust(2, "0")
+    symbol = "$" if currency == "USD" else ""
+    suffix = "" if currency == "USD" else f" {currency}"
+    return f"{sign}{symbol}{units}.{digits}{suffix}"
+
+
+def _price_arg(text: str) -> int:
+    try:
+        return dollars_to_micros(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+# Output --------------------------------------------------------------------------------------
+
+
+def render_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
+    """Left-aligned columns, two spaces apart; ``None`` prints as ``-``."""
+    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+class Output:
+    def __init__(self, as_json: bool, out: TextIO, err: TextIO) -> None:
+        self.as_json = as_json
+        self.out = out
+        self.err = err
+
+    def json(self, data: Any) -> None:
+        print(json.dumps(data, indent=2, sort_keys=True), file=self.out)
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self.out)
+
+    def note(self, text: str) -> None:
+        print(text, file=self.err)
+
+    def table(
+        self, items: list[dict[str, Any]], columns: Sequence[tuple[str, Callable[[dict[str, Any]], Any]]]
+    ) -> None:
+        if self.as_json:
+            self.json(items)
+        elif not items:
+            self.line("(none)")
+        else:
+            self.line(render_table([[get(i) for _, get in columns] for i in items], [h for h, _ in columns]))
+
+    def record(self, data: dict[str, Any], fields: Sequence[tuple[str, Any]]) -> None:
+        if self.as_json:
+            self.json(data)
+        else:
+            width = max(len(k) for k, _ in fields) + 1
+            for k, v in fields:
+                self.line(f"{k + ':':<{width}}  {'-' if v is None else v}")
+
+
+def print_error(err: TextIO, exc: GpuaasError) -> None:
+    if isinstance(exc, ApiError):
+        suffix = f" ({exc.request_id})" if exc.request_id else ""
+        print(f"error {exc.code}: {exc.message}{suffix}", file=err)
+        for d in exc.details or []:
+            if isinstance(d, dict):
+                print(f"  {d.get('field', '?')}: {d.get('problem', '')}", file=err)
+        if exc.status == 429 or exc.retry_after is not None:
+            wait = f"{exc.retry_after} seconds" if exc.retry_after is not None else "a while"
+            print(f"rate limited: retry after {wait}", file=err)
+    else:
+        print(f"error: {exc}", file=err)
+
+
+# Context -------------------------------------------------------------------------------------
+
+
+class Context:
+    """What every command needs: the store, the profile, the API URL and a client for it."""
+
+    def __init__(self, args: argparse.Namespace, out: Output) -> None:
+        self.args = args
+        self.out = out
+        self.store = CredentialStore()
+        self.profile_name: str = args.profile
+        self._profile: dict[str, Any] | None = None
+        self._loaded = False
+
+    @property
+    def profile(self) -> dict[str, Any] | None:
+        if not self._loaded:
+            self._profile = self.store.get(self.profile_name)
+            self._loaded = True
+        return self._profile
+
+    @property
+    def api_url(self) -> str:
+        url = (
+            self.args.api_url
+            or os.environ.get("GPUAAS_API_URL")
+            or (self.profile or {}).get("api_url")
+            or DEFAULT_API_URL
+        )
+        return url.rstrip("/")
+
+    def anonymous(self) -> Client:
+        return Client(self.api_url)
+
+    def authed(self) -> Client:
+        p = self.profile
+        if not p or not (p.get("api_key") or p.get("access_token") or p.get("refresh_token")):
+            raise GpuaasError(f"not signed in (profile {self.profile_name!r}); run `gpuaas login` first")
+        if p.get("api_key"):
+            return Client(self.api_url, api_key=p["api_key"])
+        return Client(
+            self.api_url,
+            access_token=p.get("access_token"),
+            refresh_token=p.get("refresh_token"),
+            on_tokens=self._store_rotated,
+        )
+
+    def _store_rotated(self, tokens: Tokens) -> None:
+        # The old refresh token is dead the moment the API rotates it: persist the new one at once.
+        if self.profile and not self.profile.get("api_key"):
+            self.store.update_tokens(self.profile_name, tokens["access_token"], tokens.get("refresh_token"))
+            self._loaded = False
+
+
+# Commands ------------------------------------------------------------------------------------
+
+
+def _signed_in(ctx: Context, client: Client, tokens: Tokens, how: str) -> int:
+    ctx.store.put_session(ctx.profile_name, ctx.api_url, tokens["access_token"], tokens.get("refresh_token"))
+    summary = {
+        "profile": ctx.profile_name,
+        "api_url": ctx.api_url,
+        "user_id": tokens.get("user_id"),
+        "org_id": tokens.get("org_id"),
+        "auth": "session",
+    }
+    if ctx.out.as_json:
+        ctx.out.json(summary)
+    else:
+        ctx.out.line(
+            f"Signed in ({how}) as {tokens.get('user_id')} in {tokens.get('org_id')}; "
+            f"profile {ctx.profile_name!r} at {ctx.api_url}"
+        )
+    return 0
+
+
+def cmd_login(ctx: Context) -> int:
+    a = ctx.args
+    if a.dev:
+        if not a.user or not a.org:
+            raise UsageError("login --dev needs --user and --org")
+        client = ctx.anonymous()
+        return _signed_in(ctx, client, client.dev_token(a.user, a.org, a.role), "dev issuer")
+    if a.oidc_token is not None:
+        client = ctx.anonymous()
+        return _signed_in(ctx, client, client.exchange_oidc_token(a.oidc_token, org_id=a.org_id), "OIDC")
+    # --api-key: never on the command line (shell history, ps); from the environment or a hidden prompt.
+    key = os.environ.get("GPUAAS_API_KEY") or getpass.getpass("API key: ")
+    key = key.strip()
+    if not key:
+        raise UsageError("no API key given (set GPUAAS_API_KEY or type it at the prompt)")
+    client = Client(ctx.api_url, api_key=key)
+    me = client.me()  # verify before storing
+    ctx.store.put_api_key(ctx.profile_name, ctx.api_url, key)
+    if ctx.out.as_json:
+        ctx.out.json(
+            {
+                "profile": ctx.profile_name,
+                "api_url": ctx.api_url,
+                "user_id": me["user"]["id"],
+                "org_id": me["org"]["id"],
+                "auth": "api_key",
+            }
+        )
+    else:
+        ctx.out.line(
+            f"Signed in with an API key as {me['user'].get('email') or me['user']['id']} "
+            f"in {me['org'].get('name') or me['org']['id']} ({me.get('role')}); profile {ctx.profile_name!r}"
+        )
+    return 0
+
+
+def cmd_logout(ctx: Context) -> int:
+    p = ctx.profile
+    if not p:
+        ctx.out.note(f"Not signed in (profile {ctx.profile_name!r}).")
+        return 0
+    failure: GpuaasError | None = None
+    if p.get("api_key"):
+        ctx.out.note("Forgetting the stored API key; it stays valid until revoked (gpuaas api-keys revoke KEY_ID).")
+    else:
+        client = ctx.authed()
+        try:
+            client.logout_all() if ctx.args.everywhere else client.logout()
+        except ApiError as exc:
+            if exc.status != 401:  # a 401 means the session is already over: nothing left to end
+                failure = exc
+        except GpuaasError as exc:
+            failure = exc
+    # Forget the credentials locally in any case: signing out here must always work.
+    ctx.store.delete(ctx.profile_name)
+    if failure is not None:
+        print_error(ctx.out.err, failure)
+        ctx.out.note("The local credentials were removed, but the server may not have ended the session.")
+        return 1
+    ctx.out.note("Signed out everywhere." if ctx.args.everywhere and not p.get("api_key") else "Signed out.")
+    return 0
+
+
+def cmd_whoami(ctx: Context) -> int:
+    me = ctx.authed().me()
+    orgs = ", ".join(f"{o.get('name')} ({o.get('id')}, {o.get('role')})" for o in me.get("orgs", []))
+    user, org = me.get("user", {}), me.get("org", {})
+    ctx.out.record(
+        me,
+        [
+            ("user", f"{user.get('name') or '-'} <{user.get('email') or '-'}> ({user.get('id')})"),
+            ("org", f"{org.get('name')} ({org.get('id')})"),
+            ("role", me.get("role")),
+            ("operator", "yes" if me.get("operator") else "no"),
+            ("auth", me.get("auth")),
+            ("orgs", orgs or "-"),
+            ("profile", ctx.profile_name),
+            ("api", ctx.api_url),
+        ],
+    )
+    return 0
+
+
+API_KEY_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("ID", lambda k: k.get("id")),
+    ("NAME", lambda k: k.get("name")),
+    ("PREFIX", lambda k: k.get("prefix")),
+    ("SCOPES", lambda k: ",".join(k.get("scopes") or [])),
+    ("ROLE", lambda k: k.get("role")),
+    ("CREATED", lambda k: k.get("created_at")),
+    ("EXPIRES", lambda k: k.get("expires_at")),
+    ("LAST USED", lambda k: k.get("last_used_at")),
+    ("REVOKED", lambda k: k.get("revoked_at")),
+]
+
+
+def cmd_api_keys(ctx: Context) -> int:
+    a = ctx.args
+    client = ctx.authed()
+    if a.action == "list":
+        ctx.out.table(list(client.api_keys()), API_KEY_COLUMNS)
+    elif a.action == "create":
+        key = client.create_api_key(a.name, a.scopes or ["read"], a.expires_in_days)
+        if ctx.out.as_json:
+            ctx.out.json(key)
+        else:
+            ctx.out.line(render_table([[c(key) for _, c in API_KEY_COLUMNS[:6]]], [h for h, _ in API_KEY_COLUMNS[:6]]))
+            ctx.out.line()
+            ctx.out.line(f"secret: {key['secret']}")
+        ctx.out.note("Warning: store this secret now; it will not be shown again.")
+    else:
+        key = client.revoke_api_key(a.key_id)
+        if ctx.out.as_json:
+            ctx.out.json(key)
+        else:
+            ctx.out.line(f"Revoked API key {key.get('id', a.key_id)} ({key.get('name')}).")
+    return 0
+
+
+MEMBER_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("USER ID", lambda m: m.get("user_id")),
+    ("EMAIL", lambda m: m.get("email")),
+    ("NAME", lambda m: m.get("name")),
+    ("ROLE", lambda m: m.get("role")),
+    ("JOINED", lambda m: m.get("joined_at")),
+]
+
+
+def cmd_members(ctx: Context) -> int:
+    a = ctx.args
+    client = ctx.authed()
+    if a.action == "list":
+        ctx.out.table(list(client.members()), MEMBER_COLUMNS)
+        return 0
+    if a.action == "remove":
+        client.remove_member(a.user_id)
+        if not ctx.out.as_json:
+            ctx.out.line(f"Removed {a.user_id}.")
+        return 0
+    member = client.add_member(a.user_id, a.role) if a.action == "add" else client.set_member_role(a.user_id, a.role)
+    if ctx.out.as_json:
+        ctx.out.json(member)
+    else:
+        ctx.out.line(render_table([[c(member) for _, c in MEMBER_COLUMNS]], [h for h, _ in MEMBER_COLUMNS]))
+    return 0
+
+
+SKU_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("ID", lambda s: s.get("id")),
+    ("NAME", lambda s: s.get("name")),
+    ("GPU MODEL", lambda s: s.get("gpu_model")),
+    ("GPUS", lambda s: s.get("gpus")),
+    ("VCPUS", lambda s: s.get("vcpus")),
+    ("RAM GIB", lambda s: s.get("ram_gib")),
+    ("REGION", lambda s: s.get("region")),
+    ("PRICE/HOUR", lambda s: format_micros(s["price_per_hour_micros"], s.get("currency", "USD"))),
+    ("FREE", lambda s: f"{s.get('free_slots', 0)}/{s.get('total_slots', 0)}"),
+]
+
+
+def cmd_skus(ctx: Context) -> int:
+    a = ctx.args
+    items = ctx.anonymous().skus(
+        region=a.region,
+        gpu_model=a.gpu_model,
+        min_gpus=a.min_gpus,
+        max_price_per_hour_micros=a.max_price_per_hour,
+        available=True if a.available else None,
+    )
+    ctx.out.table(list(items), SKU_COLUMNS)
+    return 0
+
+
+# Parser --------------------------------------------------------------------------------------
+
+
+def _common(defaults: bool) -> argparse.ArgumentParser:
+    """The global options, accepted before or after the command (``gpuaas whoami --json``)."""
+    p = argparse.ArgumentParser(add_help=False)
+    suppress = argparse.SUPPRESS
+    p.add_argument(
+        "--api-url",
+        default=None if defaults else suppress,
+        help=f"API base URL (default: $GPUAAS_API_URL, the profile's, or {DEFAULT_API_URL})",
+    )
+    p.add_argument("--profile", default="default" if defaults else suppress, help="credentials profile")
+    p.add_argument("--json", action="store_true", default=False if defaults else suppress, help="print raw JSON")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common(False)
+    parser = argparse.ArgumentParser(prog="gpuaas", description="GPUaaS command line", parents=[_common(True)])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    login = commands.add_parser("login", parents=[common], help="sign in and store credentials")
+    how = login.add_mutually_exclusive_group(required=True)
+    how.add_argument("--dev", action="store_true", help="the local stage's dev issuer (any user, org and role)")
+    how.add_argument("--api-key", action="store_true", help="an API key from $GPUAAS_API_KEY or a hidden prompt")
+    how.add_argument("--oidc-token", metavar="TOKEN", help="exchange an OIDC token from the configured issuer")
+    login.add_argument("--user", help="with --dev: the user")
+    login.add_argument("--org", help="with --dev: the org (created on demand)")
+    login.add_argument("--role", default="owner", choices=["operator", *ROLES], help="with --dev (default: owner)")
+    login.add_argument("--org-id", help="with --oidc-token: the org to act in")
+    login.set_defaults(func=cmd_login)
+
+    logout = commands.add_parser("logout", parents=[common], help="end the session and forget the credentials")
+    logout.add_argument("--everywhere", action="store_true", help="end every session of this user")
+    logout.set_defaults(func=cmd_logout)
+
+    whoami = commands.add_parser("whoami", parents=[common], help="the signed-in user, org and role")
+    whoami.set_defaults(func=cmd_whoami)
+
+    keys = commands.add_parser("api-keys", parents=[common], help="the org's API keys")
+    key_actions = keys.add_subparsers(dest="action", metavar="ACTION", required=True)
+    key_actions.add_parser("list", parents=[common], help="list the keys")
+    create = key_actions.add_parser("create", parents=[common], help="create a key (the secret shows once)")
+    create.add_argument("name")
+    create.add_argument(
+        "--scope",
+        dest="scopes",
+        action="append",
+        metavar="SCOPE",
+        help="read, write or an action such as members:read; repeat for more (default: read)",
+    )
+    create.add_argument("--expires-in-days", type=_positive_int, metavar="N")
+    revoke = key_actions.add_parser("revoke", parents=[common], help="revoke a key")
+    revoke.add_argument("key_id")
+    keys.set_defaults(func=cmd_api_keys)
+
+    members = commands.add_parser("members", parents=[common], help="the org's members and roles")
+    member_actions = members.add_subparsers(dest="action", metavar="ACTION", required=True)
+    member_actions.add_parser("list", parents=[common], help="list the members")
+    add = member_actions.add_parser("add", parents=[common], help="add a user who has signed in once")
+    add.add_argument("user_id")
+    add.add_argument("--role", required=True, choices=ROLES)
+    set_role = member_actions.add_parser("set-role", parents=[common], help="change a member's role")
+    set_role.add_argument("user_id")
+    set_role.add_argument("role", choices=ROLES)
+    remove = member_actions.add_parser("remove", parents=[common], help="remove a member")
+    remove.add_argument("user_id")
+    members.set_defaults(func=cmd_members)
+
+    skus = commands.add_parser("skus", parents=[common], help="the public catalog")
+    skus.add_argument("--region")
+    skus.add_argument("--gpu-model")
+    skus.add_argument("--min-gpus", type=_positive_int, metavar="N")
+    skus.add_argument("--max-price-per-hour", type=_price_arg, metavar="USD", help="e.g. 2.49 (dollars per hour)")
+    skus.add_argument("--available", action="store_true", help="only SKUs with a free slot")
+    skus.set_defaults(func=cmd_skus)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    ctx = Context(args, Output(args.json, out, err))
+    try:
+        return args.func(ctx)
+    except UsageError as exc:
+        print(f"gpuaas: error: {exc}", file=err)
+        return 2
+    except (GpuaasError, CredentialsError) as exc:
+        print_error(err, exc if isinstance(exc, GpuaasError) else GpuaasError(str(exc)))
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

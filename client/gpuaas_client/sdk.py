@@ -1,0 +1,457 @@
+"""A typed Python SDK for the GPUaaS REST API (``/v1``, JSON only).
+
+>>> client = Client("http://127.0.0.1:8000", api_key="gpk_...")
+>>> client.me()["org"]["name"]
+
+Every error the API returns is raised as :class:`ApiError`, built from its error envelope
+``{"error": {"code", "message", "request_id", "details"?}}``. Switch on ``code``, never on ``message``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, NotRequired, TypedDict
+from urllib.parse import quote
+
+import requests
+
+__all__ = [
+    "ROLES",
+    "ApiError",
+    "ApiKey",
+    "Client",
+    "CreatedApiKey",
+    "GpuaasError",
+    "Me",
+    "Member",
+    "Sku",
+    "Tokens",
+    "TransportError",
+]
+
+ROLES = ("owner", "admin", "member", "billing", "viewer")
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type name (RFC 8693)
+USER_AGENT = "gpuaas-client/0.1.0"
+
+
+# Response shapes ----------------------------------------------------------------------------
+
+
+class Tokens(TypedDict):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    user_id: str
+    org_id: str
+    id_token: NotRequired[str]
+
+
+class _Ref(TypedDict):
+    id: str
+    name: str
+
+
+class _User(TypedDict):
+    id: str
+    email: str
+    name: str
+
+
+class _OrgRole(TypedDict):
+    id: str
+    name: str
+    role: str
+
+
+class Me(TypedDict):
+    user: _User
+    org: _Ref
+    role: str
+    operator: bool
+    auth: str
+    orgs: list[_OrgRole]
+    api_key_id: NotRequired[str]
+
+
+class ApiKey(TypedDict):
+    id: str
+    prefix: str
+    name: str
+    scopes: list[str]
+    role: str
+    created_by: str
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+    last_used_at: str | None
+
+
+class CreatedApiKey(ApiKey):
+    secret: str
+
+
+class Member(TypedDict):
+    user_id: str
+    email: str
+    name: str
+    role: str
+    joined_at: str
+
+
+class Sku(TypedDict):
+    id: str
+    name: str
+    gpu_model: str
+    gpus: int
+    vcpus: int
+    ram_gib: int
+    disk_gib: int
+    region: str
+    price_per_hour_micros: int
+    currency: str
+    status: str
+    created_at: str
+    updated_at: str
+    version: int
+    total_slots: int
+    free_slots: int
+    available: bool
+
+
+# Errors -------------------------------------------------------------------------------------
+
+
+class GpuaasError(Exception):
+    """Base class of everything this SDK raises."""
+
+
+class TransportError(GpuaasError):
+    """The API could not be reached (connection refused, DNS, timeout, TLS)."""
+
+
+class ApiError(GpuaasError):
+    """The API answered with an error envelope (or with something that is not JSON)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        request_id: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.details = details
+        self.retry_after = retry_after
+
+    @classmethod
+    def from_response(cls, response: requests.Response) -> ApiError:
+        request_id = response.headers.get("X-Request-Id")
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        try:
+            envelope = response.json()
+            error = envelope["error"]
+            return cls(
+                response.status_code,
+                str(error["code"]),
+                str(error.get("message", "")),
+                error.get("request_id") or request_id,
+                error.get("details"),
+                retry_after,
+            )
+        except (ValueError, KeyError, TypeError):
+            # Not our envelope (a proxy's HTML page, say): keep what can be said about it.
+            text = response.text.strip().replace("\n", " ")[:200] or response.reason or ""
+            return cls(response.status_code, f"HTTP_{response.status_code}", text, request_id, None, retry_after)
+
+
+def _retry_after(value: str | None) -> int | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0, int((when - datetime.now(UTC)).total_seconds() + 0.999))
+
+
+# The client ---------------------------------------------------------------------------------
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+class Client:
+    """One caller of the GPUaaS API.
+
+    Authenticates with a session (``access_token`` plus, optionally, ``refresh_token``) or with an
+    ``api_key``. With a refresh token, an access token the API refuses as ``INVALID_TOKEN`` (expired)
+    is refreshed once and the request retried once; the rotated tokens are handed to ``on_tokens``
+    so that the caller can store the new refresh token (the old one stops working).
+
+    A ``429`` is not retried: :class:`ApiError` carries ``retry_after`` (seconds) for the caller to decide.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+        api_key: str | None = None,
+        on_tokens: Callable[[Tokens], None] | None = None,
+        timeout: float = 30,
+        session: requests.Session | None = None,
+    ) -> None:
+        if api_key and (access_token or refresh_token):
+            raise ValueError("Use either a session (access/refresh token) or an API key, not both")
+        self.base_url = base_url.rstrip("/")
+        self.access_token = access_token
+        self.refresh_token = refresh_token
+        self.api_key = api_key
+        self.on_tokens = on_tokens
+        self.timeout = timeout
+        self.session = session or requests.Session()
+
+    # Plumbing -------------------------------------------------------------------------------
+
+    def _bearer(self) -> str | None:
+        return self.access_token or self.api_key
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        auth: bool = True,
+        idempotency_key: str | None = None,
+    ) -> requests.Response:
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        token = self._bearer() if auth else None
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+        try:
+            return self.session.request(
+                method,
+                f"{self.base_url}{path}",
+                headers=headers,
+                params=query or None,
+                json=body,
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise TransportError(f"Cannot reach {self.base_url}: {exc}") from exc
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        body_fn: Callable[[], Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        auth: bool = True,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        """Send one request; on an expired access token refresh once and retry once.
+
+        ``body_fn`` builds the body per attempt, for a body that names the refresh token (which the
+        refresh in between rotates).
+        """
+        refreshed = False
+        while True:
+            payload = body_fn() if body_fn is not None else body
+            response = self._send(method, path, body=payload, params=params, auth=auth, idempotency_key=idempotency_key)
+            if response.status_code < 400:
+                if response.status_code == 204 or not response.content:
+                    return None
+                try:
+                    return response.json()
+                except ValueError as exc:
+                    raise ApiError(
+                        response.status_code,
+                        "INVALID_RESPONSE",
+                        "The API answered with something that is not JSON",
+                        response.headers.get("X-Request-Id"),
+                    ) from exc
+            error = ApiError.from_response(response)
+            if (
+                error.status == 401
+                and error.code == "INVALID_TOKEN"
+                and auth
+                and not refreshed
+                and self.refresh_token
+                and not self.api_key
+            ):
+                refreshed = True
+                self.refresh()  # raises if the refresh token is dead too: no loop
+                continue
+            raise error
+
+    def _paginate(self, path: str, params: Mapping[str, Any] | None = None, *, auth: bool = True) -> Iterator[Any]:
+        """Every item of a list, following ``next_cursor`` (a page may be empty while a cursor remains)."""
+        query = dict(params or {})
+        while True:
+            page = self._request("GET", path, params=query, auth=auth)
+            yield from page.get("items", [])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+            query["cursor"] = cursor
+
+    def _adopt(self, tokens: Tokens) -> Tokens:
+        self.access_token = tokens["access_token"]
+        self.refresh_token = tokens.get("refresh_token") or self.refresh_token
+        self.api_key = None
+        if self.on_tokens is not None:
+            self.on_tokens(tokens)
+        return tokens
+
+    # System and catalog ---------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        return self._request("GET", "/v1/health", auth=False)
+
+    def skus(
+        self,
+        *,
+        region: str | None = None,
+        gpu_model: str | None = None,
+        min_gpus: int | None = None,
+        max_price_per_hour_micros: int | None = None,
+        available: bool | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Sku]:
+        """The public catalog, every page. Prices are integer micro-USD."""
+        params = {
+            "region": region,
+            "gpu_model": gpu_model,
+            "min_gpus": min_gpus,
+            "max_price_per_hour_micros": max_price_per_hour_micros,
+            "available": available,
+            "limit": limit,
+        }
+        return self._paginate("/v1/skus", params, auth=False)
+
+    # Sessions -------------------------------------------------------------------------------
+
+    def dev_token(self, user: str, org: str, role: str) -> Tokens:
+        """Sign in as anyone (the local stage's dev issuer only); the client adopts the session."""
+        tokens = self._request("POST", "/v1/dev/token", body={"user": user, "org": org, "role": role}, auth=False)
+        return self._adopt(tokens)
+
+    def exchange_oidc_token(self, subject_token: str, org_id: str | None = None) -> Tokens:
+        """Sign in with an OIDC token from the configured issuer; the client adopts the session."""
+        body: dict[str, Any] = {"grant_type": TOKEN_EXCHANGE, "subject_token": subject_token}
+        if org_id:
+            body["org_id"] = org_id
+        return self._adopt(self._request("POST", "/v1/auth/token", body=body, auth=False))
+
+    def refresh(self) -> Tokens:
+        """Trade the refresh token for new tokens (the refresh token rotates: store the new one)."""
+        if not self.refresh_token:
+            raise GpuaasError("No refresh token to refresh the session with")
+        body = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
+        return self._adopt(self._request("POST", "/v1/auth/token", body=body, auth=False))
+
+    def logout(self) -> None:
+        """End this session on the server; its refresh tokens stop working."""
+
+        def body() -> dict[str, Any]:
+            # Built per attempt: a refresh before the retry rotates the refresh token.
+            return {"refresh_token": self.refresh_token} if self.refresh_token else {}
+
+        self._request("POST", "/v1/auth/logout", body_fn=body)
+        self.access_token = self.refresh_token = None
+
+    def logout_all(self) -> None:
+        """Sign out everywhere: every session of this user stops refreshing."""
+        self._request("POST", "/v1/auth/logout-all")
+        self.access_token = self.refresh_token = None
+
+    def me(self) -> Me:
+        return self._request("GET", "/v1/me")
+
+    # API keys -------------------------------------------------------------------------------
+
+    def api_keys(self) -> Iterator[ApiKey]:
+        return self._paginate("/v1/api-keys")
+
+    def create_api_key(
+        self,
+        name: str,
+        scopes: list[str],
+        expires_in_days: int | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> CreatedApiKey:
+        """Create a key; ``secret`` is in this response only, never again."""
+        body: dict[str, Any] = {"name": name, "scopes": list(scopes)}
+        if expires_in_days is not None:
+            body["expires_in_days"] = expires_in_days
+        return self._request("POST", "/v1/api-keys", body=body, idempotency_key=idempotency_key or str(uuid.uuid4()))
+
+    def revoke_api_key(self, key_id: str) -> ApiKey:
+        return self._request("POST", f"/v1/api-keys/{_segment(key_id)}/revoke")
+
+    # Members --------------------------------------------------------------------------------
+
+    def members(self) -> Iterator[Member]:
+        return self._paginate("/v1/members")
+
+    def add_member(self, user_id: str, role: str, *, idempotency_key: str | None = None) -> Member:
+        return self._request(
+            "POST",
+            "/v1/members",
+            body={"user_id": user_id, "role": role},
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        )
+
+    def set_member_role(self, user_id: str, role: str) -> Member:
+        return self._request("PATCH", f"/v1/members/{_segment(user_id)}", body={"role": role})
+
+    def remove_member(self, user_id: str) -> None:
+        self._request("DELETE", f"/v1/members/{_segment(user_id)}")
+
+    # Audit ----------------------------------------------------------------------------------
+
+    def audit(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The org's audit trail, newest first, every page."""
+        params = {"actor": actor, "action": action, "target": target, "since": since, "until": until, "limit": limit}
+        return self._paginate("/v1/audit", params)
