@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import cold_start, dynamodb_requests
+from bench import auth_latency, cold_start, dynamodb_requests
 from bench.table import print_table
 
 
@@ -22,6 +22,14 @@ def main() -> int:
         dynamodb_requests.run(),
         ("use case", "measured", "target"),
     )
+    auth_rows, auth_notes = auth_latency.run()
+    print_table(
+        f"Auth latency on a warm request: median of {auth_latency.ROUNDS}, in-process handler path "
+        "(ratio to the public route doing the same read)",
+        auth_rows,
+        auth_latency.HEADER,
+    )
+    print_table("Auth latency: notes", auth_notes, ("what", "measured"))
     print(f"\nbench finished in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -16,6 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from chalicelib.audit.models import Actor
+
+ACTOR = Actor(user_id="usr_ops", org_id="org_ops", role="owner", operator=True, request_id="req-bench")
+
+
 TABLE = "gpuaas-bench-table"
 REGION = "us-east-1"
 TIMING_ROUNDS = 30
@@ -162,51 +167,53 @@ def run() -> list[tuple[str, str, str]]:
             return result
 
         # Writes: the first use case also pays for any lazy setup (a DescribeTable would show here).
-        sku = write_row("create SKU (first call)", lambda: service.create_sku(sku_cmd(0)), "1 TWI + 0")
-        sku2 = write_row("create SKU", lambda: service.create_sku(sku_cmd(1, gpus=1)), "1 TWI + 0")
+        sku = write_row("create SKU (first call)", lambda: service.create_sku(ACTOR, sku_cmd(0)), "1 TWI + 0")
+        sku2 = write_row("create SKU", lambda: service.create_sku(ACTOR, sku_cmd(1, gpus=1)), "1 TWI + 0")
         write_row(
             "update SKU",
-            lambda: service.update_sku(sku.id, {"price_per_hour_micros": 4_100_000}, expected_version=1),
+            lambda: service.update_sku(ACTOR, sku.id, {"price_per_hour_micros": 4_100_000}, expected_version=1),
             "1 TWI + 1 GetItem",
         )
         write_row(
             "update SKU (rename)",
-            lambda: service.update_sku(sku.id, {"name": "bench-sku-0-renamed"}, expected_version=None),
+            lambda: service.update_sku(ACTOR, sku.id, {"name": "bench-sku-0-renamed"}, expected_version=None),
             "1 TWI + 1 GetItem",
         )
         write_row(
             "create OS image",
             lambda: service.create_os_image(
+                ACTOR,
                 CreateOsImage(
                     name="ubuntu-22-04",
                     family="ubuntu",
                     version="22.04",
                     container_image="nvidia/cuda:12.4.1-runtime-ubuntu22.04",
                     cuda_version="12.4",
-                )
+                ),
             ),
             "1 TWI + 0",
         )
         write_row(
             "create node (8 GPUs, 4 slots)",
             lambda: service.create_node(
-                CreateNode(hostname="gpu-001.bench", sku_id=sku.id, gpu_model="H100-80GB-SXM", gpu_count=8)
+                ACTOR, CreateNode(hostname="gpu-001.bench", sku_id=sku.id, gpu_model="H100-80GB-SXM", gpu_count=8)
             ),
             "1 TWI + 1 GetItem",
         )
-        write_row("retire SKU", lambda: service.retire_sku(sku2.id, expected_version=None), "1 TWI + 1 GetItem")
+        write_row("retire SKU", lambda: service.retire_sku(ACTOR, sku2.id, expected_version=None), "1 TWI + 1 GetItem")
 
         # A catalog worth filtering: SKUs over 2 regions and 2 models, a node on every fourth one.
         counter.active = False
         for i in range(2, 2 + CATALOG_SKUS):
             region = ("us-east-1", "eu-west-1")[i % 2]
             model = ("H100-80GB-SXM", "A100-40GB-PCIE")[(i // 2) % 2]
-            created = service.create_sku(sku_cmd(i, region=region, model=model, gpus=1 + i % 4))
+            created = service.create_sku(ACTOR, sku_cmd(i, region=region, model=model, gpus=1 + i % 4))
             if i % 4 == 0:
                 service.create_node(
+                    ACTOR,
                     CreateNode(
                         hostname=f"gpu-{i:03d}.bench", sku_id=created.id, gpu_model=model, gpu_count=created.gpus * 2
-                    )
+                    ),
                 )
 
         filters = {

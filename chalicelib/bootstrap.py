@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING
 from chalicelib.core.clock import SystemClock
 
 if TYPE_CHECKING:
+    from chalicelib.auth.session_tokens import SessionTokens
     from chalicelib.eventlog.service import EventLogService
+    from chalicelib.identity.service import IdentityService
     from chalicelib.inventory.service import InventoryService
     from chalicelib.outbox.relay import OutboxRelay
+    from chalicelib.storage.audit_repo import DynamoAuditTrail
+    from chalicelib.storage.rate_limits import DynamoRateLimiter
 
 clock = SystemClock()
 
@@ -40,7 +44,63 @@ def event_log_service() -> EventLogService:
     return EventLogService(DynamoEventLog())
 
 
+@cache
+def session_tokens() -> SessionTokens:
+    from chalicelib.auth.session_tokens import SessionTokens
+    from chalicelib.core.settings import get_settings
+
+    settings = get_settings()
+    pem = settings.session_signing_key
+    if not pem and settings.session_key_secret_id:
+        from chalicelib.adapters.secrets import secret_string
+
+        pem = secret_string(settings.session_key_secret_id)
+    return SessionTokens(pem, issuer=settings.session_issuer, audience=settings.session_audience, clock=clock)
+
+
+@cache
+def identity_service() -> IdentityService:
+    from chalicelib.core.settings import get_settings
+    from chalicelib.identity.service import IdentityService
+    from chalicelib.storage.identity_repo import DynamoApiKeyToucher, DynamoIdentityReader, DynamoIdentityUnitOfWork
+
+    settings = get_settings()
+    return IdentityService(
+        DynamoIdentityReader(),
+        lambda: DynamoIdentityUnitOfWork(clock),
+        session_tokens(),
+        DynamoApiKeyToucher(),
+        clock,
+        access_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+        api_key_touch_seconds=settings.api_key_touch_seconds,
+        api_key_max_ttl_days=settings.api_key_max_ttl_days,
+    )
+
+
+@cache
+def rate_limiter() -> DynamoRateLimiter:
+    from chalicelib.storage.rate_limits import DynamoRateLimiter
+
+    return DynamoRateLimiter()
+
+
+@cache
+def audit_trail() -> DynamoAuditTrail:
+    from chalicelib.storage.audit_repo import DynamoAuditTrail
+
+    return DynamoAuditTrail()
+
+
 def reset() -> None:
     """Forget wired services (tests that change settings call this)."""
-    for factory in (inventory_service, outbox_relay, event_log_service):
+    for factory in (
+        inventory_service,
+        outbox_relay,
+        event_log_service,
+        session_tokens,
+        identity_service,
+        rate_limiter,
+        audit_trail,
+    ):
         factory.cache_clear()

@@ -262,6 +262,9 @@ class LocalCloud:
             self._unset_env(name)
         if self.stage == "local":
             self._set_env("GPUAAS_DEV_ISSUER_PRIVATE_KEY", _dev_issuer_key())
+            # On AWS the platform's session-signing key is a secret the operator provisions
+            # (doc/deploy.md); locally each run makes its own.
+            self._set_env("GPUAAS_SESSION_SIGNING_KEY", _session_signing_key())
         self._clear_settings_cache()
 
     @staticmethod
@@ -469,6 +472,16 @@ def _dev_issuer_key() -> str:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def _session_signing_key() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()

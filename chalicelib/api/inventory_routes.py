@@ -59,7 +59,7 @@ def register(api: Api) -> None:
     def admin_create_sku(ctx: RequestContext) -> Reply:
         """Create a SKU."""
         b: schemas.CreateSkuBody = ctx.body
-        sku = bootstrap.inventory_service().create_sku(CreateSku(**b.model_dump()))
+        sku = bootstrap.inventory_service().create_sku(ctx.actor, CreateSku(**b.model_dump()))
         return Reply(sku.to_dict(), status=201, headers={**etag(sku.version), "Location": f"/v1/skus/{sku.id}"})
 
     @api.route("/v1/admin/skus/{sku_id}", method="GET", action="admin:skus:read")
@@ -72,13 +72,15 @@ def register(api: Api) -> None:
     def admin_update_sku(ctx: RequestContext, sku_id: str) -> Reply:
         """Change a SKU's price, name or shape; If-Match pins the version you read."""
         changes = ctx.body.model_dump(exclude_none=True)
-        sku = bootstrap.inventory_service().update_sku(sku_id, changes, expected_version=if_match_version(ctx))
+        sku = bootstrap.inventory_service().update_sku(
+            ctx.actor, sku_id, changes, expected_version=if_match_version(ctx)
+        )
         return Reply(sku.to_dict(), headers=etag(sku.version))
 
     @api.route("/v1/admin/skus/{sku_id}/retire", method="POST", action="admin:skus:retire")
     def admin_retire_sku(ctx: RequestContext, sku_id: str) -> Reply:
         """Take a SKU out of the catalog; running allocations are untouched."""
-        sku = bootstrap.inventory_service().retire_sku(sku_id, expected_version=if_match_version(ctx))
+        sku = bootstrap.inventory_service().retire_sku(ctx.actor, sku_id, expected_version=if_match_version(ctx))
         return Reply(sku.to_dict(), headers=etag(sku.version))
 
     # Operator: OS images -----------------------------------------------------------------
@@ -100,7 +102,7 @@ def register(api: Api) -> None:
     )
     def admin_create_os_image(ctx: RequestContext) -> Reply:
         """Register an OS image."""
-        image = bootstrap.inventory_service().create_os_image(CreateOsImage(**ctx.body.model_dump()))
+        image = bootstrap.inventory_service().create_os_image(ctx.actor, CreateOsImage(**ctx.body.model_dump()))
         return Reply(image.to_dict(), status=201)
 
     # Operator: nodes ----------------------------------------------------------------------
@@ -120,7 +122,7 @@ def register(api: Api) -> None:
     )
     def admin_create_node(ctx: RequestContext) -> Reply:
         """Add a node and cut its GPUs into slots of its SKU."""
-        node = bootstrap.inventory_service().create_node(CreateNode(**ctx.body.model_dump()))
+        node = bootstrap.inventory_service().create_node(ctx.actor, CreateNode(**ctx.body.model_dump()))
         return Reply(node.to_dict(with_slots=True), status=201)
 
     @api.route("/v1/admin/nodes/{node_id}", method="GET", action="admin:nodes:read")

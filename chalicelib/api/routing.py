@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from aws_lambda_powertools.utilities.parser import parse
 from chalice import Chalice, Response
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.auth.policy import authorize, requires_principal
-from chalicelib.auth.principal import Principal
+from chalicelib.audit.models import Actor
+from chalicelib.auth.policy import authorize, rate_class, requires_principal
+from chalicelib.auth.principal import API_KEY, Principal
 from chalicelib.core import errors
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
@@ -47,6 +49,19 @@ class RequestContext:
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 
+    @property
+    def actor(self) -> Actor:
+        """Who the audit trail names for this request (a route that mutates always has a principal)."""
+        if self.principal is None:
+            raise errors.Unauthenticated()
+        return self.principal.actor(self.request_id)
+
+    @property
+    def me(self) -> Principal:
+        if self.principal is None:
+            raise errors.Unauthenticated()
+        return self.principal
+
 
 @dataclass(frozen=True, slots=True)
 class RouteSpec:
@@ -66,8 +81,8 @@ def error_body(code: str, message: str, request_id: str, details: Any = None) ->
     return {"error": error}
 
 
-def error_response(exc: errors.AppError, request_id: str) -> Response:
-    headers = {**JSON_HEADERS, "X-Request-Id": request_id}
+def error_response(exc: errors.AppError, request_id: str, extra_headers: dict[str, str] | None = None) -> Response:
+    headers = {**JSON_HEADERS, "X-Request-Id": request_id, **(extra_headers or {}), **exc.headers}
     return Response(
         body=json.dumps(error_body(exc.code, exc.message, request_id, exc.details)),
         status_code=exc.status,
@@ -122,10 +137,12 @@ class Api:
         request_id = str((request.context or {}).get("requestId") or uuid.uuid4())
         logger.set_correlation_id(request_id)
         logger.append_keys(route=f"{spec.method} {spec.path}")
+        rate_headers: dict[str, str] = {}
         try:
             headers = {k.lower(): v for k, v in (request.headers or {}).items()}
             principal = self._principal(spec, headers)
             authorize(principal, spec.action)
+            rate_headers = self._spend_rate_budget(spec, principal, request)
             body = self._parse_body(spec, request)
             query = self._parse_query(spec, request.query_params)
             ctx = RequestContext(request_id, principal, body, query, headers)
@@ -138,7 +155,7 @@ class Api:
                 logger.error("request failed", extra={"code": exc.code})
             else:
                 logger.info("request refused", extra={"code": exc.code, "status": exc.status})
-            return error_response(exc, request_id)
+            return error_response(exc, request_id, rate_headers)
         except Exception:
             logger.exception("unhandled error")
             metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
@@ -146,16 +163,61 @@ class Api:
         return Response(
             body=json.dumps(reply["body"]) if reply["body"] is not None else "",
             status_code=reply["status"],
-            headers={**JSON_HEADERS, "X-Request-Id": request_id, **reply["headers"]},
+            headers={**JSON_HEADERS, "X-Request-Id": request_id, **rate_headers, **reply["headers"]},
         )
 
     @staticmethod
     def _principal(spec: RouteSpec, headers: dict[str, str]) -> Principal | None:
         if not requires_principal(spec.action):
             return None
-        from chalicelib.auth.tokens import verify_bearer
+        from chalicelib import bootstrap
+        from chalicelib.auth.tokens import bearer_token
 
-        return verify_bearer(headers.get("authorization"))
+        token = bearer_token(headers.get("authorization"))
+        if token.startswith("gpk_"):
+            key, _ = bootstrap.identity_service().authenticate_api_key(token)
+            return Principal(
+                user_id=key.created_by,
+                org_id=key.org_id,
+                role=key.role,
+                operator=False,
+                via=API_KEY,
+                api_key_id=key.id,
+                scopes=key.scopes,
+            )
+        return bootstrap.session_tokens().verify(token)
+
+    @staticmethod
+    def _spend_rate_budget(spec: RouteSpec, principal: Principal | None, request: Any) -> dict[str, str]:
+        """Spend one unit of the caller's budget for this route class; a 429 when it is gone."""
+        from chalicelib import bootstrap
+
+        route_class = rate_class(spec.action, principal)
+        if route_class is None:
+            return {}
+        settings = get_settings()
+        limit = int(settings.rate_limits.get(route_class, 0))
+        if limit <= 0:
+            return {}
+        if principal is not None:
+            who = principal.rate_key
+        else:
+            identity = (request.context or {}).get("identity") or {}
+            who = f"ip:{identity.get('sourceIp') or 'unknown'}"
+        decision = bootstrap.rate_limiter().hit(
+            who, route_class, limit=limit, window_seconds=settings.rate_limit_window_seconds, now=time.time()
+        )
+        headers = {
+            "RateLimit-Limit": str(decision.limit),
+            "RateLimit-Remaining": str(decision.remaining),
+            "RateLimit-Reset": str(decision.reset_seconds),
+        }
+        if not decision.allowed:
+            raise errors.RateLimited(
+                f"More than {limit} {route_class} requests in {settings.rate_limit_window_seconds} s",
+                headers={"Retry-After": str(decision.reset_seconds)},
+            )
+        return headers
 
     @staticmethod
     def _parse_body(spec: RouteSpec, request: Any) -> Any:

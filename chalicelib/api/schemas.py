@@ -99,3 +99,60 @@ class DevTokenBody(Body):
     user: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")]
     org: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
     role: Annotated[str, Field(pattern=r"^(operator|owner|admin|member|billing|viewer)$")]
+
+
+OrgRole = Annotated[str, Field(pattern=r"^(owner|admin|member|billing|viewer)$")]
+UserId = Annotated[str, Field(pattern=r"^usr_[0-9a-z]{26}$")]
+OrgId = Annotated[str, Field(pattern=r"^org_[0-9a-z]{26}$")]
+Timestamp = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}(T[0-9:.]+Z?)?$", max_length=32)]
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type name (RFC 8693)
+
+
+class TokenBody(Body):
+    """Sign in (exchange an OIDC token) or refresh a session."""
+
+    grant_type: Annotated[str, Field(pattern=r"^(urn:ietf:params:oauth:grant-type:token-exchange|refresh_token)$")]
+    subject_token: Annotated[str, Field(min_length=1, max_length=8192)] | None = None
+    refresh_token: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    org_id: OrgId | None = None
+
+    @model_validator(mode="after")
+    def _token_for_grant(self) -> TokenBody:
+        if self.grant_type == TOKEN_EXCHANGE and not self.subject_token:
+            raise ValueError("subject_token is required for a token exchange")
+        if self.grant_type == "refresh_token" and not self.refresh_token:
+            raise ValueError("refresh_token is required to refresh")
+        return self
+
+
+class LogoutBody(Body):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+
+
+class CreateApiKeyBody(Body):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]*$")]
+    scopes: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z_]+(:[a-z_]+)*$", max_length=64)]], Field(min_length=1, max_length=20)
+    ]
+    expires_in_days: Annotated[int, Field(ge=1)] | None = None
+
+
+class AddMemberBody(Body):
+    user_id: UserId
+    role: OrgRole
+
+
+class ChangeRoleBody(Body):
+    role: OrgRole
+
+
+class AuditQueryParams(PageQuery):
+    actor: UserId | None = None
+    action: Annotated[str, Field(pattern=r"^[a-z_]+(:[a-z_]+)*$", max_length=64)] | None = None
+    target: Annotated[str, Field(pattern=r"^[a-z]+_[0-9a-z]{16,26}$")] | None = None
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+
+
+class AdminAuditQueryParams(AuditQueryParams):
+    org_id: OrgId | None = None

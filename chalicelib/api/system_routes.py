@@ -10,7 +10,6 @@ from chalicelib import bootstrap
 from chalicelib.api import schemas
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.api.views import list_reply, page_cursor, page_limit
-from chalicelib.auth.principal import Principal
 from chalicelib.core.settings import get_settings
 
 
@@ -47,7 +46,14 @@ def register_dev_issuer(api: Api) -> None:
 
     @api.route("/v1/dev/token", method="POST", action="dev:token", body=schemas.DevTokenBody)
     def dev_token(ctx: RequestContext) -> Reply:
-        """Mint an access token for any user, org and role (local stage only)."""
+        """Sign in as any user, in any org (created on demand), with any role (local stage only).
+
+        Returns a real GPUaaS session plus the dev issuer's OIDC ID token for the same user, which
+        `POST /v1/auth/token` accepts like any configured issuer's.
+        """
         body: schemas.DevTokenBody = ctx.body
-        principal = Principal(user_id=body.user, org_id=body.org, role=body.role)
-        return Reply(dev_issuer.issue_token(principal, bootstrap.clock))
+        tokens = bootstrap.identity_service().dev_sign_in(
+            dev_issuer.dev_identity(body.user), org_slug=body.org, role=body.role
+        )
+        id_token = dev_issuer.issue_id_token(body.user, bootstrap.clock)
+        return Reply({**tokens.to_dict(), "id_token": id_token}, headers={"Cache-Control": "no-store"})

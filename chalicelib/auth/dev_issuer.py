@@ -12,10 +12,10 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
-from chalicelib.auth.principal import Principal
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
 from chalicelib.core.settings import get_settings
+from chalicelib.identity.models import VerifiedIdentity
 
 
 @cache
@@ -56,27 +56,31 @@ def discovery() -> dict[str, Any]:
         "jwks_uri": settings.oidc_jwks_url,
         "token_endpoint": f"{settings.oidc_issuer}/token",
         "id_token_signing_alg_values_supported": ["RS256"],
-        "response_types_supported": ["token"],
+        "response_types_supported": ["id_token"],
         "subject_types_supported": ["public"],
     }
 
 
-def issue_token(principal: Principal, clock: Clock) -> dict[str, Any]:
+def issue_id_token(user: str, clock: Clock, *, ttl_seconds: int | None = None) -> str:
+    """An OIDC ID token for ``user`` from the dev issuer, as a real IdP would sign one."""
     import jwt
 
     settings = get_settings()
     private_key, public_jwk = _keys(_private_pem())
     now = clock.now()
-    ttl = settings.dev_token_ttl_seconds
+    ttl = settings.dev_token_ttl_seconds if ttl_seconds is None else ttl_seconds
     claims = {
         "iss": settings.oidc_issuer,
         "aud": settings.oidc_audience,
-        "sub": principal.user_id,
-        "org": principal.org_id,
-        "role": principal.role,
+        "sub": user,
+        "email": f"{user}@dev.local",
+        "name": user,
         "iat": now,
         "nbf": now,
         "exp": now + timedelta(seconds=ttl),
     }
-    token = jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": public_jwk["kid"]})
-    return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
+    return jwt.encode(claims, private_key, algorithm="RS256", headers={"kid": public_jwk["kid"]})
+
+
+def dev_identity(user: str) -> VerifiedIdentity:
+    return VerifiedIdentity(issuer=get_settings().oidc_issuer, subject=user, email=f"{user}@dev.local", name=user)

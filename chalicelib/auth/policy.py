@@ -1,34 +1,95 @@
 """Authorization in one place: may this principal perform this action?
 
-Every route declares its action (``<resource>:<verb>``; ``admin:`` for the operator's API).
-The identity issue grows this into role x action x scope; the shape of the call stays.
+Every route declares its action (``<resource>:<verb>``, ``admin:`` for the operator's API); the
+table below says which org roles may perform it. Resource scope is the principal's org: services
+read org-owned resources only through the org's own keys, so another org's resource is "not
+found" (404), never "forbidden" (which would confirm that it exists).
 """
 
 from __future__ import annotations
 
-from chalicelib.auth.principal import Principal
+from chalicelib.auth.principal import API_KEY, Principal
 from chalicelib.core import errors
+from chalicelib.identity.models import ADMIN, BILLING, MEMBER, OWNER, VIEWER
 
-# Actions anyone may perform without a token.
+EVERYONE = frozenset({OWNER, ADMIN, MEMBER, BILLING, VIEWER})
+MANAGERS = frozenset({OWNER, ADMIN})
+BUILDERS = frozenset({OWNER, ADMIN, MEMBER})
+
+# Actions anyone may perform without credentials.
 PUBLIC_ACTIONS = frozenset(
-    {
-        "health:read",
-        "catalog:read",
-        "os_images:read",
-        "dev:issuer",
-        "dev:token",
-    }
+    {"health:read", "catalog:read", "os_images:read", "auth:token", "auth:keys", "dev:issuer", "dev:token"}
 )
+
+# Org actions and the roles that may perform them.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "me:read": EVERYONE,
+    "auth:logout": EVERYONE,
+    "members:read": EVERYONE,
+    "members:write": MANAGERS,
+    "api_keys:read": BUILDERS,
+    "api_keys:write": BUILDERS,
+    "audit:read": MANAGERS,
+}
+
+# Actions an API key can never perform, whatever its scopes: credentials and membership are
+# managed by a person in a session, so a leaked key cannot mint more keys or add members.
+SESSION_ONLY = frozenset({"api_keys:write", "members:write", "auth:logout"})
+
+# Routes that stop spending must never be refused for being too frequent: a customer who tries
+# to release a machine must not be kept paying for it by a rate limit.
+NEVER_RATE_LIMITED: frozenset[str] = frozenset({"allocations:release", "allocations:terminate"})
+
+
+def is_known(action: str) -> bool:
+    return action in PUBLIC_ACTIONS or action in ROLE_ACTIONS or action.startswith("admin:")
 
 
 def requires_principal(action: str) -> bool:
     return action not in PUBLIC_ACTIONS
 
 
+def is_read(action: str) -> bool:
+    return action.endswith(":read")
+
+
+def rate_class(action: str, principal: Principal | None) -> str | None:
+    """The budget a request spends, or None when it is never limited."""
+    if action in NEVER_RATE_LIMITED:
+        return None
+    if action in ("auth:token", "dev:token"):
+        return "auth"
+    if principal is None:
+        return "public"
+    return "read" if is_read(action) else "write"
+
+
 def authorize(principal: Principal | None, action: str) -> None:
+    if not is_known(action):
+        # A route whose action is not in the policy is refused, never allowed by default.
+        raise errors.Forbidden(f"No policy covers {action}")
     if action in PUBLIC_ACTIONS:
         return
     if principal is None:
         raise errors.Unauthenticated()
-    if action.startswith("admin:") and not principal.is_operator:
-        raise errors.Forbidden("This action needs the operator role")
+    if principal.via == API_KEY:
+        _check_scopes(principal, action)
+    if action.startswith("admin:"):
+        if not principal.operator:
+            raise errors.Forbidden("This action needs the platform operator role")
+        return
+    if principal.role not in ROLE_ACTIONS[action]:
+        raise errors.Forbidden(f"The {principal.role} role may not perform {action}")
+
+
+def _check_scopes(principal: Principal, action: str) -> None:
+    if action in SESSION_ONLY:
+        raise errors.Forbidden(f"{action} needs a signed-in user, not an API key")
+    scopes = set(principal.scopes)
+    if "write" in scopes or action in scopes or ("read" in scopes and is_read(action)):
+        return
+    raise errors.Forbidden(f"This API key's scopes do not include {action}")
+
+
+def valid_scope(scope: str) -> bool:
+    return scope in ("read", "write") or (scope in ROLE_ACTIONS and scope not in SESSION_ONLY)

@@ -1,7 +1,9 @@
-"""Verifying bearer tokens (OIDC JWTs) against the issuer's JWKS with PyJWT.
+"""Verifying OIDC tokens from the configured issuers with PyJWT (for the sign-in exchange).
 
-The JWKS client is cached per process, so a warm request verifies without a network call;
-an unknown ``kid`` makes PyJWKClient refetch the set once, which is how key rotation is followed.
+Each issuer's JWKS client is cached per process, so a warm exchange verifies without a network
+call; an unknown ``kid`` makes PyJWKClient refetch the set once, which is how key rotation is
+followed. Only the allow-listed asymmetric algorithms are accepted: ``none`` and HS256 (for
+instance signed with the public key as an HMAC secret) are refused before any key is used.
 """
 
 from __future__ import annotations
@@ -9,13 +11,9 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from chalicelib.auth.principal import ROLES, Principal
 from chalicelib.core import errors
-from chalicelib.core.settings import get_settings
-
-# Asymmetric algorithms only: a token signed with HS256 (e.g. with the public key as the
-# secret) or with "none" is refused before any key is looked at.
-ALLOWED_ALGORITHMS = ("RS256", "ES256")
+from chalicelib.core.settings import OidcIssuer, get_settings
+from chalicelib.identity.models import VerifiedIdentity
 
 
 @cache
@@ -25,42 +23,60 @@ def _jwks_client(url: str) -> Any:
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=5)
 
 
-def verify_bearer(authorization: str | None) -> Principal:
+def bearer_token(authorization: str | None) -> str:
     if not authorization:
         raise errors.Unauthenticated("Send an Authorization: Bearer <token> header")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise errors.Unauthenticated("The Authorization header must be 'Bearer <token>'")
-    return verify_token(token.strip())
+    return token.strip()
 
 
-def verify_token(token: str) -> Principal:
+def _issuer_of(token: str, issuers: tuple[OidcIssuer, ...]) -> OidcIssuer:
+    import jwt
+
+    try:
+        claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError as exc:
+        raise errors.InvalidToken("The token is not a JWT") from exc
+    for issuer in issuers:
+        if issuer.issuer == claimed:
+            return issuer
+    raise errors.InvalidToken("The token's issuer is not trusted")
+
+
+def verify_oidc_token(token: str) -> VerifiedIdentity:
     import jwt
 
     settings = get_settings()
-    if not settings.oidc_jwks_url or not settings.oidc_issuer:
+    if not settings.oidc_issuers:
         raise errors.ServiceUnavailable("No identity provider is configured")
+    issuer = _issuer_of(token, settings.oidc_issuers)
     try:
         header = jwt.get_unverified_header(token)
-        if header.get("alg") not in ALLOWED_ALGORITHMS:
+        if header.get("alg") not in settings.oidc_algorithms:
             raise errors.InvalidToken("The token's algorithm is not accepted")
-        key = _jwks_client(settings.oidc_jwks_url).get_signing_key_from_jwt(token)
+        key = _jwks_client(issuer.jwks_url).get_signing_key_from_jwt(token)
         claims = jwt.decode(
             token,
             key.key,
-            algorithms=list(ALLOWED_ALGORITHMS),
-            audience=settings.oidc_audience,
-            issuer=settings.oidc_issuer,
+            algorithms=list(settings.oidc_algorithms),
+            audience=issuer.audience,
+            issuer=issuer.issuer,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             leeway=30,
         )
+    except errors.AppError:
+        raise
     except jwt.ExpiredSignatureError as exc:
         raise errors.InvalidToken("The token has expired") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise errors.InvalidToken("The token is not valid yet") from exc
     except jwt.PyJWKClientConnectionError as exc:
         raise errors.ServiceUnavailable("The identity provider's keys cannot be fetched") from exc
     except (jwt.PyJWTError, ValueError) as exc:
         raise errors.InvalidToken("The token is not valid") from exc
-    org, role = claims.get("org"), claims.get("role")
-    if not isinstance(org, str) or not org or role not in ROLES:
-        raise errors.InvalidToken("The token carries no valid org and role")
-    return Principal(user_id=str(claims["sub"]), org_id=org, role=role)
+    subject = str(claims["sub"])
+    email = claims.get("email") if isinstance(claims.get("email"), str) else ""
+    name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+    return VerifiedIdentity(issuer=issuer.issuer, subject=subject, email=email or "", name=name or email or subject)

@@ -16,9 +16,13 @@ class AppError(Exception):
     status: ClassVar[int] = 500
     default_message: ClassVar[str] = "Internal error"
 
-    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str | None = None, *, details: Any = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.message = message or self.default_message
         self.details = details
+        # Response headers the error implies (Retry-After on a 429, for instance).
+        self.headers = headers or {}
         super().__init__(self.message)
 
 
@@ -70,3 +74,12 @@ ConcurrentUpdate = _error(
 
 def error_for_code(code: str) -> type[AppError]:
     return CATALOG[code]
+
+
+# Identity and access.
+UserNotFound = _error("USER_NOT_FOUND", 404, "No such user")
+OrgNotFound = _error("ORG_NOT_FOUND", 404, "No such org")
+MemberNotFound = _error("MEMBER_NOT_FOUND", 404, "No such member in this org")
+MemberExists = _error("MEMBER_EXISTS", 409, "This user is already a member of the org")
+LastOwner = _error("LAST_OWNER", 409, "The org's last owner cannot be removed or demoted")
+ApiKeyNotFound = _error("API_KEY_NOT_FOUND", 404, "No such API key")

@@ -7,9 +7,18 @@ from the same template.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class OidcIssuer:
+    issuer: str
+    audience: str
+    jwks_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +36,22 @@ class Settings:
     oidc_issuer: str
     oidc_audience: str
     oidc_jwks_url: str
+    # Every issuer whose tokens can be exchanged for a session (the single one above included).
+    oidc_issuers: tuple[OidcIssuer, ...]
+    oidc_algorithms: tuple[str, ...]
+    # GPUaaS sessions: the platform signs short-lived access JWTs (ES256) and rotates refresh tokens.
+    session_issuer: str
+    session_audience: str
+    session_signing_key: str
+    session_key_secret_id: str
+    access_token_ttl_seconds: int
+    refresh_token_ttl_seconds: int
+    # Rate limits: requests per principal per window, by route class.
+    rate_limit_window_seconds: int
+    rate_limits: dict[str, int]
+    # API keys: last-used time is written at most this often per key.
+    api_key_touch_seconds: int
+    api_key_max_ttl_days: int
     # Local stage only: the dev issuer's private key (PEM) and token lifetime.
     dev_issuer_private_key: str
     dev_token_ttl_seconds: int
@@ -57,6 +82,18 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         oidc_issuer=get("GPUAAS_OIDC_ISSUER", ""),
         oidc_audience=get("GPUAAS_OIDC_AUDIENCE", "gpuaas"),
         oidc_jwks_url=get("GPUAAS_OIDC_JWKS_URL", ""),
+        oidc_issuers=_issuers(env),
+        oidc_algorithms=tuple(a.strip() for a in get("GPUAAS_OIDC_ALGORITHMS", "RS256,ES256").split(",") if a.strip()),
+        session_issuer=get("GPUAAS_SESSION_ISSUER", "https://gpuaas/sessions"),
+        session_audience=get("GPUAAS_SESSION_AUDIENCE", "gpuaas-api"),
+        session_signing_key=get("GPUAAS_SESSION_SIGNING_KEY", ""),
+        session_key_secret_id=get("GPUAAS_SESSION_KEY_SECRET_ID", ""),
+        access_token_ttl_seconds=_int_from(env, "GPUAAS_ACCESS_TOKEN_TTL_SECONDS", 900),
+        refresh_token_ttl_seconds=_int_from(env, "GPUAAS_REFRESH_TOKEN_TTL_SECONDS", 30 * 86400),
+        rate_limit_window_seconds=_int_from(env, "GPUAAS_RATE_LIMIT_WINDOW_SECONDS", 60),
+        rate_limits=_json_object(env, "GPUAAS_RATE_LIMITS", {"read": 600, "write": 120, "auth": 30, "public": 300}),
+        api_key_touch_seconds=_int_from(env, "GPUAAS_API_KEY_TOUCH_SECONDS", 60),
+        api_key_max_ttl_days=_int_from(env, "GPUAAS_API_KEY_MAX_TTL_DAYS", 365),
         dev_issuer_private_key=get("GPUAAS_DEV_ISSUER_PRIVATE_KEY", ""),
         dev_token_ttl_seconds=_int_from(env, "GPUAAS_DEV_TOKEN_TTL_SECONDS", 3600),
         outbox_ttl_seconds=_int_from(env, "GPUAAS_OUTBOX_TTL_SECONDS", 7 * 86400),
@@ -64,6 +101,20 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         log_level=get("POWERTOOLS_LOG_LEVEL", get("LOG_LEVEL", "INFO")),
         tracing_enabled=get("POWERTOOLS_TRACE_DISABLED", "true").lower() in ("0", "false", "no"),
     )
+
+
+def _json_object(env: os._Environ[str] | dict[str, str], name: str, default: dict[str, Any]) -> dict[str, Any]:
+    raw = env.get(name)
+    return dict(default) if raw in (None, "") else {**default, **json.loads(raw)}
+
+
+def _issuers(env: os._Environ[str] | dict[str, str]) -> tuple[OidcIssuer, ...]:
+    """GPUAAS_OIDC_ISSUERS (a JSON list of {issuer, audience, jwks_url}) plus the single GPUAAS_OIDC_ISSUER."""
+    found = [OidcIssuer(**item) for item in json.loads(env.get("GPUAAS_OIDC_ISSUERS") or "[]")]
+    single = env.get("GPUAAS_OIDC_ISSUER", "")
+    if single and env.get("GPUAAS_OIDC_JWKS_URL") and all(i.issuer != single for i in found):
+        found.append(OidcIssuer(single, env.get("GPUAAS_OIDC_AUDIENCE", "gpuaas"), env["GPUAAS_OIDC_JWKS_URL"]))
+    return tuple(found)
 
 
 def _int_from(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:

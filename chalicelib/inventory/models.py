@@ -10,6 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from chalicelib.core.page import Page
+
+__all__ = ["Page"]
+
 SKU_ACTIVE = "active"
 SKU_RETIRED = "retired"
 
@@ -147,9 +151,3 @@ class CatalogFilter:
     region: str | None = None
     max_price_per_hour_micros: int | None = None
     available: bool | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from chalicelib.audit.models import AuditRecord
 from chalicelib.core.events import DomainEvent
 from chalicelib.inventory.models import CatalogFilter, Node, OsImage, Page, Sku, Slot
 
@@ -50,6 +51,8 @@ class InventoryUnitOfWork(Protocol):
         ...
 
     def emit(self, event: DomainEvent) -> None: ...
+
+    def audit(self, entry: AuditRecord) -> None: ...
 
     def commit(self) -> None: ...
 

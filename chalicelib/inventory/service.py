@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.audit.models import Actor, record
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
@@ -41,7 +42,7 @@ class InventoryService:
 
     # SKUs ---------------------------------------------------------------------------------
 
-    def create_sku(self, cmd: CreateSku) -> Sku:
+    def create_sku(self, actor: Actor, cmd: CreateSku) -> Sku:
         now = self._now()
         sku = Sku(
             id=new_id("sku"),
@@ -61,6 +62,7 @@ class InventoryService:
         uow = self._uow()
         uow.add_sku(sku)
         uow.emit(_event("sku.created", sku.id, {"sku": sku.to_dict()}))
+        uow.audit(record("admin:skus:create", sku.id, actor, now, after=sku))
         uow.commit()
         return sku
 
@@ -70,7 +72,7 @@ class InventoryService:
             raise errors.SkuNotFound(f"No SKU with id {sku_id}")
         return sku
 
-    def update_sku(self, sku_id: str, changes: dict[str, Any], *, expected_version: int | None) -> Sku:
+    def update_sku(self, actor: Actor, sku_id: str, changes: dict[str, Any], *, expected_version: int | None) -> Sku:
         before = self.get_sku(sku_id, include_retired=True)
         if expected_version is not None and expected_version != before.version:
             raise errors.PreconditionFailed(f"SKU {sku_id} is at version {before.version}, not {expected_version}")
@@ -82,10 +84,11 @@ class InventoryService:
         uow = self._uow()
         uow.update_sku(before, after)
         uow.emit(_event("sku.updated", sku_id, {"sku": after.to_dict(), "changed_fields": changed}))
+        uow.audit(record("admin:skus:update", sku_id, actor, after.updated_at, before=before, after=after))
         uow.commit()
         return after
 
-    def retire_sku(self, sku_id: str, *, expected_version: int | None) -> Sku:
+    def retire_sku(self, actor: Actor, sku_id: str, *, expected_version: int | None) -> Sku:
         before = self.get_sku(sku_id, include_retired=True)
         if expected_version is not None and expected_version != before.version:
             raise errors.PreconditionFailed(f"SKU {sku_id} is at version {before.version}, not {expected_version}")
@@ -96,6 +99,7 @@ class InventoryService:
         uow = self._uow()
         uow.update_sku(before, after)
         uow.emit(_event("sku.retired", sku_id, {"sku": after.to_dict()}))
+        uow.audit(record("admin:skus:retire", sku_id, actor, after.updated_at, before=before, after=after))
         uow.commit()
         return after
 
@@ -144,7 +148,7 @@ class InventoryService:
 
     # OS images ----------------------------------------------------------------------------
 
-    def create_os_image(self, cmd: CreateOsImage) -> OsImage:
+    def create_os_image(self, actor: Actor, cmd: CreateOsImage) -> OsImage:
         image = OsImage(
             id=new_id("img"),
             name=cmd.name,
@@ -158,6 +162,7 @@ class InventoryService:
         uow = self._uow()
         uow.add_os_image(image)
         uow.emit(_event("os_image.created", image.id, {"os_image": image.to_dict()}))
+        uow.audit(record("admin:os_images:create", image.id, actor, image.created_at, after=image))
         uow.commit()
         return image
 
@@ -172,7 +177,7 @@ class InventoryService:
 
     # Nodes --------------------------------------------------------------------------------
 
-    def create_node(self, cmd: CreateNode) -> Node:
+    def create_node(self, actor: Actor, cmd: CreateNode) -> Node:
         sku = self._reader.get_sku(cmd.sku_id)
         if sku is None:
             raise errors.SkuNotFound(f"No SKU with id {cmd.sku_id}")
@@ -201,6 +206,7 @@ class InventoryService:
         uow = self._uow()
         uow.add_node(node, slots, sku)
         uow.emit(_event("node.created", node.id, {"node": node.to_dict()}))
+        uow.audit(record("admin:nodes:create", node.id, actor, node.created_at, after=node.to_dict(with_slots=True)))
         uow.commit()
         return node
 

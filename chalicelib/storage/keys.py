@@ -63,3 +63,54 @@ def event_log(subject: str, time: str, event_id: str) -> tuple[str, str]:
 
 def event_log_partition(subject: str) -> str:
     return f"EVENTS#{subject}"
+
+
+def user(user_id: str) -> tuple[str, str]:
+    return f"USER#{user_id}", "USER"
+
+
+def orgs_of_user(user_id: str) -> str:
+    return f"USER#{user_id}#ORGS"
+
+
+def org(org_id: str) -> tuple[str, str]:
+    return f"ORG#{org_id}", "ORG"
+
+
+def membership(org_id: str, user_id: str) -> tuple[str, str]:
+    return f"ORG#{org_id}", f"MEMBER#{user_id}"
+
+
+def session(session_id: str) -> tuple[str, str]:
+    return f"SESSION#{session_id}", "SESSION"
+
+
+def refresh_token(token_hash: str) -> tuple[str, str]:
+    return f"REFRESH#{token_hash}", "REFRESH"
+
+
+def api_key(key_id: str) -> tuple[str, str]:
+    return f"APIKEY#{key_id}", "APIKEY"
+
+
+def api_keys_of_org(org_id: str) -> str:
+    return f"ORG#{org_id}#APIKEYS"
+
+
+def api_keys_of_creator(org_id: str, user_id: str) -> str:
+    return f"ORG#{org_id}#APIKEYS#{user_id}"
+
+
+def audit(org_id: str, at: str, record_id: str) -> tuple[str, str]:
+    return f"AUDIT#{org_id}", f"{at}#{record_id}"
+
+
+def audit_partition(org_id: str) -> str:
+    return f"AUDIT#{org_id}"
+
+
+PLATFORM_AUDIT_PARTITION = "AUDIT"
+
+
+def rate_counter(principal: str, route_class: str, window_start: int) -> tuple[str, str]:
+    return f"RATE#{principal}#{route_class}", f"W#{window_start}"

@@ -140,3 +140,74 @@ class EventLogItem(TableItem, discriminator="event"):
     event_type = UnicodeAttribute()
     envelope = JSONAttribute()
     received = BooleanAttribute(default=True)
+
+
+class UserItem(TableItem, discriminator="user"):
+    id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    operator = BooleanAttribute(default=False)
+    default_org_id = UnicodeAttribute(null=True)
+    sessions_not_before = UnicodeAttribute(default="")
+    created_at = UnicodeAttribute()
+
+
+class OrgItem(TableItem, discriminator="org"):
+    id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    owner_count = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+
+
+class MembershipItem(TableItem, discriminator="membership"):
+    org_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    joined_at = UnicodeAttribute()
+    email = UnicodeAttribute(default="")
+    name = UnicodeAttribute(default="")
+    org_name = UnicodeAttribute(default="")
+
+
+class SessionItem(TableItem, discriminator="session"):
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    created_at = UnicodeAttribute()
+
+
+class RefreshTokenItem(TableItem, discriminator="refresh_token"):
+    family_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    used = BooleanAttribute(default=False)
+
+
+class ApiKeyItem(TableItem, discriminator="api_key"):
+    id = UnicodeAttribute()
+    prefix = UnicodeAttribute()
+    name = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    role = UnicodeAttribute()
+    scopes = JSONAttribute()
+    secret_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute(null=True)
+    revoked_at = UnicodeAttribute(null=True)
+    last_used_at = UnicodeAttribute(null=True)
+
+
+class AuditItem(TableItem, discriminator="audit"):
+    # The filterable fields are top-level attributes; the whole record is kept as written.
+    action = UnicodeAttribute()
+    target = UnicodeAttribute()
+    actor_id = UnicodeAttribute()
+    record = JSONAttribute()
+
+
+class RateCounterItem(TableItem, discriminator="rate"):
+    count = NumberAttribute(default=0)

@@ -18,12 +18,13 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from chalicelib.audit.models import AuditRecord
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
 from chalicelib.core.events import DomainEvent, envelope
 from chalicelib.core.settings import get_settings
 from chalicelib.storage import keys
-from chalicelib.storage.table import OutboxItem, bind_table
+from chalicelib.storage.table import AuditItem, OutboxItem, bind_table
 
 # DynamoDB's hard limit on items per TransactWriteItems.
 MAX_TRANSACTION_ITEMS = 100
@@ -94,6 +95,20 @@ class DynamoUnitOfWork:
         # An event id is new by construction; the condition turns a replayed commit into an error
         # instead of a silent second publication.
         self.put(item, condition=OutboxItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+
+    def audit(self, entry: AuditRecord) -> None:
+        pk, sk = keys.audit(entry.org_id, entry.at, entry.id)
+        item = AuditItem(
+            PK=pk,
+            SK=sk,
+            GSI2PK=keys.PLATFORM_AUDIT_PARTITION,
+            GSI2SK=f"{entry.at}#{entry.id}",
+            action=entry.action,
+            target=entry.target,
+            actor_id=entry.actor.user_id,
+            record=entry.to_dict(),
+        )
+        self.put(item, condition=AuditItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
 
     # Commit -------------------------------------------------------------------------------
 

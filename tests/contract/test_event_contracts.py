@@ -12,6 +12,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from chalicelib.audit.models import Actor
 from chalicelib.core.events import DomainEvent, dataschema_for, envelope
 from chalicelib.core.ids import new_id
 from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
@@ -38,6 +39,9 @@ from tests.support.contracts import (
     schema_files,
     validate_event,
 )
+
+ACTOR = Actor(user_id="usr_ops", org_id="org_ops", role="owner", operator=True, request_id="req-test")
+
 
 pytestmark = pytest.mark.unit
 
@@ -317,6 +321,7 @@ def test_events_emitted_by_the_inventory_service_validate():
     store = InMemoryStore()
     service = InventoryService(FakeReader(store), lambda: FakeUnitOfWork(store), FakeClock(AT))
     sku = service.create_sku(
+        ACTOR,
         CreateSku(
             name="h100-80gb-sxm-x1",
             gpu_model="H100-80GB-SXM",
@@ -327,22 +332,23 @@ def test_events_emitted_by_the_inventory_service_validate():
             region="us-east-1",
             price_per_hour_micros=2_490_000,
             currency="USD",
-        )
+        ),
     )
-    service.update_sku(sku.id, {"price_per_hour_micros": 2_190_000, "vcpus": 24}, expected_version=1)
+    service.update_sku(ACTOR, sku.id, {"price_per_hour_micros": 2_190_000, "vcpus": 24}, expected_version=1)
     service.create_node(
-        CreateNode(hostname="gpu-h100-001.use1.fleet", sku_id=sku.id, gpu_model="H100-80GB-SXM", gpu_count=8)
+        ACTOR, CreateNode(hostname="gpu-h100-001.use1.fleet", sku_id=sku.id, gpu_model="H100-80GB-SXM", gpu_count=8)
     )
     service.create_os_image(
+        ACTOR,
         CreateOsImage(
             name="ubuntu-22-04",
             family="ubuntu",
             version="22.04",
             container_image="nvidia/cuda:12.4.1-runtime-ubuntu22.04",
             cuda_version="12.4",
-        )
+        ),
     )
-    service.retire_sku(sku.id, expected_version=None)
+    service.retire_sku(ACTOR, sku.id, expected_version=None)
     emitted = [_wire(e) for e in store.outbox]
     assert [e["type"] for e in emitted] == [
         "sku.created",

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from chalicelib.auth.policy import PUBLIC_ACTIONS
+from chalicelib.auth.policy import NEVER_RATE_LIMITED, PUBLIC_ACTIONS
 from chalicelib.core.errors import CATALOG
 
 pytestmark = pytest.mark.unit
@@ -37,6 +37,9 @@ DOC_PATH = ROOT / "doc" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 BEARER = [{"bearerAuth": []}]
 DOC_URI = "urn:gpuaas:openapi"
+RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+# The one public action that checks a credential (in its body) and a membership: signing in.
+SIGN_IN = "auth:token"
 
 _LIST_ROUTES = """
 import json
@@ -205,14 +208,19 @@ def test_security_matches_the_action(doc: dict[str, Any], routes: tuple[dict[str
         public = route["action"] in PUBLIC_ACTIONS
         if public:
             assert op["security"] == [], key
-            assert "401" not in op["responses"], key
+            if route["action"] == SIGN_IN:
+                # No bearer token, but the OIDC or refresh token in the body can be refused, and so can a
+                # user who belongs to no org.
+                assert error_codes(doc, op["responses"]["401"]) == ["INVALID_TOKEN"], key
+                assert error_codes(doc, op["responses"]["403"]) == ["FORBIDDEN"], key
+            else:
+                assert "401" not in op["responses"], key
+                assert "403" not in op["responses"], key
         else:
             assert op["security"] == BEARER, key
             assert set(error_codes(doc, op["responses"]["401"])) == {"UNAUTHENTICATED", "INVALID_TOKEN"}, key
-        if route["action"].startswith("admin:"):
+            # Every authenticated action can be refused: to a role, to an API key's scopes, to a non-operator.
             assert error_codes(doc, op["responses"]["403"]) == ["FORBIDDEN"], key
-        else:
-            assert "403" not in op["responses"], key
 
 
 # Requests ------------------------------------------------------------------------------------
@@ -335,11 +343,32 @@ def test_error_responses_name_catalog_codes_of_their_status(
 
 def test_success_responses_carry_request_id_and_sku_etags(doc: dict[str, Any]) -> None:
     for (method, path), op in operations(doc).items():
-        ok = [resolve(doc, r) for status, r in op["responses"].items() if int(status) < 300]
+        ok = [(status, resolve(doc, r)) for status, r in op["responses"].items() if int(status) < 300]
         assert len(ok) == 1, f"{method} {path}"
-        assert "X-Request-Id" in ok[0]["headers"], f"{method} {path}"
-        returns_sku = ok[0]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Sku"}
-        assert ("ETag" in ok[0]["headers"]) == returns_sku, f"{method} {path}"
+        status, response = ok[0]
+        assert "X-Request-Id" in response["headers"], f"{method} {path}"
+        if status == "204":
+            assert "content" not in response, f"{method} {path}: a 204 has no body"
+            continue
+        returns_sku = response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Sku"}
+        assert ("ETag" in response["headers"]) == returns_sku, f"{method} {path}"
+
+
+def test_rate_limits_are_documented(doc: dict[str, Any], routes: tuple[dict[str, Any], ...]) -> None:
+    ops = operations(doc)
+    for route in routes:
+        op = ops[(route["method"], route["path"])]
+        key = f"{route['method']} {route['path']}"
+        ok = [resolve(doc, r) for status, r in op["responses"].items() if int(status) < 300]
+        limited = route["action"] not in NEVER_RATE_LIMITED
+        for header in RATE_LIMIT_HEADERS:
+            assert (header in ok[0]["headers"]) == limited, f"{key}: {header}"
+        # A 429 can come from the route's budget or from API Gateway's throttling: every operation has one.
+        throttled = resolve(doc, op["responses"]["429"])
+        assert error_codes(doc, throttled) == ["RATE_LIMITED"], key
+        assert "Retry-After" in throttled["headers"], key
+    for header in (*RATE_LIMIT_HEADERS, "Retry-After"):
+        assert doc["components"]["headers"][header]["schema"]["type"] == "integer", header
 
 
 def _sample_sku(**changes: Any) -> Any:
@@ -363,6 +392,44 @@ def _sample_sku(**changes: Any) -> Any:
         "free_slots": 3,
     }
     return Sku(**{**fields, **changes})
+
+
+def _identity_samples() -> dict[str, list[Any]]:
+    from dataclasses import replace
+
+    from chalicelib.audit.models import Actor, record
+    from chalicelib.identity.models import ApiKey, Membership, SessionTokens
+
+    at = "2025-01-31T12:00:00.000Z"
+    user_id, org_id = "usr_" + "3" * 26, "org_" + "4" * 26
+    session = SessionTokens("h.p.s", "gpr_" + "r" * 43, 900, user_id, org_id).to_dict()
+    member = Membership(org_id, user_id, "admin", at, "a@example.com", "A", "acme")
+    key = ApiKey(
+        id="key_" + "5" * 16,
+        prefix="gpk_" + "5" * 16,
+        name="ci",
+        org_id=org_id,
+        created_by=user_id,
+        role="member",
+        scopes=("read",),
+        created_at=at,
+        expires_at=at,
+    )
+    actor = Actor(user_id, org_id, "admin", False, "req-1", via="api_key", api_key_id=key.id)
+    return {
+        "Session": [session],
+        "DevSession": [{**session, "id_token": "h.p.s"}],
+        "Member": [member.to_dict()],
+        "MemberPage": [{"items": [member.to_dict()], "next_cursor": None}],
+        "ApiKey": [key.to_dict(), replace(key, revoked_at=at, last_used_at=at).to_dict()],
+        "NewApiKey": [{**key.to_dict(), "secret": f"{key.prefix}_" + "s" * 43}],
+        "ApiKeyPage": [{"items": [key.to_dict()], "next_cursor": "abc"}],
+        "AuditRecord": [
+            record("members:write", user_id, actor, at, before=None, after=member).to_dict(),
+            record("admin:skus:retire", "sku_" + "0" * 26, Actor.system("req-2"), at, before={}, after={}).to_dict(),
+        ],
+        "AuditPage": [{"items": [], "next_cursor": None}],
+    }
 
 
 def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> None:
@@ -406,6 +473,7 @@ def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> 
             error_body("VALIDATION_ERROR", "bad", "req-2", [{"field": "gpus", "problem": "too small"}]),
         ],
     }
+    samples.update(_identity_samples())
     schemas = doc["components"]["schemas"]
     for name, instances in samples.items():
         validator = schema_validator(doc, name)
@@ -417,6 +485,20 @@ def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> 
                 # Exactly the representation's fields: none missing from the document, none invented.
                 assert set(schema["properties"]) == set(instance), name
                 assert set(schema["required"]) == set(instance), name
+    # GET /v1/me: api_key_id is there only with an API key, so its fields are checked against each shape.
+    me = {
+        "user": {"id": "usr_" + "3" * 26, "email": "a@example.com", "name": "A"},
+        "org": {"id": "org_" + "4" * 26, "name": "acme"},
+        "role": "admin",
+        "operator": False,
+        "orgs": [{"id": "org_" + "4" * 26, "name": "acme", "role": "admin"}],
+        "auth": "session",
+    }
+    via_key = {**me, "auth": "api_key", "api_key_id": "key_" + "5" * 16}
+    for instance in (me, via_key):
+        assert not [e.message for e in schema_validator(doc, "Me").iter_errors(instance)], instance
+    assert set(schemas["Me"]["properties"]) == set(via_key)
+    assert set(schemas["Me"]["required"]) == set(me)
     # additionalProperties: false is in force (a stray field is refused).
     assert list(schema_validator(doc, "Sku").iter_errors({**sku.to_dict(), "secret": 1}))
     assert list(schema_validator(doc, "Error").iter_errors(error_body("NO_SUCH_CODE", "x", "r")))

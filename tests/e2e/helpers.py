@@ -14,7 +14,10 @@ class ApiClient:
         self.session = requests.Session()
         self._tokens: dict[tuple[str, str, str], str] = {}
 
-    def token(self, role: str = "operator", user: str = "ops", org: str = "gpuaas-ops") -> str:
+    def token(self, role: str = "operator", user: str | None = None, org: str = "gpuaas-ops") -> str:
+        # One user per role: the dev issuer sets the user's role in the org, so sharing a user
+        # between roles would demote (or refuse to demote) the previous holder.
+        user = user or f"{role}-user"
         key = (user, org, role)
         if key not in self._tokens:
             r = self.session.post(f"{self.base_url}/v1/dev/token", json={"user": user, "org": org, "role": role})
@@ -54,14 +57,18 @@ def sku_body(name: str = "h100-80gb-x1", **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def table_items(table_name: str) -> list[dict[str, Any]]:
-    """Every item of the table (a scan: for test assertions only, never in product code)."""
+def table_items(table_name: str, *, with_rate_counters: bool = False) -> list[dict[str, Any]]:
+    """Every item of the table (a scan: for test assertions only, never in product code).
+
+    Rate-limit counters are left out unless asked for: every request spends budget, refused or
+    not, and that bookkeeping is not the state a refused request must leave untouched.
+    """
     client = boto3.client("dynamodb")
     items: list[dict[str, Any]] = []
     kwargs: dict[str, Any] = {"TableName": table_name, "ConsistentRead": True}
     while True:
         page = client.scan(**kwargs)
-        items += page["Items"]
+        items += [i for i in page["Items"] if with_rate_counters or i.get("type", {}).get("S") != "rate"]
         if "LastEvaluatedKey" not in page:
             return items
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -23,7 +23,7 @@ def history(api, subject: str) -> list[dict]:
 
 def test_creating_a_sku_emits_sku_created_through_the_real_path(api, cloud, table):
     sku = api.post("/v1/admin/skus", json=sku_body()).json()
-    outbox = items_of_type(table, "outbox")
+    outbox = [i for i in items_of_type(table, "outbox") if i["event_type"]["S"].startswith("sku.")]
     assert [i["event_type"]["S"] for i in outbox] == ["sku.created"]
     assert history(api, sku["id"]) == []  # nothing is delivered until the pollers run
 

@@ -32,6 +32,7 @@ class InMemoryStore:
         self.slots: dict[tuple[str, int], Slot] = {}
         self.unique: dict[tuple[str, str], str] = {}
         self.outbox: list[DomainEvent] = []
+        self.audit: list = []
         self.transactions = 0
         self.lock = threading.Lock()
 
@@ -122,6 +123,9 @@ class FakeUnitOfWork:
     def emit(self, event: DomainEvent) -> None:
         self.ops.append(("event", event))
 
+    def audit(self, entry) -> None:
+        self.ops.append(("audit", entry))
+
     def commit(self) -> None:
         with self.s.lock:
             scratch = copy.deepcopy(self.s.__dict__ | {"lock": None})
@@ -169,3 +173,5 @@ class FakeUnitOfWork:
             s["skus"][sku.id] = replace(current, total_slots=total, free_slots=free)
         elif kind == "event":
             s["outbox"].append(op[1])
+        elif kind == "audit":
+            s["audit"].append(op[1])
