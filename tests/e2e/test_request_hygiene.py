@@ -143,3 +143,18 @@ def test_no_input_yields_a_500(api, cloud):
                 assert response.status_code < 500, (spec.method, path, body[:40], response.text)
                 if response.status_code >= 400:
                     assert response.json()["error"]["code"] in CATALOG
+
+
+def test_no_client_settable_privileged_fields(api):
+    owner_session = api.token("owner")
+    headers = {"Authorization": f"Bearer {owner_session}"}
+    for body in [
+        {"name": "k", "scopes": ["read"], "role": "owner"},
+        {"name": "k", "scopes": ["read"], "org_id": "org_" + "0" * 26},
+        {"name": "k", "scopes": ["members:write"]},
+        {"name": "k", "scopes": ["admin:skus:create"]},
+    ]:
+        r = api.request("POST", "/v1/api-keys", role=None, json=body, headers=headers)
+        assert_error(r, 400, "VALIDATION_ERROR")
+    r = api.request("POST", "/v1/auth/logout-all", role=None, json={"user_id": "usr_" + "0" * 26}, headers=headers)
+    assert_error(r, 400, "VALIDATION_ERROR")

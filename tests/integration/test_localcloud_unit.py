@@ -122,7 +122,8 @@ def test_run_command_serves_the_api_and_exits_cleanly_on_sigterm():
         else:
             assert health.status_code == 200
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
+        # A bound for "it stops", not a speed claim: a loaded 2-core CI machine can be slow.
+        assert process.wait(timeout=60) == 0
         assert "local cloud stopped" in process.stdout.read()
     finally:
         if process.poll() is None:
