@@ -10,9 +10,11 @@ from chalicelib.core.clock import SystemClock
 if TYPE_CHECKING:
     from chalicelib.auth.session_tokens import SessionTokens
     from chalicelib.eventlog.service import EventLogService
+    from chalicelib.fleet.service import FleetService
     from chalicelib.identity.service import IdentityService
     from chalicelib.inventory.service import InventoryService
     from chalicelib.outbox.relay import OutboxRelay
+    from chalicelib.sshkeys.service import SshKeyService
     from chalicelib.storage.audit_repo import DynamoAuditTrail
     from chalicelib.storage.rate_limits import DynamoRateLimiter
 
@@ -79,6 +81,39 @@ def identity_service() -> IdentityService:
 
 
 @cache
+def fleet_service() -> FleetService:
+    from chalicelib.adapters.node_queues import SqsNodeQueues, StsQueueCredentials
+    from chalicelib.core.settings import get_settings
+    from chalicelib.fleet.service import FleetService
+    from chalicelib.storage.fleet_repo import DynamoFleetReader, DynamoFleetUnitOfWork, DynamoHeartbeats
+
+    settings = get_settings()
+    return FleetService(
+        DynamoFleetReader(),
+        lambda: DynamoFleetUnitOfWork(clock),
+        SqsNodeQueues(),
+        StsQueueCredentials(),
+        DynamoHeartbeats(),
+        clock,
+        region=settings.region,
+        bootstrap_max_ttl_seconds=settings.bootstrap_token_max_ttl_seconds,
+        heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
+        credentials_ttl_seconds=settings.agent_credentials_ttl_seconds,
+    )
+
+
+@cache
+def ssh_key_service() -> SshKeyService:
+    from chalicelib.core.settings import get_settings
+    from chalicelib.sshkeys.service import SshKeyService
+    from chalicelib.storage.ssh_key_repo import DynamoSshKeys, DynamoSshKeyUnitOfWork
+
+    return SshKeyService(
+        DynamoSshKeys(), lambda: DynamoSshKeyUnitOfWork(clock), clock, rsa_min_bits=get_settings().ssh_rsa_min_bits
+    )
+
+
+@cache
 def rate_limiter() -> DynamoRateLimiter:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
 
@@ -100,6 +135,8 @@ def reset() -> None:
         event_log_service,
         session_tokens,
         identity_service,
+        fleet_service,
+        ssh_key_service,
         rate_limiter,
         audit_trail,
     ):

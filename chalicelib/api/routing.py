@@ -174,6 +174,8 @@ class Api:
         from chalicelib.auth.tokens import bearer_token
 
         token = bearer_token(headers.get("authorization"))
+        if token.startswith("gpn_"):
+            return Principal.node(bootstrap.fleet_service().authenticate_node(token).node_id)
         if token.startswith("gpk_"):
             key, _ = bootstrap.identity_service().authenticate_api_key(token)
             return Principal(

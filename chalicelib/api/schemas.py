@@ -156,3 +156,53 @@ class AuditQueryParams(PageQuery):
 
 class AdminAuditQueryParams(AuditQueryParams):
     org_id: OrgId | None = None
+
+
+class BootstrapTokenBody(Body):
+    sku_id: Annotated[str, Field(pattern=r"^sku_[0-9a-z]{26}$")]
+    ttl_seconds: Annotated[int, Field(ge=1, le=JSON_SAFE_INT)] | None = None
+
+
+class GpuInfo(Body):
+    index: Annotated[int, Field(ge=0, le=1023)]
+    uuid: Annotated[str, Field(min_length=1, max_length=96, pattern=r"^[A-Za-z0-9-]+$")]
+    model: Annotated[str, Field(min_length=1, max_length=96)]
+    memory_total_bytes: Annotated[int, Field(ge=0, le=JSON_SAFE_INT)]
+
+
+class GpuTelemetry(GpuInfo):
+    memory_used_bytes: Annotated[int, Field(ge=0, le=JSON_SAFE_INT)] | None
+    utilization_percent: Annotated[int, Field(ge=0, le=100)] | None
+    temperature_c: Annotated[int, Field(ge=-50, le=200)] | None
+    power_watts: Annotated[float, Field(ge=0, le=100_000)] | None
+    ecc_uncorrected_errors: Annotated[int, Field(ge=0, le=JSON_SAFE_INT)] | None
+    xid_errors: Annotated[int, Field(ge=0, le=JSON_SAFE_INT)] | None
+
+
+class NvmlStatus(Body):
+    available: bool
+    driver_version: Annotated[str, Field(max_length=64)] | None
+    error: Annotated[str, Field(max_length=512)] | None
+
+
+class RegisterAgentBody(Body):
+    bootstrap_token: Annotated[str, Field(min_length=1, max_length=128)]
+    hostname: Hostname
+    agent_version: Annotated[str, Field(pattern=r"^[0-9A-Za-z.+-]{1,32}$")]
+    protocol_versions: Annotated[list[Annotated[int, Field(ge=1, le=1000)]], Field(min_length=1, max_length=16)]
+    executors: Annotated[list[Annotated[str, Field(pattern=r"^(sandbox|docker)$")]], Field(min_length=1, max_length=4)]
+    gpus: Annotated[list[GpuInfo], Field(max_length=64)]
+
+
+class HeartbeatBody(Body):
+    node_id: Annotated[str, Field(pattern=r"^node_[0-9a-z]{26}$")]
+    sent_at: Timestamp
+    agent_version: Annotated[str, Field(pattern=r"^[0-9A-Za-z.+-]{1,32}$")]
+    running_commands: Annotated[list[Annotated[str, Field(pattern=r"^cmd_[0-9a-z]{26}$")]], Field(max_length=64)] = []
+    nvml: NvmlStatus
+    gpus: Annotated[list[GpuTelemetry], Field(max_length=64)]
+
+
+class AddSshKeyBody(Body):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@-]*$")]
+    public_key: Annotated[str, Field(min_length=16, max_length=16384)]

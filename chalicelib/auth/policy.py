@@ -8,7 +8,7 @@ found" (404), never "forbidden" (which would confirm that it exists).
 
 from __future__ import annotations
 
-from chalicelib.auth.principal import API_KEY, Principal
+from chalicelib.auth.principal import API_KEY, NODE, Principal
 from chalicelib.core import errors
 from chalicelib.identity.models import ADMIN, BILLING, MEMBER, OWNER, VIEWER
 
@@ -18,8 +18,21 @@ BUILDERS = frozenset({OWNER, ADMIN, MEMBER})
 
 # Actions anyone may perform without credentials.
 PUBLIC_ACTIONS = frozenset(
-    {"health:read", "catalog:read", "os_images:read", "auth:token", "auth:keys", "dev:issuer", "dev:token"}
+    {
+        "health:read",
+        "catalog:read",
+        "os_images:read",
+        "auth:token",
+        "auth:keys",
+        "dev:issuer",
+        "dev:token",
+        # The bootstrap token in the body is the credential; it is checked by the fleet service.
+        "agent:register",
+    }
 )
+
+# What a node's agent may do with its node token, and nothing else.
+AGENT_ACTIONS = frozenset({"agent:credentials", "agent:heartbeat", "agent:results"})
 
 # Org actions and the roles that may perform them.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -30,6 +43,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "api_keys:read": BUILDERS,
     "api_keys:write": BUILDERS,
     "audit:read": MANAGERS,
+    "ssh_keys:read": EVERYONE,
+    "ssh_keys:write": BUILDERS,
 }
 
 # Actions an API key can never perform, whatever its scopes: credentials and membership are
@@ -42,7 +57,7 @@ NEVER_RATE_LIMITED: frozenset[str] = frozenset({"allocations:release", "allocati
 
 
 def is_known(action: str) -> bool:
-    return action in PUBLIC_ACTIONS or action in ROLE_ACTIONS or action.startswith("admin:")
+    return action in PUBLIC_ACTIONS or action in ROLE_ACTIONS or action in AGENT_ACTIONS or action.startswith("admin:")
 
 
 def requires_principal(action: str) -> bool:
@@ -57,7 +72,7 @@ def rate_class(action: str, principal: Principal | None) -> str | None:
     """The budget a request spends, or None when it is never limited."""
     if action in NEVER_RATE_LIMITED:
         return None
-    if action in ("auth:token", "dev:token"):
+    if action in ("auth:token", "dev:token", "agent:register"):
         return "auth"
     if principal is None:
         return "public"
@@ -72,6 +87,11 @@ def authorize(principal: Principal | None, action: str) -> None:
         return
     if principal is None:
         raise errors.Unauthenticated()
+    # A node token opens the agent routes only, and the agent routes take nothing else.
+    if (principal.via == NODE) != (action in AGENT_ACTIONS):
+        raise errors.Forbidden("Agent routes take a node token, and a node token takes only agent routes")
+    if principal.via == NODE:
+        return
     if principal.via == API_KEY:
         _check_scopes(principal, action)
     if action.startswith("admin:"):

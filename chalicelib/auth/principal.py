@@ -8,6 +8,7 @@ from chalicelib.audit.models import Actor
 
 SESSION = "session"
 API_KEY = "api_key"
+NODE = "node"  # a GPU host's agent: user_id is its node id
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +28,14 @@ class Principal:
 
     @property
     def rate_key(self) -> str:
-        """Whose budget a request spends: each API key has its own, sessions share the user's."""
+        """Whose budget a request spends: each API key and node has its own, sessions share the user's."""
+        if self.via == NODE:
+            return f"node:{self.user_id}"
         return f"key:{self.api_key_id}" if self.api_key_id else f"user:{self.user_id}"
+
+    @classmethod
+    def node(cls, node_id: str) -> Principal:
+        return cls(user_id=node_id, org_id="platform", role="node", via=NODE)
 
     def actor(self, request_id: str) -> Actor:
         return Actor(

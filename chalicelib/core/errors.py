@@ -83,3 +83,10 @@ MemberNotFound = _error("MEMBER_NOT_FOUND", 404, "No such member in this org")
 MemberExists = _error("MEMBER_EXISTS", 409, "This user is already a member of the org")
 LastOwner = _error("LAST_OWNER", 409, "The org's last owner cannot be removed or demoted")
 ApiKeyNotFound = _error("API_KEY_NOT_FOUND", 404, "No such API key")
+
+# Fleet and node agents.
+UnsupportedProtocol = _error("UNSUPPORTED_PROTOCOL", 422, "The agent and the control plane share no protocol version")
+
+# SSH keys.
+SshKeyNotFound = _error("SSH_KEY_NOT_FOUND", 404, "No such SSH key")
+SshKeyExists = _error("SSH_KEY_EXISTS", 409, "You already have this SSH key")

@@ -52,6 +52,15 @@ class Settings:
     # API keys: last-used time is written at most this often per key.
     api_key_touch_seconds: int
     api_key_max_ttl_days: int
+    # Fleet: bootstrap tokens, node queues and the credentials agents get for them.
+    bootstrap_token_default_ttl_seconds: int
+    bootstrap_token_max_ttl_seconds: int
+    heartbeat_interval_seconds: int
+    node_queue_prefix: str
+    node_queue_role_arn: str
+    agent_credentials_ttl_seconds: int
+    # SSH keys: the weakest RSA modulus accepted.
+    ssh_rsa_min_bits: int
     # Local stage only: the dev issuer's private key (PEM) and token lifetime.
     dev_issuer_private_key: str
     dev_token_ttl_seconds: int
@@ -94,6 +103,15 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         rate_limits=_json_object(env, "GPUAAS_RATE_LIMITS", {"read": 600, "write": 120, "auth": 30, "public": 300}),
         api_key_touch_seconds=_int_from(env, "GPUAAS_API_KEY_TOUCH_SECONDS", 60),
         api_key_max_ttl_days=_int_from(env, "GPUAAS_API_KEY_MAX_TTL_DAYS", 365),
+        bootstrap_token_default_ttl_seconds=_int_from(env, "GPUAAS_BOOTSTRAP_TOKEN_TTL_SECONDS", 3600),
+        bootstrap_token_max_ttl_seconds=_int_from(env, "GPUAAS_BOOTSTRAP_TOKEN_MAX_TTL_SECONDS", 7 * 86400),
+        heartbeat_interval_seconds=_int_from(env, "GPUAAS_HEARTBEAT_INTERVAL_SECONDS", 20),
+        node_queue_prefix=get("GPUAAS_NODE_QUEUE_PREFIX", f"gpuaas-{stage}-node-"),
+        node_queue_role_arn=get(
+            "GPUAAS_NODE_QUEUE_ROLE_ARN", f"arn:aws:iam::123456789012:role/gpuaas-{stage}-node-queue"
+        ),
+        ssh_rsa_min_bits=_int_from(env, "GPUAAS_SSH_RSA_MIN_BITS", 2048),
+        agent_credentials_ttl_seconds=_int_from(env, "GPUAAS_AGENT_CREDENTIALS_TTL_SECONDS", 3600),
         dev_issuer_private_key=get("GPUAAS_DEV_ISSUER_PRIVATE_KEY", ""),
         dev_token_ttl_seconds=_int_from(env, "GPUAAS_DEV_TOKEN_TTL_SECONDS", 3600),
         outbox_ttl_seconds=_int_from(env, "GPUAAS_OUTBOX_TTL_SECONDS", 7 * 86400),

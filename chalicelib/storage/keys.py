@@ -114,3 +114,22 @@ PLATFORM_AUDIT_PARTITION = "AUDIT"
 
 def rate_counter(principal: str, route_class: str, window_start: int) -> tuple[str, str]:
     return f"RATE#{principal}#{route_class}", f"W#{window_start}"
+
+
+def bootstrap_token(token_id: str) -> tuple[str, str]:
+    return f"BOOTSTRAP#{token_id}", "BOOTSTRAP"
+
+
+def node_credential(node_id: str) -> tuple[str, str]:
+    return f"NODE#{node_id}", "CREDENTIAL"
+
+
+def node_agent(node_id: str) -> tuple[str, str]:
+    return f"NODE#{node_id}", "AGENT"
+
+
+HEALTH_PARTITION = "NODEHEALTH"
+
+
+def ssh_key(user_id: str, key_id: str) -> tuple[str, str]:
+    return f"USER#{user_id}", f"SSHKEY#{key_id}"

@@ -211,3 +211,45 @@ class AuditItem(TableItem, discriminator="audit"):
 
 class RateCounterItem(TableItem, discriminator="rate"):
     count = NumberAttribute(default=0)
+
+
+class BootstrapTokenItem(TableItem, discriminator="bootstrap_token"):
+    id = UnicodeAttribute()
+    sku_id = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    used_at = UnicodeAttribute(null=True)
+    node_id = UnicodeAttribute(null=True)
+
+
+class NodeCredentialItem(TableItem, discriminator="node_credential"):
+    node_id = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    queue_url = UnicodeAttribute()
+    queue_arn = UnicodeAttribute()
+
+
+class NodeAgentItem(TableItem, discriminator="node_agent"):
+    """The node's last heartbeat: kept apart from the node item so that heartbeats never race
+    with state changes of the node itself."""
+
+    node_id = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    agent_version = UnicodeAttribute()
+    nvml = JSONAttribute()
+    gpus = JSONAttribute()
+    running_commands = JSONAttribute()
+
+
+class SshKeyItem(TableItem, discriminator="ssh_key"):
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    key_type = UnicodeAttribute()
+    public_key = UnicodeAttribute()
+    comment = UnicodeAttribute(default="")
+    fingerprint = UnicodeAttribute()
+    created_at = UnicodeAttribute()

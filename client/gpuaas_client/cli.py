@@ -330,6 +330,40 @@ def cmd_api_keys(ctx: Context) -> int:
     return 0
 
 
+SSH_KEY_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("ID", lambda k: k.get("id")),
+    ("NAME", lambda k: k.get("name")),
+    ("TYPE", lambda k: k.get("type")),
+    ("FINGERPRINT", lambda k: k.get("fingerprint")),
+    ("COMMENT", lambda k: k.get("comment")),
+    ("ADDED", lambda k: k.get("created_at")),
+]
+
+
+def cmd_ssh_keys(ctx: Context) -> int:
+    a = ctx.args
+    client = ctx.authed()
+    if a.action == "list":
+        ctx.out.table(list(client.ssh_keys()), SSH_KEY_COLUMNS)
+        return 0
+    if a.action == "delete":
+        client.delete_ssh_key(a.key_id)
+        if not ctx.out.as_json:
+            ctx.out.line(f"Deleted SSH key {a.key_id}.")
+        return 0
+    try:
+        with open(os.path.expanduser(a.public_key_file), encoding="utf-8") as handle:
+            public_key = handle.read().strip()
+    except OSError as exc:
+        raise UsageError(f"cannot read {a.public_key_file}: {exc.strerror}") from exc
+    key = client.add_ssh_key(a.name, public_key)
+    if ctx.out.as_json:
+        ctx.out.json(key)
+    else:
+        ctx.out.line(render_table([[c(key) for _, c in SSH_KEY_COLUMNS]], [h for h, _ in SSH_KEY_COLUMNS]))
+    return 0
+
+
 MEMBER_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
     ("USER ID", lambda m: m.get("user_id")),
     ("EMAIL", lambda m: m.get("email")),
@@ -453,6 +487,16 @@ def build_parser() -> argparse.ArgumentParser:
     remove = member_actions.add_parser("remove", parents=[common], help="remove a member")
     remove.add_argument("user_id")
     members.set_defaults(func=cmd_members)
+
+    ssh = commands.add_parser("ssh-keys", parents=[common], help="your SSH public keys")
+    ssh_actions = ssh.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ssh_actions.add_parser("list", parents=[common], help="list your keys")
+    ssh_add = ssh_actions.add_parser("add", parents=[common], help="add a public key from a file")
+    ssh_add.add_argument("name")
+    ssh_add.add_argument("public_key_file", nargs="?", default="~/.ssh/id_ed25519.pub", metavar="FILE")
+    ssh_delete = ssh_actions.add_parser("delete", parents=[common], help="delete a key")
+    ssh_delete.add_argument("key_id")
+    ssh.set_defaults(func=cmd_ssh_keys)
 
     skus = commands.add_parser("skus", parents=[common], help="the public catalog")
     skus.add_argument("--region")

@@ -421,6 +421,22 @@ class Client:
     def revoke_api_key(self, key_id: str) -> ApiKey:
         return self._request("POST", f"/v1/api-keys/{_segment(key_id)}/revoke")
 
+    # SSH keys -------------------------------------------------------------------------------
+
+    def ssh_keys(self) -> Iterator[dict[str, Any]]:
+        return self._paginate("/v1/ssh-keys")
+
+    def add_ssh_key(self, name: str, public_key: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+        return self._request(
+            "POST",
+            "/v1/ssh-keys",
+            body={"name": name, "public_key": public_key},
+            idempotency_key=idempotency_key or str(uuid.uuid4()),
+        )
+
+    def delete_ssh_key(self, key_id: str) -> None:
+        self._request("DELETE", f"/v1/ssh-keys/{_segment(key_id)}")
+
     # Members --------------------------------------------------------------------------------
 
     def members(self) -> Iterator[Member]:

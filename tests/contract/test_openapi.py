@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from chalicelib.auth.policy import NEVER_RATE_LIMITED, PUBLIC_ACTIONS
+from chalicelib.auth.policy import AGENT_ACTIONS, NEVER_RATE_LIMITED, PUBLIC_ACTIONS
 from chalicelib.core.errors import CATALOG
 
 pytestmark = pytest.mark.unit
@@ -40,6 +40,8 @@ DOC_URI = "urn:gpuaas:openapi"
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 # The one public action that checks a credential (in its body) and a membership: signing in.
 SIGN_IN = "auth:token"
+# The public action whose credential is a bootstrap token in the body: it can be refused (401), never forbidden.
+AGENT_REGISTER = "agent:register"
 
 _LIST_ROUTES = """
 import json
@@ -213,6 +215,9 @@ def test_security_matches_the_action(doc: dict[str, Any], routes: tuple[dict[str
                 # user who belongs to no org.
                 assert error_codes(doc, op["responses"]["401"]) == ["INVALID_TOKEN"], key
                 assert error_codes(doc, op["responses"]["403"]) == ["FORBIDDEN"], key
+            elif route["action"] == AGENT_REGISTER:
+                assert error_codes(doc, op["responses"]["401"]) == ["INVALID_TOKEN"], key
+                assert "403" not in op["responses"], key
             else:
                 assert "401" not in op["responses"], key
                 assert "403" not in op["responses"], key
@@ -221,6 +226,15 @@ def test_security_matches_the_action(doc: dict[str, Any], routes: tuple[dict[str
             assert set(error_codes(doc, op["responses"]["401"])) == {"UNAUTHENTICATED", "INVALID_TOKEN"}, key
             # Every authenticated action can be refused: to a role, to an API key's scopes, to a non-operator.
             assert error_codes(doc, op["responses"]["403"]) == ["FORBIDDEN"], key
+        # Agent routes take a node token and nothing else; a node token opens nothing else.
+        assert (op.get("x-gpuaas-credential") == "node") == (route["action"] in AGENT_ACTIONS), key
+        assert op.get("x-gpuaas-credential") in (None, "node"), key
+
+
+def test_bearer_scheme_documents_node_tokens(doc: dict[str, Any]) -> None:
+    description = doc["components"]["securitySchemes"]["bearerAuth"]["description"]
+    assert "gpn_<node_id>_" in description
+    assert "x-gpuaas-credential: node" in description
 
 
 # Requests ------------------------------------------------------------------------------------
@@ -432,6 +446,21 @@ def _identity_samples() -> dict[str, list[Any]]:
     }
 
 
+def _fleet_samples(sku_id: str, node_id: str) -> dict[str, list[Any]]:
+    from chalicelib.fleet.models import BootstrapToken, RegisteredNode
+
+    at = "2025-01-31T12:00:00.000Z"
+    token = BootstrapToken("bst_" + "6" * 16, sku_id, "usr_" + "3" * 26, at, at, "hash")
+    used = BootstrapToken("bst_" + "6" * 16, sku_id, "usr_" + "3" * 26, at, at, "hash", used_at=at, node_id=node_id)
+    queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/gpuaas-prod-node-" + node_id + ".fifo"
+    node = RegisteredNode(node_id, f"gpn_{node_id}_" + "t" * 43, queue_url, "us-east-1", 20)
+    return {
+        "NewBootstrapToken": [{**t.to_dict(), "token": "gpb_" + "6" * 16 + "_" + "s" * 43} for t in (token, used)],
+        "RegisteredNode": [node.to_dict()],
+        "HeartbeatAck": [{"next_heartbeat_seconds": 20}],
+    }
+
+
 def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> None:
     from chalicelib.api.routing import error_body
     from chalicelib.inventory.models import Node, OsImage, partition_into_slots
@@ -474,6 +503,7 @@ def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> 
         ],
     }
     samples.update(_identity_samples())
+    samples.update(_fleet_samples(sku.id, node_id))
     schemas = doc["components"]["schemas"]
     for name, instances in samples.items():
         validator = schema_validator(doc, name)
@@ -499,6 +529,20 @@ def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> 
         assert not [e.message for e in schema_validator(doc, "Me").iter_errors(instance)], instance
     assert set(schemas["Me"]["properties"]) == set(via_key)
     assert set(schemas["Me"]["required"]) == set(me)
+    # Queue credentials: endpoint_url is there only in the local stage, so each shape is checked.
+    credentials = {
+        "access_key_id": "ASIA" + "A" * 16,
+        "secret_access_key": "s" * 40,
+        "session_token": "token",
+        "expiration": "2025-01-31T13:00:00Z",
+        "queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/gpuaas-prod-node-" + node_id + ".fifo",
+        "region": "us-east-1",
+    }
+    local = {**credentials, "endpoint_url": "http://127.0.0.1:5000"}
+    for instance in (credentials, local):
+        assert not [e.message for e in schema_validator(doc, "QueueCredentials").iter_errors(instance)], instance
+    assert set(schemas["QueueCredentials"]["properties"]) == set(local)
+    assert set(schemas["QueueCredentials"]["required"]) == set(credentials)
     # additionalProperties: false is in force (a stray field is refused).
     assert list(schema_validator(doc, "Sku").iter_errors({**sku.to_dict(), "secret": 1}))
     assert list(schema_validator(doc, "Error").iter_errors(error_body("NO_SUCH_CODE", "x", "r")))

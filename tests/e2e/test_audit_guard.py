@@ -50,6 +50,9 @@ REQUESTS = {
         "/v1/admin/nodes",
         json={"hostname": "gpu-guard.fleet", "sku_id": _sku(api)["id"], "gpu_model": "H100-80GB-SXM", "gpu_count": 8},
     ),
+    ("POST", "/v1/admin/bootstrap-tokens"): lambda api: api.post(
+        "/v1/admin/bootstrap-tokens", json={"sku_id": _sku(api)["id"], "ttl_seconds": 600}
+    ),
     ("POST", "/v1/members"): lambda api: api.post(
         "/v1/members", json={"user_id": _other_user(api), "role": "viewer"}, role="owner"
     ),

@@ -132,3 +132,24 @@ def test_skus_filters_and_prices(gpuaas, api):
     out, _ = gpuaas("skus", "--gpu-model", "B200")
     assert out == "(none)\n"
     gpuaas("skus", "--max-price-per-hour", "abc", expect=2)
+
+
+def test_ssh_keys(gpuaas, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    public = ed25519.Ed25519PrivateKey.generate().public_key()
+    line = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    key_file = tmp_path / "id_ed25519.pub"
+    key_file.write_text(f"{line} me@laptop\n")
+    run_json(gpuaas, "login", "--dev", "--user", "sid", "--org", "sshco", "--role", "member")
+    added = run_json(gpuaas, "ssh-keys", "add", "laptop", str(key_file))
+    assert added["type"] == "ssh-ed25519" and added["comment"] == "me@laptop"
+    out, _ = gpuaas("ssh-keys", "list")
+    assert added["fingerprint"] in out and "laptop" in out
+    _, err = gpuaas("ssh-keys", "add", "again", str(key_file), expect=1)
+    assert "SSH_KEY_EXISTS" in err
+    _, err = gpuaas("ssh-keys", "add", "missing", str(tmp_path / "nope.pub"), expect=2)
+    assert "cannot read" in err
+    gpuaas("ssh-keys", "delete", added["id"])
+    assert run_json(gpuaas, "ssh-keys", "list") == []
