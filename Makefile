@@ -7,7 +7,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 
 .PHONY: run test lint package bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt client/pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt client/pyproject.toml node_agent/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-dev.txt
 	@touch $(STAMP)

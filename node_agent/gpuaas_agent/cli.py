@@ -1,0 +1,91 @@
+"""``gpuaas-agent run``: the node agent's entry point."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from gpuaas_agent import __version__
+from gpuaas_agent.agent import Agent, RegistrationError, normalize_hostname
+from gpuaas_agent.control_plane import ApiError, ControlPlane, Unreachable
+from gpuaas_agent.executors import EXECUTORS, DockerExecutor, SandboxExecutor
+from gpuaas_agent.executors.base import Executor
+from gpuaas_agent.logs import configure, log
+from gpuaas_agent.state import StateStore
+from gpuaas_agent.telemetry import SIMULATED_MODELS, make_source
+
+logger = logging.getLogger("gpuaas_agent.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gpuaas-agent", description="The GPUaaS node agent.")
+    parser.add_argument("--version", action="version", version=f"gpuaas-agent {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="register (first time) and serve this node's command queue")
+    run.add_argument("--api-url", required=True, help="the control plane, e.g. https://api.example.com")
+    run.add_argument("--state-dir", required=True, type=Path, help="credentials and command records (0700)")
+    run.add_argument("--bootstrap-token", help="single-use token (gpb_...) for the first start only")
+    run.add_argument("--executor", choices=EXECUTORS, default="sandbox")
+    run.add_argument("--sandbox-root", type=Path, help="where allocations live (default: STATE_DIR/sandbox)")
+    run.add_argument("--hostname", help="name reported as ssh_host (default: this host's name)")
+    run.add_argument("--simulate-gpus", type=int, metavar="N", help="fake N GPUs instead of reading NVML")
+    run.add_argument("--simulate-model", default="H100-80GB-SXM", help=f"one of {sorted(SIMULATED_MODELS)}")
+    run.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def _insecure_url(url: str) -> bool:
+    return not url.startswith("https://") and not url.startswith(("http://127.0.0.1", "http://localhost"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure(args.log_level)
+    if _insecure_url(args.api_url):
+        log(logger, "refusing_plain_http", logging.ERROR, api_url=args.api_url)
+        return 2
+    hostname = normalize_hostname(args.hostname or socket.gethostname())
+    state = StateStore(args.state_dir)
+    root = args.sandbox_root or args.state_dir / "sandbox"
+    executor: Executor = (
+        DockerExecutor(root, hostname) if args.executor == "docker" else SandboxExecutor(root, hostname)
+    )
+    gpus = make_source(args.simulate_gpus, args.simulate_model, seed=hostname)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log(logger, "stopping", signal=signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    agent = Agent(
+        ControlPlane(args.api_url),
+        state,
+        gpus,
+        executor,
+        hostname=hostname,
+        bootstrap_token=args.bootstrap_token,
+        stop=stop,
+    )
+    try:
+        return agent.run()
+    except RegistrationError as exc:
+        log(logger, "not_registered", logging.ERROR, error=str(exc))
+        return 2
+    except (ApiError, Unreachable) as exc:
+        log(logger, "control_plane_refused", logging.ERROR, error=str(exc))
+        return 1
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Command validation and idempotent execution by command id.
+
+A command already finished is never run again: its stored result is re-reported. A command that was running
+when the agent died is run again (executors converge: provisioning the same allocation twice is the same
+allocation), then reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from gpuaas_agent import SUPPORTED_PROTOCOL_VERSIONS
+from gpuaas_agent.executors.base import Executor, ExecutorError
+from gpuaas_agent.logs import log
+from gpuaas_agent.state import COMMAND_ID_RE, FINISHED, StateStore
+from gpuaas_agent.timeutil import isoformat, parse, utcnow
+
+logger = logging.getLogger(__name__)
+
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+REJECTED = "rejected"
+
+UNSUPPORTED_PROTOCOL_VERSION = "unsupported_protocol_version"
+COMMAND_EXPIRED = "command_expired"
+WRONG_NODE = "wrong_node"
+INVALID_COMMAND = "invalid_command"
+UNKNOWN_COMMAND_TYPE = "unknown_command_type"
+
+ALLOCATION_ID_RE = re.compile(r"^alc_[0-9a-z]{26}$")
+NODE_ID_RE = re.compile(r"^node_[0-9a-z]{26}$")
+SSH_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
+SSH_KEY_RE = re.compile(
+    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|"
+    r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]{16,16384}( [^\r\n\x00]{0,256})?$"
+)
+COMMAND_TYPES = ("provision", "release")
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail
+
+
+def _require(condition: bool, detail: str) -> None:
+    if not condition:
+        raise Rejected(INVALID_COMMAND, detail)
+
+
+def validate_payload(kind: str, payload: Any) -> None:
+    _require(isinstance(payload, dict), "payload must be an object")
+    _require(isinstance(payload.get("allocation_id"), str) and bool(ALLOCATION_ID_RE.match(payload["allocation_id"])),
+             "payload.allocation_id is malformed")  # fmt: skip
+    if kind == "release":
+        return
+    slots = payload.get("slots")
+    _require(isinstance(slots, list) and 1 <= len(slots) <= 64, "payload.slots must be a non-empty list")
+    for slot in slots:
+        indexes = slot.get("gpu_indexes") if isinstance(slot, dict) else None
+        _require(isinstance(slot, dict) and isinstance(slot.get("index"), int), "each slot needs an index")
+        _require(isinstance(indexes, list) and len(indexes) >= 1, "each slot needs gpu_indexes")
+        _require(all(type(i) is int and 0 <= i < 1024 for i in indexes), "gpu_indexes must be small integers")
+    image = payload.get("container_image")
+    _require(isinstance(image, str) and bool(IMAGE_RE.match(image)), "payload.container_image is malformed")
+    user = payload.get("ssh_user")
+    _require(isinstance(user, str) and bool(SSH_USER_RE.match(user)) and user != "root", "payload.ssh_user is bad")
+    keys = payload.get("ssh_public_keys")
+    _require(isinstance(keys, list) and 1 <= len(keys) <= 32, "payload.ssh_public_keys must be a non-empty list")
+    _require(all(isinstance(k, str) and SSH_KEY_RE.match(k) for k in keys), "an ssh public key is malformed")
+
+
+def validate(command: dict[str, Any], node_id: str, now: datetime) -> None:
+    """Raise ``Rejected`` with the protocol's reason when this agent must not run ``command``."""
+    if command.get("protocol_version") not in SUPPORTED_PROTOCOL_VERSIONS:
+        raise Rejected(UNSUPPORTED_PROTOCOL_VERSION, f"protocol_version {command.get('protocol_version')!r}")
+    if command.get("node_id") != node_id:
+        raise Rejected(WRONG_NODE, f"command is for {command.get('node_id')!r}")
+    try:
+        expires_at = parse(command["expires_at"])
+    except (KeyError, TypeError, ValueError):
+        raise Rejected(INVALID_COMMAND, "expires_at is missing or malformed") from None
+    if expires_at <= now:
+        raise Rejected(COMMAND_EXPIRED, f"expired at {command['expires_at']}")
+    if command.get("type") not in COMMAND_TYPES:
+        raise Rejected(UNKNOWN_COMMAND_TYPE, f"type {command.get('type')!r}")
+    validate_payload(command["type"], command.get("payload"))
+
+
+def result(status: str, reason: str | None = None, output: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"status": status, "reason": reason, "output": output or {}, "finished_at": isoformat(utcnow())}
+
+
+class CommandProcessor:
+    """Runs each command at most once to completion, keeping its result in the state store."""
+
+    def __init__(
+        self,
+        state: StateStore,
+        executor: Executor,
+        node_id: str,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.state = state
+        self.executor = executor
+        self.node_id = node_id
+        self.clock = clock
+        self.running: set[str] = set()
+
+    def process(self, command: dict[str, Any]) -> dict[str, Any]:
+        """The result for ``command``: stored if it finished before, else computed now (and stored)."""
+        command_id = command["command_id"]
+        if not COMMAND_ID_RE.match(command_id):
+            raise ValueError(f"bad command id {command_id!r}")
+        record = self.state.get(command_id)
+        if record is not None and record.get("status") == FINISHED:
+            log(logger, "command_already_finished", command_id=command_id, status=record["result"]["status"])
+            return record["result"]
+        resuming = record is not None
+        if not resuming:
+            try:
+                validate(command, self.node_id, self.clock())
+            except Rejected as rejected:
+                log(logger, "command_rejected", logging.WARNING, command_id=command_id, reason=rejected.reason,
+                    detail=rejected.detail)  # fmt: skip
+                return self.state.finish(command, result(REJECTED, rejected.reason))["result"]
+        else:  # it passed validation when it started; its expiry must not strand a half-built workload
+            command = record["command"]
+        return self._execute(command, resuming)
+
+    def _execute(self, command: dict[str, Any], resuming: bool) -> dict[str, Any]:
+        command_id = command["command_id"]
+        self.state.start(command)
+        self.running.add(command_id)
+        log(logger, "command_resumed" if resuming else "command_started", command_id=command_id,
+            type=command["type"], allocation_id=command["payload"]["allocation_id"])  # fmt: skip
+        try:
+            run = self.executor.provision if command["type"] == "provision" else self.executor.release
+            outcome = result(SUCCEEDED, None, run(command["payload"]))
+        except ExecutorError as exc:
+            outcome = result(FAILED, f"executor_error: {exc}"[:500])
+        except Exception as exc:
+            logger.exception("command_crashed", extra={"fields": {"command_id": command_id}})
+            outcome = result(FAILED, f"agent_error: {type(exc).__name__}: {exc}"[:500])
+        finally:
+            self.running.discard(command_id)
+        log(logger, "command_finished", command_id=command_id, status=outcome["status"], reason=outcome["reason"])
+        return self.state.finish(command, outcome)["result"]
+
+    def interrupted(self) -> list[dict[str, Any]]:
+        """Commands that were running when the agent last died, to resume at start-up."""
+        return [record["command"] for record in self.state.running()]

@@ -1,0 +1,38 @@
+"""The sandbox executor: real files under a root directory, no containers. For the local demo fleet and tests.
+
+provision creates ``<root>/allocations/<allocation_id>/`` with ``home/<ssh_user>/.ssh/authorized_keys``
+(0600, in a 0700 .ssh), a ``gpus`` file listing the GPU indexes and a ``port`` file; release removes it all.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gpuaas_agent.executors.base import AllocationDirs, authorized_keys_text, gpu_indexes
+
+
+class SandboxExecutor:
+    name = "sandbox"
+
+    def __init__(self, root: str | os.PathLike[str], hostname: str) -> None:
+        self.dirs = AllocationDirs(root)
+        self.hostname = hostname
+
+    def provision(self, payload: dict[str, Any]) -> dict[str, Any]:
+        allocation_id = payload["allocation_id"]
+        user = payload["ssh_user"]
+        base = self.dirs.ensure(allocation_id)
+        ssh_dir = base / "home" / user / ".ssh"
+        ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(ssh_dir, 0o700)
+        self.dirs.write(ssh_dir / "authorized_keys", authorized_keys_text(payload["ssh_public_keys"]), 0o600)
+        self.dirs.write(base / "gpus", "".join(f"{i}\n" for i in gpu_indexes(payload)), 0o644)
+        self.dirs.write(base / "image", f"{payload['container_image']}\n", 0o644)
+        port = self.dirs.port(allocation_id)
+        workload_id = f"sandbox-{allocation_id}"
+        return {"ssh_host": self.hostname, "ssh_port": port, "ssh_user": user, "workload_id": workload_id}
+
+    def release(self, payload: dict[str, Any]) -> dict[str, Any]:
+        self.dirs.wipe(payload["allocation_id"])
+        return {"wiped": True}
