@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--moto-port", type=int, default=0, help="0 = any free port")
     run.add_argument("--backend", choices=["moto", "localstack"], default="moto")
     run.add_argument("--no-demo", action="store_true", help="do not seed demo data")
+    run.add_argument("--no-agents", action="store_true", help="demo nodes without agent processes")
     run.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
     return parser
 
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     cloud = LocalCloud(api_port=args.port, moto_port=args.moto_port, backend=args.backend, pollers="background")
     cloud.start()
+    fleet = None
     try:
         print(f"local cloud ready in {cloud.startup_seconds:.2f}s", flush=True)
         print(f"  API:       {cloud.api_url}", flush=True)
@@ -53,13 +55,22 @@ def run(args: argparse.Namespace) -> int:
         )
         if not args.no_demo and importlib.util.find_spec("localcloud.demo") is not None:
             from localcloud import demo
+            from localcloud.agents import AgentFleet
 
-            seeded = demo.seed(cloud.api_url)
+            fleet = AgentFleet(cloud.api_url) if not args.no_agents else None
+            seeded = demo.seed(cloud.api_url, fleet=fleet)
             print(f"  demo data:  {seeded}", flush=True)
+            if fleet is not None:
+                print(f"  demo fleet: {len(fleet.hosts)} gpuaas-agent processes, logs in {fleet.root}", flush=True)
         print("Ctrl-C to stop", flush=True)
         stop.wait()
     finally:
+        # Agents first get SIGTERM; stopping the cloud then ends their long polls at once.
+        if fleet is not None:
+            fleet.signal_stop()
         cloud.stop()
+        if fleet is not None:
+            fleet.wait()
     print("local cloud stopped", flush=True)
     return 0
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from localcloud.agents import AgentFleet
 
 SKUS: list[dict[str, Any]] = [
     # name, model, gpus, vcpus, ram, disk, region, price/h (micro-USD)
@@ -120,8 +123,12 @@ def _call(method: str, url: str, body: dict[str, Any] | None = None, token: str 
         return json.loads(response.read() or b"null")
 
 
-def seed(api_url: str) -> dict[str, int]:
-    """Create the demo catalog and fleet; returns what was created."""
+def seed(api_url: str, *, fleet: AgentFleet | None = None) -> dict[str, int]:
+    """Create the demo catalog and fleet; returns what was created.
+
+    With ``fleet``, each demo host is a real agent process that joins with a bootstrap token, as
+    in production; without it (tests), the operator registers the nodes through the admin API.
+    """
     token = _call(
         "POST", f"{api_url}/v1/dev/token", {"user": "demo-operator", "org": "gpuaas-ops", "role": "operator"}
     )["access_token"]
@@ -133,6 +140,12 @@ def seed(api_url: str) -> dict[str, int]:
         _call("POST", f"{api_url}/v1/admin/os-images", image, token)
     gpu_model = {s["name"]: s["gpu_model"] for s in SKUS}
     for hostname, sku_name, gpus in NODES:
+        if fleet is not None:
+            bootstrap = _call(
+                "POST", f"{api_url}/v1/admin/bootstrap-tokens", {"sku_id": sku_ids[sku_name], "ttl_seconds": 600}, token
+            )
+            fleet.start(hostname, bootstrap["token"], gpus, gpu_model[sku_name])
+            continue
         _call(
             "POST",
             f"{api_url}/v1/admin/nodes",

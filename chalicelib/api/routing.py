@@ -156,7 +156,14 @@ class Api:
             else:
                 logger.info("request refused", extra={"code": exc.code, "status": exc.status})
             return error_response(exc, request_id, rate_headers)
-        except Exception:
+        except Exception as exc:
+            if _is_transient(exc):
+                # DynamoDB or another dependency throttled us or could not be reached: the request
+                # can be retried as it is, so say so instead of blaming the client or hiding it in a 500.
+                logger.warning("dependency unavailable", extra={"error": repr(exc)})
+                metrics.add_metric(name="DependencyUnavailable", unit="Count", value=1)
+                unavailable = errors.ServiceUnavailable(headers={"Retry-After": "1"})
+                return error_response(unavailable, request_id, rate_headers)
             logger.exception("unhandled error")
             metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
             return error_response(errors.AppError(), request_id)
@@ -307,6 +314,35 @@ class Api:
             raise errors.IdempotencyKeyReused() from exc
         except IdempotencyAlreadyInProgressError as exc:
             raise errors.IdempotencyInProgress() from exc
+
+
+_TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """True for failures of a dependency that a retry may cure: throttling, 5xx, no connection."""
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, BotoConnectionError | HTTPClientError):
+            return True
+        if isinstance(current, ClientError) and current.response.get("Error", {}).get("Code") in _TRANSIENT_CODES:
+            return True
+        current = current.__cause__ or current.__context__ or getattr(current, "cause", None)
+    return False
 
 
 def _as_dict(reply: Reply) -> dict[str, Any]:

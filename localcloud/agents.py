@@ -1,0 +1,76 @@
+"""The local demo fleet: real ``gpuaas-agent`` processes with simulated GPUs.
+
+Each host registers with its own single-use bootstrap token, exactly as a real host would, then
+long-polls its own queue on the moto server and sends heartbeats to the API. Their logs go to
+files in a temporary state directory, not to the console.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+_AGENT = "import sys; from gpuaas_agent.cli import main; sys.exit(main())"
+
+
+@dataclass
+class _Host:
+    hostname: str
+    process: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+
+class AgentFleet:
+    def __init__(self, api_url: str) -> None:
+        self.api_url = api_url
+        self.root = Path(tempfile.mkdtemp(prefix="gpuaas-demo-fleet-"))
+        self.hosts: list[_Host] = []
+
+    def start(self, hostname: str, bootstrap_token: str, gpus: int, model: str) -> None:
+        state = self.root / hostname
+        state.mkdir(mode=0o700)
+        log = (self.root / f"{hostname}.log").open("wb")
+        argv = [
+            sys.executable,
+            "-c",
+            _AGENT,
+            "run",
+            "--api-url",
+            self.api_url,
+            "--state-dir",
+            str(state),
+            "--bootstrap-token",
+            bootstrap_token,
+            "--executor",
+            "sandbox",
+            "--hostname",
+            hostname,
+            "--simulate-gpus",
+            str(gpus),
+            "--simulate-model",
+            model,
+        ]
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 - our own agent
+        self.hosts.append(_Host(hostname, process, log))
+
+    def signal_stop(self) -> None:
+        """Ask every agent to finish its current command and exit (SIGTERM, as systemd would)."""
+        for host in self.hosts:
+            if host.process.poll() is None:
+                host.process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        for host in self.hosts:
+            try:
+                host.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                host.process.kill()
+                host.process.wait()
+            host.log.close()
+        shutil.rmtree(self.root, ignore_errors=True)
