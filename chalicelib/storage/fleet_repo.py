@@ -12,17 +12,9 @@ from chalicelib.storage.table import (
     BootstrapTokenItem,
     NodeAgentItem,
     NodeCredentialItem,
-    TableItem,
     bind_table,
+    get_item,
 )
-
-
-def _get(model: type[TableItem], key: tuple[str, str]) -> object | None:
-    try:
-        item = TableItem.get(*key, consistent_read=True)
-    except TableItem.DoesNotExist:
-        return None
-    return item if isinstance(item, model) else None
 
 
 class DynamoFleetReader:
@@ -34,8 +26,8 @@ class DynamoFleetReader:
         return self._inventory.get_sku(sku_id)
 
     def get_bootstrap_token(self, token_id: str) -> BootstrapToken | None:
-        i = _get(BootstrapTokenItem, keys.bootstrap_token(token_id))
-        if not isinstance(i, BootstrapTokenItem):
+        i = get_item(BootstrapTokenItem, keys.bootstrap_token(token_id), consistent=True)
+        if i is None:
             return None
         return BootstrapToken(
             i.id, i.sku_id, i.created_by, i.created_at, i.expires_at, i.secret_hash, i.used_at, i.node_id
@@ -43,11 +35,8 @@ class DynamoFleetReader:
 
     def get_node_credential(self, node_id: str) -> NodeCredential | None:
         # Eventually consistent: the one read on every agent request.
-        try:
-            i = TableItem.get(*keys.node_credential(node_id))
-        except TableItem.DoesNotExist:
-            return None
-        if not isinstance(i, NodeCredentialItem):
+        i = get_item(NodeCredentialItem, keys.node_credential(node_id))
+        if i is None:
             return None
         return NodeCredential(i.node_id, i.token_hash, i.queue_url, i.queue_arn)
 

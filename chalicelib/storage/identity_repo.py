@@ -22,16 +22,9 @@ from chalicelib.storage.table import (
     UniqueItem,
     UserItem,
     bind_table,
+    get_item,
 )
 from chalicelib.storage.unit_of_work import DynamoUnitOfWork
-
-
-def _get(model: type[TableItem], key: tuple[str, str]) -> Any:
-    try:
-        item = TableItem.get(*key, consistent_read=True)
-    except TableItem.DoesNotExist:
-        return None
-    return item if isinstance(item, model) else None
 
 
 def user_from_item(i: UserItem) -> User:
@@ -72,23 +65,23 @@ class DynamoIdentityReader:
         bind_table()
 
     def user_for_identity(self, issuer: str, subject: str) -> str | None:
-        item = _get(UniqueItem, keys.unique("identity", f"{issuer}#{subject}"))
+        item = get_item(UniqueItem, keys.unique("identity", f"{issuer}#{subject}"), consistent=True)
         return item.owner_id if item else None
 
     def get_user(self, user_id: str) -> User | None:
-        item = _get(UserItem, keys.user(user_id))
+        item = get_item(UserItem, keys.user(user_id), consistent=True)
         return user_from_item(item) if item else None
 
     def get_org(self, org_id: str) -> Org | None:
-        i = _get(OrgItem, keys.org(org_id))
+        i = get_item(OrgItem, keys.org(org_id), consistent=True)
         return Org(i.id, i.name, i.slug, i.created_at, int(i.owner_count)) if i else None
 
     def org_by_slug(self, slug: str) -> Org | None:
-        claim = _get(UniqueItem, keys.unique("org_slug", slug))
+        claim = get_item(UniqueItem, keys.unique("org_slug", slug), consistent=True)
         return self.get_org(claim.owner_id) if claim else None
 
     def get_membership(self, org_id: str, user_id: str) -> Membership | None:
-        item = _get(MembershipItem, keys.membership(org_id, user_id))
+        item = get_item(MembershipItem, keys.membership(org_id, user_id), consistent=True)
         return membership_from_item(item) if item else None
 
     def list_members(self, org_id: str, limit: int, cursor: str | None) -> Page:
@@ -111,23 +104,20 @@ class DynamoIdentityReader:
         ]
 
     def get_refresh_token(self, token_hash: str) -> RefreshToken | None:
-        i = _get(RefreshTokenItem, keys.refresh_token(token_hash))
+        i = get_item(RefreshTokenItem, keys.refresh_token(token_hash), consistent=True)
         if i is None:
             return None
         return RefreshToken(token_hash, i.family_id, i.user_id, i.org_id, i.expires_at, bool(i.used))
 
     def get_family(self, family_id: str) -> SessionFamily | None:
-        i = _get(SessionItem, keys.session(family_id))
+        i = get_item(SessionItem, keys.session(family_id), consistent=True)
         return SessionFamily(i.id, i.user_id, i.org_id, i.created_at, bool(i.revoked)) if i else None
 
     def get_api_key(self, key_id: str) -> ApiKey | None:
         # Eventually consistent on purpose: this is the one read on every API-key request. A key
         # revoked a moment ago may pass for the replication lag (well under a second).
-        try:
-            item = TableItem.get(*keys.api_key(key_id))
-        except TableItem.DoesNotExist:
-            return None
-        return api_key_from_item(item) if isinstance(item, ApiKeyItem) else None
+        item = get_item(ApiKeyItem, keys.api_key(key_id))
+        return api_key_from_item(item) if item else None
 
     def list_api_keys(self, org_id: str, limit: int, cursor: str | None) -> Page:
         partition = keys.api_keys_of_org(org_id)

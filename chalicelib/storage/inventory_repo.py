@@ -26,6 +26,7 @@ from chalicelib.storage.table import (
     TableItem,
     UniqueItem,
     bind_table,
+    get_item,
 )
 from chalicelib.storage.unit_of_work import DynamoUnitOfWork
 
@@ -196,7 +197,7 @@ class DynamoInventoryReader:
         bind_table()
 
     def get_sku(self, sku_id: str) -> Sku | None:
-        item = _get(SkuItem, keys.sku(sku_id))
+        item = get_item(SkuItem, keys.sku(sku_id))
         return sku_from_item(item) if item else None
 
     def list_catalog(self, query: CatalogFilter, limit: int, cursor: str | None) -> Page:
@@ -234,7 +235,7 @@ class DynamoInventoryReader:
         return Page([sku_from_item(i) for i in items if isinstance(i, SkuItem)], encode_cursor(last))
 
     def get_os_image(self, image_id: str) -> OsImage | None:
-        item = _get(OsImageItem, keys.os_image(image_id))
+        item = get_item(OsImageItem, keys.os_image(image_id))
         return os_image_from_item(item) if item else None
 
     def list_os_images(self, *, available_only: bool, limit: int, cursor: str | None) -> Page:
@@ -272,14 +273,6 @@ class DynamoInventoryReader:
     def _list_gsi2(self, partition: str, limit: int, cursor: str | None) -> tuple[list[Any], Any]:
         start = decode_cursor(cursor, key_attributes=_GSI2_KEY, partition=("GSI2PK", partition))
         return query_page(TableItem.gsi2.query, partition, limit=limit, start_key=start)
-
-
-def _get(model: type[TableItem], key: tuple[str, str]) -> Any:
-    try:
-        item = TableItem.get(*key)
-    except TableItem.DoesNotExist:
-        return None
-    return item if isinstance(item, model) else None
 
 
 # Unit of work -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from chalicelib.core.page import Page
 from chalicelib.sshkeys.models import SshKey
 from chalicelib.storage import keys
 from chalicelib.storage.pagination import decode_cursor, encode_cursor, query_page
-from chalicelib.storage.table import SshKeyItem, TableItem, UniqueItem, bind_table
+from chalicelib.storage.table import SshKeyItem, TableItem, UniqueItem, bind_table, get_item
 from chalicelib.storage.unit_of_work import DynamoUnitOfWork
 
 
@@ -21,11 +21,8 @@ class DynamoSshKeys:
         bind_table()
 
     def get(self, user_id: str, key_id: str) -> SshKey | None:
-        try:
-            item = TableItem.get(*keys.ssh_key(user_id, key_id), consistent_read=True)
-        except TableItem.DoesNotExist:
-            return None
-        return _from_item(item) if isinstance(item, SshKeyItem) else None
+        item = get_item(SshKeyItem, keys.ssh_key(user_id, key_id), consistent=True)
+        return _from_item(item) if item else None
 
     def list(self, user_id: str, limit: int, cursor: str | None) -> Page:
         partition = keys.user(user_id)[0]

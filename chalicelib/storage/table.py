@@ -8,6 +8,8 @@ access pattern is listed in doc/data-model.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -66,6 +68,19 @@ def bind_table() -> type[TableItem]:
         # A cached connection would still name the old table.
         TableItem._connection = None
     return TableItem
+
+
+def get_item(model: type[TableItem], key: tuple[str, str], *, consistent: bool = False) -> Any:
+    """The item at ``key`` if it is a ``model``, else None: one GetItem.
+
+    Strongly consistent reads are for state a decision is made on right after a write (sessions,
+    tokens); eventually consistent ones for the hot per-request reads (credentials, catalog).
+    """
+    try:
+        item = TableItem.get(*key, consistent_read=consistent)
+    except TableItem.DoesNotExist:
+        return None
+    return item if isinstance(item, model) else None
 
 
 class SkuItem(TableItem, discriminator="sku"):
