@@ -385,6 +385,21 @@ def test_rate_limits_are_documented(doc: dict[str, Any], routes: tuple[dict[str,
         assert doc["components"]["headers"][header]["schema"]["type"] == "integer", header
 
 
+def test_every_operation_documents_a_retryable_503(doc: dict[str, Any], routes: tuple[dict[str, Any], ...]) -> None:
+    ops = operations(doc)
+    for route in routes:
+        key = f"{route['method']} {route['path']}"
+        # A throttled or unreachable dependency (DynamoDB, EventBridge, SQS, STS, Secrets Manager) answers any
+        # route with a retryable 503 (chalicelib.api.routing._is_transient): every operation has one.
+        unavailable = resolve(doc, ops[(route["method"], route["path"])]["responses"]["503"])
+        assert "SERVICE_UNAVAILABLE" in error_codes(doc, unavailable), key
+        assert "Retry-After" in unavailable["headers"], key
+        assert "X-Request-Id" in unavailable["headers"], key
+    shared = doc["components"]["responses"]["ServiceUnavailable"]
+    assert error_codes(doc, shared) == ["SERVICE_UNAVAILABLE"]
+    assert {"Retry-After", "X-Request-Id"} <= set(shared["headers"])
+
+
 def _sample_sku(**changes: Any) -> Any:
     from chalicelib.inventory.models import Sku
 
