@@ -125,6 +125,18 @@ def register(api: Api) -> None:
         node = bootstrap.inventory_service().create_node(ctx.actor, CreateNode(**ctx.body.model_dump()))
         return Reply(node.to_dict(with_slots=True), status=201)
 
+    @api.route("/v1/admin/nodes/{node_id}/drain", method="POST", action="admin:nodes:drain", body=schemas.DrainNodeBody)
+    def admin_drain_node(ctx: RequestContext, node_id: str) -> Reply:
+        """Take a node out of placement (maintenance, GPU errors); running allocations are untouched."""
+        node = bootstrap.inventory_service().drain_node(ctx.actor, node_id, ctx.body.reason)
+        return Reply(node.to_dict(with_slots=True))
+
+    @api.route("/v1/admin/nodes/{node_id}/undrain", method="POST", action="admin:nodes:undrain")
+    def admin_undrain_node(ctx: RequestContext, node_id: str) -> Reply:
+        """Put a drained node back into placement."""
+        node = bootstrap.inventory_service().undrain_node(ctx.actor, node_id)
+        return Reply(node.to_dict(with_slots=True))
+
     @api.route("/v1/admin/nodes/{node_id}", method="GET", action="admin:nodes:read")
     def admin_get_node(ctx: RequestContext, node_id: str) -> Reply:
         """One node with its slots."""

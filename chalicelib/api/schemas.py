@@ -206,3 +206,7 @@ class HeartbeatBody(Body):
 class AddSshKeyBody(Body):
     name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._@-]*$")]
     public_key: Annotated[str, Field(min_length=16, max_length=16384)]
+
+
+class DrainNodeBody(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=256)]

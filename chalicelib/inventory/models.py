@@ -18,6 +18,9 @@ SKU_ACTIVE = "active"
 SKU_RETIRED = "retired"
 
 NODE_ACTIVE = "active"
+# A draining node keeps its running allocations but takes no new ones: its free slots leave the
+# free-slot index and the SKU's free count until it is undrained.
+NODE_DRAINING = "draining"
 
 SLOT_FREE = "free"
 SLOT_CLAIMED = "claimed"

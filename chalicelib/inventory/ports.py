@@ -46,6 +46,11 @@ class InventoryUnitOfWork(Protocol):
 
     def add_node(self, node: Node, slots: tuple[Slot, ...], sku: Sku) -> None: ...
 
+    def set_node_status(self, before: Node, after: Node, free_slots: tuple[Slot, ...], *, placeable: bool) -> None:
+        """Change the node's status if it is still at ``before.version``; move its free slots out of
+        (or back into) placement and the SKU's free count."""
+        ...
+
     def correct_capacity(self, sku: Sku, total_slots: int, free_slots: int) -> None:
         """Set the SKU's counters, only if they still hold the values in ``sku``."""
         ...

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from chalicelib.audit.models import Actor, record
@@ -12,9 +14,11 @@ from chalicelib.core.ids import new_id
 from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
 from chalicelib.inventory.models import (
     NODE_ACTIVE,
+    NODE_DRAINING,
     OS_IMAGE_AVAILABLE,
     SKU_ACTIVE,
     SKU_RETIRED,
+    SLOT_FREE,
     CatalogFilter,
     Node,
     OsImage,
@@ -209,6 +213,36 @@ class InventoryService:
         uow.audit(record("admin:nodes:create", node.id, actor, node.created_at, after=node.to_dict(with_slots=True)))
         uow.commit()
         return node
+
+    def drain_node(self, actor: Actor, node_id: str, reason: str) -> Node:
+        """Stop placing work on a node; what runs there keeps running. Draining twice is a no-op."""
+        return self._set_node_status(
+            actor, node_id, NODE_DRAINING, lambda data: _event("node.drained", node_id, {**data, "reason": reason})
+        )
+
+    def undrain_node(self, actor: Actor, node_id: str) -> Node:
+        """Put a drained node back into placement. Undraining an active node is a no-op."""
+        return self._set_node_status(actor, node_id, NODE_ACTIVE, lambda data: _event("node.undrained", node_id, data))
+
+    def _set_node_status(
+        self, actor: Actor, node_id: str, status: str, event: Callable[[dict[str, Any]], DomainEvent]
+    ) -> Node:
+        before = self.get_node(node_id)
+        if before.status == status:
+            return before
+        after = replace(before, status=status, version=before.version + 1)
+        free = tuple(s for s in before.slots if s.state == SLOT_FREE)
+        now = self._now()
+        uow = self._uow()
+        # Only a placeable (active) node's free slots count as capacity: they leave with the drain
+        # and come back with the undrain, in the same transaction as the status.
+        uow.set_node_status(before, after, free, placeable=status == NODE_ACTIVE)
+        emitted = event({"node": after.to_dict()})
+        uow.emit(emitted)
+        action = "admin:nodes:drain" if status == NODE_DRAINING else "admin:nodes:undrain"
+        uow.audit(record(action, node_id, actor, now, before=before.to_dict(), after=emitted.data))
+        uow.commit()
+        return after
 
     def get_node(self, node_id: str) -> Node:
         node = self._reader.get_node(node_id)

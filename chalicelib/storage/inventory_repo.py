@@ -334,6 +334,37 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
             error=errors.SkuRetired,
         )
 
+    def set_node_status(self, before: Node, after: Node, free_slots: tuple[Slot, ...], *, placeable: bool) -> None:
+        pk, sk = keys.node(after.id)
+        self.update(
+            NodeItem(PK=pk, SK=sk),
+            [NodeItem.status.set(after.status), NodeItem.version.set(after.version)],
+            condition=NodeItem.version == before.version,
+            error=errors.ConcurrentUpdate,
+        )
+        for slot in free_slots:
+            spk, ssk = keys.slot(slot.node_id, slot.index)
+            if placeable:
+                actions = [
+                    SlotItem.GSI1PK.set(keys.free_slots_of_sku(slot.sku_id)),
+                    SlotItem.GSI1SK.set(f"{slot.node_id}#{slot.index:03d}"),
+                ]
+            else:
+                actions = [SlotItem.GSI1PK.remove(), SlotItem.GSI1SK.remove()]
+            # The slot must still be free: a claim that got there first wins, and this change retries.
+            self.update(
+                SlotItem(PK=spk, SK=ssk), actions, condition=SlotItem.state == SLOT_FREE, error=errors.ConcurrentUpdate
+            )
+        if free_slots:
+            skpk, sksk = keys.sku(after.sku_id)
+            delta = len(free_slots) if placeable else -len(free_slots)
+            self.update(
+                SkuItem(PK=skpk, SK=sksk),
+                [SkuItem.free_slots.add(delta)],
+                condition=SkuItem.PK.exists(),
+                error=errors.SkuNotFound,
+            )
+
     def correct_capacity(self, sku: Sku, total_slots: int, free_slots: int) -> None:
         pk, sk = keys.sku(sku.id)
         self.update(

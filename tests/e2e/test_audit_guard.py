@@ -32,6 +32,17 @@ def _member(api) -> str:
     return user_id
 
 
+def _node(api) -> str:
+    body = {"hostname": "gpu-drain.fleet", "sku_id": _sku(api)["id"], "gpu_model": "H100-80GB-SXM", "gpu_count": 8}
+    return api.post("/v1/admin/nodes", json=body).json()["id"]
+
+
+def _drained_node(api) -> str:
+    node_id = _node(api)
+    api.post(f"/v1/admin/nodes/{node_id}/drain", json={"reason": "maintenance"})
+    return node_id
+
+
 def _key(api) -> str:
     return api.post("/v1/api-keys", json={"name": "g", "scopes": ["read"]}, role="owner").json()["id"]
 
@@ -49,6 +60,12 @@ REQUESTS = {
     ("POST", "/v1/admin/nodes"): lambda api: api.post(
         "/v1/admin/nodes",
         json={"hostname": "gpu-guard.fleet", "sku_id": _sku(api)["id"], "gpu_model": "H100-80GB-SXM", "gpu_count": 8},
+    ),
+    ("POST", "/v1/admin/nodes/{node_id}/drain"): lambda api: api.post(
+        f"/v1/admin/nodes/{_node(api)}/drain", json={"reason": "maintenance"}
+    ),
+    ("POST", "/v1/admin/nodes/{node_id}/undrain"): lambda api: api.post(
+        f"/v1/admin/nodes/{_drained_node(api)}/undrain"
     ),
     ("POST", "/v1/admin/bootstrap-tokens"): lambda api: api.post(
         "/v1/admin/bootstrap-tokens", json={"sku_id": _sku(api)["id"], "ttl_seconds": 600}

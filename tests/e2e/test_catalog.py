@@ -128,3 +128,32 @@ def test_demo_data_seeds_a_browsable_catalog(api, cloud):
     h100 = next(s for s in skus if s["name"] == "h100-80gb-sxm-x1-use1")
     assert (h100["total_slots"], h100["free_slots"], h100["available"]) == (16, 16, True)
     assert len(api.get("/v1/os-images", role=None).json()["items"]) == 3
+
+
+def test_draining_a_node_takes_its_free_slots_out_of_the_catalog(api, cloud):
+    sku = create_sku(api, name="drainable")
+    keep = add_node(api, sku, "gpu-keep.fleet")
+    drain = add_node(api, sku, "gpu-drain.fleet")
+    assert api.get(f"/v1/skus/{sku['id']}", role=None).json()["free_slots"] == 16
+    r = api.post(f"/v1/admin/nodes/{drain['id']}/drain", json={"reason": "XID 79 on GPU 3"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["status"], r.json()["version"]) == ("draining", 2)
+    assert api.get(f"/v1/skus/{sku['id']}", role=None).json()["free_slots"] == 8
+    # Draining twice changes nothing; the reconcile agrees with the counters.
+    assert api.post(f"/v1/admin/nodes/{drain['id']}/drain", json={"reason": "again"}).json()["version"] == 2
+    assert cloud.run_schedule("CatalogReconcileFunction") == {"corrected": []}
+    api.post(f"/v1/admin/nodes/{keep['id']}/drain", json={"reason": "maintenance"})
+    listed = {s["id"]: s for s in catalog(api, "?available=false")}
+    assert listed[sku["id"]]["free_slots"] == 0 and listed[sku["id"]]["total_slots"] == 16
+    back = api.post(f"/v1/admin/nodes/{drain['id']}/undrain")
+    assert back.json()["status"] == "active"
+    assert api.get(f"/v1/skus/{sku['id']}", role=None).json()["free_slots"] == 8
+    missing = api.post("/v1/admin/nodes/node_01aaaaaaaaaaaaaaaaaaaaaaaa/drain", json={"reason": "x"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NODE_NOT_FOUND"
+    cloud.drain()
+    history = api.get(f"/v1/admin/events?subject={drain['id']}").json()["items"]
+    assert [e["type"] for e in history] == ["node.created", "node.drained", "node.undrained"]
+    from tests.support.contracts import validate_event
+
+    for event in history:
+        validate_event(event)
