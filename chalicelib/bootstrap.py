@@ -95,6 +95,7 @@ def fleet_service() -> FleetService:
         StsQueueCredentials(),
         DynamoHeartbeats(),
         clock,
+        drain=lambda actor, node_id, reason: inventory_service().drain_node(actor, node_id, reason),
         region=settings.region,
         bootstrap_max_ttl_seconds=settings.bootstrap_token_max_ttl_seconds,
         heartbeat_interval_seconds=settings.heartbeat_interval_seconds,

@@ -3,9 +3,11 @@ gets a node token, fetches credentials for its own queue, and sends heartbeats."
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -41,6 +43,7 @@ class FleetService:
         heartbeats: HeartbeatStore,
         clock: Clock,
         *,
+        drain: Callable[[Actor, str, str], Any] | None = None,
         region: str,
         bootstrap_max_ttl_seconds: int,
         heartbeat_interval_seconds: int,
@@ -51,6 +54,7 @@ class FleetService:
         self._queues = queues
         self._credentials = credentials
         self._heartbeats = heartbeats
+        self._drain = drain
         self._clock = clock
         self._region = region
         self._bootstrap_max_ttl = bootstrap_max_ttl_seconds
@@ -158,6 +162,14 @@ class FleetService:
             running_commands=tuple(body.get("running_commands", ())),
         )
         self._heartbeats.record(beat)
+        faults = gpu_faults(beat.gpus)
+        if faults and self._drain is not None:
+            # A GPU that raised an XID or an uncorrectable ECC error must take no new work: drain
+            # the node (a no-op when it already is) and let an operator look before undraining.
+            # A concurrent change of the node defers the drain to the next heartbeat, which reports
+            # the same (cumulative) error counts.
+            with contextlib.suppress(errors.ConcurrentUpdate):
+                self._drain(Actor.system(f"heartbeat:{node_id}:{beat.received_at}"), node_id, "; ".join(faults)[:256])
         return {"next_heartbeat_seconds": self._heartbeat_interval}
 
     def _valid_bootstrap_token(self, presented: str) -> BootstrapToken:
@@ -172,3 +184,16 @@ class FleetService:
         if token.expires_at <= isoformat(self._clock.now()):
             raise errors.InvalidToken("The bootstrap token has expired")
         return replace(token)
+
+
+def gpu_faults(gpus: tuple[dict[str, Any], ...]) -> list[str]:
+    """What in a heartbeat's telemetry makes a node unfit for new work."""
+    faults = []
+    for gpu in gpus:
+        if gpu.get("xid_errors"):
+            faults.append(f"GPU {gpu.get('index')} ({gpu.get('uuid')}): {gpu['xid_errors']} XID errors")
+        if gpu.get("ecc_uncorrected_errors"):
+            faults.append(
+                f"GPU {gpu.get('index')} ({gpu.get('uuid')}): {gpu['ecc_uncorrected_errors']} uncorrectable ECC errors"
+            )
+    return faults

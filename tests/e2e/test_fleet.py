@@ -177,3 +177,42 @@ def test_heartbeats_carry_telemetry_and_only_for_oneself(api, sku):
         ).status_code
         == 400
     )
+
+
+def test_gpu_errors_in_a_heartbeat_drain_the_node(api, sku, cloud):
+    node = api.post("/v1/agent/register", role=None, json=registration(bootstrap_token(api, sku), "gpu-e.fleet")).json()
+    healthy = [
+        {
+            **g,
+            "memory_used_bytes": 0,
+            "utilization_percent": 0,
+            "temperature_c": 31,
+            "power_watts": 71.5,
+            "ecc_uncorrected_errors": 0,
+            "xid_errors": 0,
+        }
+        for g in gpus(8)
+    ]
+    beat = {
+        "node_id": node["node_id"],
+        "sent_at": "2026-11-26T12:00:00.000Z",
+        "agent_version": "0.1.0",
+        "running_commands": [],
+        "nvml": {"available": True, "driver_version": "570.86.15", "error": None},
+        "gpus": healthy,
+    }
+    assert node_call(api, "POST", "/v1/agent/heartbeat", node["node_token"], json=beat).status_code == 200
+    assert api.get(f"/v1/admin/nodes/{node['node_id']}").json()["status"] == "active"
+    faulty = [dict(g) for g in healthy]
+    faulty[3]["xid_errors"] = 2
+    faulty[5]["ecc_uncorrected_errors"] = 1
+    for _ in range(2):  # the second report of the same counts changes nothing more
+        r = node_call(api, "POST", "/v1/agent/heartbeat", node["node_token"], json={**beat, "gpus": faulty})
+        assert r.status_code == 200, r.text
+    drained = api.get(f"/v1/admin/nodes/{node['node_id']}").json()
+    assert (drained["status"], drained["version"]) == ("draining", 2)
+    assert api.get(f"/v1/skus/{sku['id']}", role=None).json()["free_slots"] == 0
+    cloud.drain()
+    events = api.get(f"/v1/admin/events?subject={node['node_id']}").json()["items"]
+    assert [e["type"] for e in events] == ["node.created", "node.drained"]
+    assert "GPU 3" in events[1]["data"]["reason"] and "ECC" in events[1]["data"]["reason"]
