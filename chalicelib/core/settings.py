@@ -56,6 +56,8 @@ class Settings:
     bootstrap_token_default_ttl_seconds: int
     bootstrap_token_max_ttl_seconds: int
     heartbeat_interval_seconds: int
+    node_suspect_after_seconds: int
+    node_down_after_seconds: int
     node_queue_prefix: str
     node_queue_role_arn: str
     agent_credentials_ttl_seconds: int
@@ -106,6 +108,8 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         bootstrap_token_default_ttl_seconds=_int_from(env, "GPUAAS_BOOTSTRAP_TOKEN_TTL_SECONDS", 3600),
         bootstrap_token_max_ttl_seconds=_int_from(env, "GPUAAS_BOOTSTRAP_TOKEN_MAX_TTL_SECONDS", 7 * 86400),
         heartbeat_interval_seconds=_int_from(env, "GPUAAS_HEARTBEAT_INTERVAL_SECONDS", 20),
+        node_suspect_after_seconds=_int_from(env, "GPUAAS_NODE_SUSPECT_AFTER_SECONDS", 90),
+        node_down_after_seconds=_int_from(env, "GPUAAS_NODE_DOWN_AFTER_SECONDS", 300),
         node_queue_prefix=get("GPUAAS_NODE_QUEUE_PREFIX", f"gpuaas-{stage}-node-"),
         node_queue_role_arn=get(
             "GPUAAS_NODE_QUEUE_ROLE_ARN", f"arn:aws:iam::123456789012:role/gpuaas-{stage}-node-queue"

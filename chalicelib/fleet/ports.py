@@ -40,6 +40,10 @@ class FleetUnitOfWork(Protocol):
 class HeartbeatStore(Protocol):
     def record(self, heartbeat: Heartbeat) -> None: ...
 
+    def last_seen(self) -> list[tuple[str, str]]:
+        """(node id, received_at) of every node that ever sent a heartbeat."""
+        ...
+
 
 class NodeQueues(Protocol):
     def ensure(self, node_id: str) -> tuple[str, str]:

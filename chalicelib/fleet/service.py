@@ -9,7 +9,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.audit.models import Actor, record
@@ -27,7 +27,7 @@ from chalicelib.fleet.models import (
 )
 from chalicelib.fleet.ports import FleetReader, FleetUnitOfWorkFactory, HeartbeatStore, NodeQueues, QueueCredentials
 from chalicelib.identity.service import token_hash
-from chalicelib.inventory.models import NODE_ACTIVE, SKU_ACTIVE, Node, partition_into_slots
+from chalicelib.inventory.models import DOWN, HEALTHY, NODE_ACTIVE, SKU_ACTIVE, SUSPECT, Node, partition_into_slots
 
 _BOOTSTRAP_RE = re.compile(r"^gpb_([0-9a-z]{16})_([A-Za-z0-9_-]{43})$")
 _NODE_TOKEN_RE = re.compile(r"^gpn_(node_[0-9a-z]{26})_([A-Za-z0-9_-]{43})$")
@@ -44,6 +44,9 @@ class FleetService:
         clock: Clock,
         *,
         drain: Callable[[Actor, str, str], Any] | None = None,
+        set_health: Callable[[str, str, str], Any] | None = None,
+        suspect_after_seconds: int = 90,
+        down_after_seconds: int = 300,
         region: str,
         bootstrap_max_ttl_seconds: int,
         heartbeat_interval_seconds: int,
@@ -55,6 +58,9 @@ class FleetService:
         self._credentials = credentials
         self._heartbeats = heartbeats
         self._drain = drain
+        self._set_health = set_health
+        self._suspect_after = suspect_after_seconds
+        self._down_after = down_after_seconds
         self._clock = clock
         self._region = region
         self._bootstrap_max_ttl = bootstrap_max_ttl_seconds
@@ -171,6 +177,24 @@ class FleetService:
             with contextlib.suppress(errors.ConcurrentUpdate):
                 self._drain(Actor.system(f"heartbeat:{node_id}:{beat.received_at}"), node_id, "; ".join(faults)[:256])
         return {"next_heartbeat_seconds": self._heartbeat_interval}
+
+    def sweep_health(self, now: datetime) -> dict[str, str]:
+        """Set each node's health from the age of its last heartbeat; returns the nodes that changed.
+
+        Nodes that never sent a heartbeat (registered by an operator, not an agent) are not swept.
+        """
+        changed: dict[str, str] = {}
+        if self._set_health is None:
+            return changed
+        for node_id, received_at in self._heartbeats.last_seen():
+            age = (now - datetime.fromisoformat(received_at.replace("Z", "+00:00"))).total_seconds()
+            health = HEALTHY if age <= self._suspect_after else SUSPECT if age <= self._down_after else DOWN
+            try:
+                if self._set_health(node_id, health, received_at) is not None:
+                    changed[node_id] = health
+            except (errors.ConcurrentUpdate, errors.NodeNotFound):
+                continue  # the next sweep, a minute later, looks again
+        return changed
 
     def _valid_bootstrap_token(self, presented: str) -> BootstrapToken:
         match = _BOOTSTRAP_RE.match(presented)

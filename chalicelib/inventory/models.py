@@ -22,6 +22,11 @@ NODE_ACTIVE = "active"
 # free-slot index and the SKU's free count until it is undrained.
 NODE_DRAINING = "draining"
 
+# Health follows the agent's heartbeats (the fleet's sweeper sets it); it is apart from the
+# operator's status, and a node takes new work only when it is both active and healthy.
+HEALTHY, SUSPECT, DOWN = "healthy", "suspect", "down"
+NODE_HEALTH = (HEALTHY, SUSPECT, DOWN)
+
 SLOT_FREE = "free"
 SLOT_CLAIMED = "claimed"
 
@@ -115,6 +120,11 @@ class Node:
     created_at: str
     version: int = 1
     slots: tuple[Slot, ...] = field(default=())
+    health: str = HEALTHY
+
+    @property
+    def placeable(self) -> bool:
+        return self.status == NODE_ACTIVE and self.health == HEALTHY
 
     def to_dict(self, *, with_slots: bool = False) -> dict[str, Any]:
         data = {
@@ -126,6 +136,7 @@ class Node:
             "gpu_count": self.gpu_count,
             "slot_count": self.slot_count,
             "status": self.status,
+            "health": self.health,
             "version": self.version,
             "created_at": self.created_at,
         }

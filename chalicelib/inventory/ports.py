@@ -46,9 +46,10 @@ class InventoryUnitOfWork(Protocol):
 
     def add_node(self, node: Node, slots: tuple[Slot, ...], sku: Sku) -> None: ...
 
-    def set_node_status(self, before: Node, after: Node, free_slots: tuple[Slot, ...], *, placeable: bool) -> None:
-        """Change the node's status if it is still at ``before.version``; move its free slots out of
-        (or back into) placement and the SKU's free count."""
+    def set_node_state(self, before: Node, after: Node) -> None:
+        """Change the node's status and health if it is still at ``before.version``; when that makes
+        it (un)placeable, move its free slots out of (or back into) placement and the SKU's free count.
+        ``before`` carries the node's slots."""
         ...
 
     def correct_capacity(self, sku: Sku, total_slots: int, free_slots: int) -> None:

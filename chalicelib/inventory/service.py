@@ -18,7 +18,6 @@ from chalicelib.inventory.models import (
     OS_IMAGE_AVAILABLE,
     SKU_ACTIVE,
     SKU_RETIRED,
-    SLOT_FREE,
     CatalogFilter,
     Node,
     OsImage,
@@ -231,16 +230,33 @@ class InventoryService:
         if before.status == status:
             return before
         after = replace(before, status=status, version=before.version + 1)
-        free = tuple(s for s in before.slots if s.state == SLOT_FREE)
         now = self._now()
         uow = self._uow()
-        # Only a placeable (active) node's free slots count as capacity: they leave with the drain
-        # and come back with the undrain, in the same transaction as the status.
-        uow.set_node_status(before, after, free, placeable=status == NODE_ACTIVE)
+        # Only a placeable node's free slots count as capacity: they leave with the drain and come
+        # back with the undrain, in the same transaction as the status.
+        uow.set_node_state(before, after)
         emitted = event({"node": after.to_dict()})
         uow.emit(emitted)
         action = "admin:nodes:drain" if status == NODE_DRAINING else "admin:nodes:undrain"
         uow.audit(record(action, node_id, actor, now, before=before.to_dict(), after=emitted.data))
+        uow.commit()
+        return after
+
+    def set_node_health(self, node_id: str, health: str, last_heartbeat_at: str) -> Node | None:
+        """Record what the heartbeats say about a node; returns the node if its health changed."""
+        before = self.get_node(node_id)
+        if before.health == health:
+            return None
+        after = replace(before, health=health, version=before.version + 1)
+        uow = self._uow()
+        uow.set_node_state(before, after)
+        uow.emit(
+            _event(
+                "node.health_changed",
+                node_id,
+                {"node": after.to_dict(), "from": before.health, "last_heartbeat_at": last_heartbeat_at},
+            )
+        )
         uow.commit()
         return after
 

@@ -12,6 +12,7 @@ from chalicelib.storage.table import (
     BootstrapTokenItem,
     NodeAgentItem,
     NodeCredentialItem,
+    TableItem,
     bind_table,
     get_item,
 )
@@ -103,6 +104,13 @@ class DynamoHeartbeats:
             gpus=list(heartbeat.gpus),
             running_commands=list(heartbeat.running_commands),
         ).save()
+
+    def last_seen(self) -> list[tuple[str, str]]:
+        return [
+            (item.node_id, item.received_at)
+            for item in TableItem.gsi1.query(keys.HEALTH_PARTITION)
+            if isinstance(item, NodeAgentItem)
+        ]
 
 
 def _expiry(iso: str, *, days_after: int) -> object:

@@ -139,6 +139,7 @@ def node_item(node: Node) -> NodeItem:
         gpu_count=node.gpu_count,
         slot_count=node.slot_count,
         status=node.status,
+        health=node.health,
         version=node.version,
         created_at=node.created_at,
     )
@@ -186,6 +187,7 @@ def node_from_item(item: NodeItem, slots: tuple[Slot, ...] = ()) -> Node:
         version=int(item.version),
         created_at=item.created_at,
         slots=slots,
+        health=item.health or "healthy",
     )
 
 
@@ -334,14 +336,18 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
             error=errors.SkuRetired,
         )
 
-    def set_node_status(self, before: Node, after: Node, free_slots: tuple[Slot, ...], *, placeable: bool) -> None:
+    def set_node_state(self, before: Node, after: Node) -> None:
         pk, sk = keys.node(after.id)
         self.update(
             NodeItem(PK=pk, SK=sk),
-            [NodeItem.status.set(after.status), NodeItem.version.set(after.version)],
+            [NodeItem.status.set(after.status), NodeItem.health.set(after.health), NodeItem.version.set(after.version)],
             condition=NodeItem.version == before.version,
             error=errors.ConcurrentUpdate,
         )
+        if before.placeable == after.placeable:
+            return
+        placeable = after.placeable
+        free_slots = tuple(s for s in before.slots if s.state == SLOT_FREE)
         for slot in free_slots:
             spk, ssk = keys.slot(slot.node_id, slot.index)
             if placeable:

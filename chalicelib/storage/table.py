@@ -122,6 +122,7 @@ class NodeItem(TableItem, discriminator="node"):
     gpu_count = NumberAttribute()
     slot_count = NumberAttribute()
     status = UnicodeAttribute()
+    health = UnicodeAttribute(default="healthy")
     version = NumberAttribute()
     created_at = UnicodeAttribute()
 

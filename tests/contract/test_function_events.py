@@ -28,7 +28,7 @@ API_EVENTS = {
     "api_get_skus": ("GET", "/v1/skus"),
     "api_post_admin_sku": ("POST", "/v1/admin/skus"),
 }
-WORKER_EVENTS = {"outbox_relay_stream", "events_archive_sqs", "catalog_reconcile_schedule"}
+WORKER_EVENTS = {"outbox_relay_stream", "events_archive_sqs", "catalog_reconcile_schedule", "node_health_schedule"}
 
 
 @dataclass
@@ -189,6 +189,28 @@ def test_catalog_reconcile_handler_takes_the_scheduled_event(monkeypatch):
     monkeypatch.setattr(bootstrap, "inventory_service", lambda: service)
     result = catalog_reconcile.handler(load_function_event("catalog_reconcile_schedule"), FakeLambdaContext())
     assert result == {"corrected": []}
+
+
+# Node health: EventBridge schedule -------------------------------------------------------------
+
+
+def test_node_health_handler_sweeps_at_the_schedule_time(monkeypatch):
+    from datetime import datetime
+
+    from functions import node_health
+
+    event = load_function_event("node_health_schedule")
+    assert event["detail-type"] == "Scheduled Event" and ":rule/gpuaas-" in event["resources"][0]
+    seen: list[datetime] = []
+
+    class Fleet:
+        def sweep_health(self, now: datetime) -> dict[str, str]:
+            seen.append(now)
+            return {}
+
+    monkeypatch.setattr(bootstrap, "fleet_service", lambda: Fleet())
+    assert node_health.handler(event, FakeLambdaContext()) == {"changed": {}}
+    assert seen == [datetime.fromisoformat(event["time"].replace("Z", "+00:00"))]
 
 
 # API: API Gateway REST proxy events ----------------------------------------------------------

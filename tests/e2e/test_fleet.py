@@ -216,3 +216,61 @@ def test_gpu_errors_in_a_heartbeat_drain_the_node(api, sku, cloud):
     events = api.get(f"/v1/admin/events?subject={node['node_id']}").json()["items"]
     assert [e["type"] for e in events] == ["node.created", "node.drained"]
     assert "GPU 3" in events[1]["data"]["reason"] and "ECC" in events[1]["data"]["reason"]
+
+
+def test_silent_nodes_turn_suspect_then_down_and_recover_when_heartbeats_resume(api, sku, cloud):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.support.contracts import load_function_event
+
+    node = api.post("/v1/agent/register", role=None, json=registration(bootstrap_token(api, sku), "gpu-s.fleet")).json()
+    beat = {
+        "node_id": node["node_id"],
+        "sent_at": "2026-11-26T12:00:00.000Z",
+        "agent_version": "0.1.0",
+        "running_commands": [],
+        "nvml": {"available": False, "driver_version": None, "error": "simulated"},
+        "gpus": [],
+    }
+    assert node_call(api, "POST", "/v1/agent/heartbeat", node["node_token"], json=beat).status_code == 200
+    operator_node = api.post(
+        "/v1/admin/nodes",
+        json={"hostname": "gpu-manual.fleet", "sku_id": sku["id"], "gpu_model": sku["gpu_model"], "gpu_count": 8},
+    ).json()
+
+    def sweep(after_seconds: int) -> dict:
+        event = load_function_event("node_health_schedule")
+        event["time"] = (datetime.now(UTC) + timedelta(seconds=after_seconds)).isoformat().replace("+00:00", "Z")
+        return cloud.invoke("NodeHealthFunction", event)
+
+    def state() -> tuple[str, str, int]:
+        n = api.get(f"/v1/admin/nodes/{node['node_id']}").json()
+        return n["status"], n["health"], api.get(f"/v1/skus/{sku['id']}", role=None).json()["free_slots"]
+
+    assert sweep(30) == {"changed": {}}
+    assert state() == ("active", "healthy", 8)
+    assert sweep(120) == {"changed": {node["node_id"]: "suspect"}}
+    assert state() == ("active", "suspect", 4)  # its slots left placement; the operator's node stays
+    assert sweep(400) == {"changed": {node["node_id"]: "down"}}
+    assert state() == ("active", "down", 4)
+    assert node_call(api, "POST", "/v1/agent/heartbeat", node["node_token"], json=beat).status_code == 200
+    assert sweep(5) == {"changed": {node["node_id"]: "healthy"}}
+    assert state() == ("active", "healthy", 8)
+    # Health and the operator's drain are independent: a drained node that recovers stays out.
+    api.post(f"/v1/admin/nodes/{node['node_id']}/drain", json={"reason": "maintenance"})
+    assert sweep(120) == {"changed": {node["node_id"]: "suspect"}}
+    assert sweep(5) == {"changed": {node["node_id"]: "healthy"}}
+    assert state() == ("draining", "healthy", 4)
+    assert api.get(f"/v1/admin/nodes/{operator_node['id']}").json()["health"] == "healthy"
+    cloud.drain()
+    items = api.get(f"/v1/admin/events?subject={node['node_id']}").json()["items"]
+    moves = [(e["type"], e["data"].get("from"), e["data"]["node"]["health"]) for e in items]
+    assert moves == [
+        ("node.created", None, "healthy"),
+        ("node.health_changed", "healthy", "suspect"),
+        ("node.health_changed", "suspect", "down"),
+        ("node.health_changed", "down", "healthy"),
+        ("node.drained", None, "healthy"),
+        ("node.health_changed", "healthy", "suspect"),
+        ("node.health_changed", "suspect", "healthy"),
+    ]

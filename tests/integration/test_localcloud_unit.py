@@ -87,8 +87,8 @@ def test_template_model_resolves_names_and_triggers():
     assert json.loads(stream.filter_patterns[0])["eventName"] == ["INSERT"]
     (queue,) = model.queue_mappings
     assert (queue.queue_id, queue.batch_size, queue.report_batch_item_failures) == ("EventsArchiveQueue", 10, True)
-    (schedule,) = model.schedules
-    assert schedule.expression == "rate(5 minutes)"
+    schedules = {schedule.function_id: schedule.expression for schedule in model.schedules}
+    assert schedules == {"CatalogReconcileFunction": "rate(5 minutes)", "NodeHealthFunction": "rate(1 minute)"}
     assert build_model(stage="prod").tables["GpuaasTable"]["TableName"] == "gpuaas-prod-table"
 
 
