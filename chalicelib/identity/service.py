@@ -342,10 +342,16 @@ class IdentityService:
         """A key carries its creator's role: when the creator loses that role (or the org), so does the key."""
         for key in self._reader.api_keys_of(actor.org_id, user_id):
             if key.revoked_at is None and (role is None or ORG_ROLES.index(key.role) < ORG_ROLES.index(role)):
-                after = replace(key, revoked_at=now)
-                uow.revoke_api_key(key, now)
-                uow.emit(_event("api_key.revoked", key.id, {"org_id": key.org_id, "api_key": after.to_dict()}))
-                uow.audit(record("api_keys:write", key.id, actor, now, before=key, after=after))
+                self._revoke_key(uow, actor, key, now)
+
+    @staticmethod
+    def _revoke_key(uow: Any, actor: Actor, key: ApiKey, now: str) -> ApiKey:
+        """The revocation, its event and its audit record, in the caller's unit of work."""
+        after = replace(key, revoked_at=now)
+        uow.revoke_api_key(key, now)
+        uow.emit(_event("api_key.revoked", key.id, {"org_id": key.org_id, "api_key": after.to_dict()}))
+        uow.audit(record("api_keys:write", key.id, actor, now, before=key, after=after))
+        return after
 
     def _member(self, org_id: str, user_id: str) -> Membership:
         member = self._reader.get_membership(org_id, user_id)
@@ -398,12 +404,8 @@ class IdentityService:
             raise errors.ApiKeyNotFound()
         if key.revoked_at is not None:
             return key
-        now = isoformat(self._now())
-        after = replace(key, revoked_at=now)
         uow = self._uow()
-        uow.revoke_api_key(key, now)
-        uow.emit(_event("api_key.revoked", key.id, {"org_id": key.org_id, "api_key": after.to_dict()}))
-        uow.audit(record("api_keys:write", key.id, actor, now, before=key, after=after))
+        after = self._revoke_key(uow, actor, key, isoformat(self._now()))
         uow.commit()
         return after
 

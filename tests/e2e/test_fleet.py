@@ -38,6 +38,32 @@ def registration(token: str, hostname: str = "gpu-101.fleet", n: int = 8, **over
     return body
 
 
+def healthy_telemetry(n: int) -> list[dict]:
+    return [
+        {
+            **g,
+            "memory_used_bytes": 0,
+            "utilization_percent": 0,
+            "temperature_c": 31,
+            "power_watts": 71.5,
+            "ecc_uncorrected_errors": 0,
+            "xid_errors": 0,
+        }
+        for g in gpus(n)
+    ]
+
+
+def heartbeat(node_id: str, telemetry: list[dict]) -> dict:
+    return {
+        "node_id": node_id,
+        "sent_at": "2026-11-26T12:00:00.000Z",
+        "agent_version": "0.1.0",
+        "running_commands": [],
+        "nvml": {"available": True, "driver_version": "570.86.15", "error": None},
+        "gpus": telemetry,
+    }
+
+
 @pytest.fixture
 def sku(api) -> dict:
     return api.post("/v1/admin/skus", json=sku_body(gpus=2, name="h100-x2")).json()
@@ -141,26 +167,8 @@ def test_queue_credentials_are_scoped_to_the_node_queue(api, sku, cloud):
 def test_heartbeats_carry_telemetry_and_only_for_oneself(api, sku):
     one = api.post("/v1/agent/register", role=None, json=registration(bootstrap_token(api, sku), "gpu-c.fleet")).json()
     two = api.post("/v1/agent/register", role=None, json=registration(bootstrap_token(api, sku), "gpu-d.fleet")).json()
-    telemetry = [
-        {
-            **g,
-            "memory_used_bytes": 0,
-            "utilization_percent": 0,
-            "temperature_c": 31,
-            "power_watts": 71.5,
-            "ecc_uncorrected_errors": 0,
-            "xid_errors": 0,
-        }
-        for g in gpus(8)
-    ]
-    beat = {
-        "node_id": one["node_id"],
-        "sent_at": "2026-11-26T12:00:00.000Z",
-        "agent_version": "0.1.0",
-        "running_commands": [],
-        "nvml": {"available": True, "driver_version": "570.86.15", "error": None},
-        "gpus": telemetry,
-    }
+    telemetry = healthy_telemetry(8)
+    beat = heartbeat(one["node_id"], telemetry)
     r = node_call(api, "POST", "/v1/agent/heartbeat", one["node_token"], json=beat)
     assert r.status_code == 200 and r.json()["next_heartbeat_seconds"] >= 15
     r = node_call(api, "POST", "/v1/agent/heartbeat", two["node_token"], json=beat)
@@ -181,26 +189,8 @@ def test_heartbeats_carry_telemetry_and_only_for_oneself(api, sku):
 
 def test_gpu_errors_in_a_heartbeat_drain_the_node(api, sku, cloud):
     node = api.post("/v1/agent/register", role=None, json=registration(bootstrap_token(api, sku), "gpu-e.fleet")).json()
-    healthy = [
-        {
-            **g,
-            "memory_used_bytes": 0,
-            "utilization_percent": 0,
-            "temperature_c": 31,
-            "power_watts": 71.5,
-            "ecc_uncorrected_errors": 0,
-            "xid_errors": 0,
-        }
-        for g in gpus(8)
-    ]
-    beat = {
-        "node_id": node["node_id"],
-        "sent_at": "2026-11-26T12:00:00.000Z",
-        "agent_version": "0.1.0",
-        "running_commands": [],
-        "nvml": {"available": True, "driver_version": "570.86.15", "error": None},
-        "gpus": healthy,
-    }
+    healthy = healthy_telemetry(8)
+    beat = heartbeat(node["node_id"], healthy)
     assert node_call(api, "POST", "/v1/agent/heartbeat", node["node_token"], json=beat).status_code == 200
     assert api.get(f"/v1/admin/nodes/{node['node_id']}").json()["status"] == "active"
     faulty = [dict(g) for g in healthy]
@@ -224,14 +214,8 @@ def test_silent_nodes_turn_suspect_then_down_and_recover_when_heartbeats_resume(
     from tests.support.contracts import load_function_event
 
     node = api.post("/v1/agent/register", role=None, json=registration(bootstrap_token(api, sku), "gpu-s.fleet")).json()
-    beat = {
-        "node_id": node["node_id"],
-        "sent_at": "2026-11-26T12:00:00.000Z",
-        "agent_version": "0.1.0",
-        "running_commands": [],
-        "nvml": {"available": False, "driver_version": None, "error": "simulated"},
-        "gpus": [],
-    }
+    no_driver = {"available": False, "driver_version": None, "error": "simulated"}
+    beat = {**heartbeat(node["node_id"], []), "nvml": no_driver}
     assert node_call(api, "POST", "/v1/agent/heartbeat", node["node_token"], json=beat).status_code == 200
     operator_node = api.post(
         "/v1/admin/nodes",
