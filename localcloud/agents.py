@@ -32,10 +32,19 @@ class AgentFleet:
         self.root = Path(tempfile.mkdtemp(prefix="gpuaas-demo-fleet-"))
         self.hosts: list[_Host] = []
 
-    def start(self, hostname: str, bootstrap_token: str, gpus: int, model: str) -> None:
+    def start(
+        self,
+        hostname: str,
+        bootstrap_token: str | None,
+        gpus: int,
+        model: str,
+        *,
+        provision_seconds: float = 0.0,
+    ) -> None:
+        """Start a host's agent; ``bootstrap_token`` None restarts one that registered before."""
         state = self.root / hostname
-        state.mkdir(mode=0o700)
-        log = (self.root / f"{hostname}.log").open("wb")
+        state.mkdir(mode=0o700, exist_ok=True)
+        log = (self.root / f"{hostname}.log").open("ab")
         argv = [
             sys.executable,
             "-c",
@@ -45,8 +54,6 @@ class AgentFleet:
             self.api_url,
             "--state-dir",
             str(state),
-            "--bootstrap-token",
-            bootstrap_token,
             "--executor",
             "sandbox",
             "--hostname",
@@ -55,9 +62,20 @@ class AgentFleet:
             str(gpus),
             "--simulate-model",
             model,
+            "--sandbox-provision-seconds",
+            str(provision_seconds),
         ]
+        if bootstrap_token:
+            argv += ["--bootstrap-token", bootstrap_token]
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 - our own agent
         self.hosts.append(_Host(hostname, process, log))
+
+    def kill(self, hostname: str) -> None:
+        """SIGKILL one host's agent, as a crash or a power cut would."""
+        for host in self.hosts:
+            if host.hostname == hostname and host.process.poll() is None:
+                host.process.kill()
+                host.process.wait()
 
     def signal_stop(self) -> None:
         """Ask every agent to finish its current command and exit (SIGTERM, as systemd would)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -30,6 +31,12 @@ logger = logging.getLogger(__name__)
 
 HEARTBEAT_BOUNDS = (15.0, 30.0)
 KEEP_FINISHED_SECONDS = 7 * 24 * 3600
+
+
+class PollInterrupted(BaseException):
+    """Raised by the stop signal's handler to end an idle long poll at once (an SQS long poll
+    would otherwise hold a stopping agent for up to 20 s). A BaseException, so that botocore's
+    ``except Exception`` does not turn it into a retried connection error."""
 
 
 class RegistrationError(Exception):
@@ -148,7 +155,10 @@ class Agent:
             version=__version__)  # fmt: skip
         try:
             while not self.stop.is_set():
-                self.poll_once()
+                try:
+                    self.poll_once()
+                except PollInterrupted:
+                    break
         finally:
             self._heartbeat_stop.set()
             if beat is not None:
@@ -157,10 +167,20 @@ class Agent:
             log(logger, "agent_stopped")
         return 0
 
+    def interrupt_if_idle(self) -> None:
+        """Called from the stop signal's handler: abandon a long poll that is only waiting. A command
+        being executed is never interrupted (it finishes, and its result is reported)."""
+        if getattr(self, "_idle_poll", False):
+            raise PollInterrupted()
+
     def poll_once(self, wait_seconds: int = 20) -> None:
         assert self.queue is not None
         try:
-            messages = self.queue.receive(wait_seconds)
+            self._idle_poll = True
+            try:
+                messages = self.queue.receive(wait_seconds)
+            finally:
+                self._idle_poll = False
         except (ClientError, BotoCoreError, Unreachable, ApiError) as exc:
             delay = self.backoff.delay(min(self._poll_failures, 10))
             self._poll_failures += 1
@@ -256,6 +276,9 @@ class Agent:
             self._heartbeat_interval = float(reply["next_heartbeat_seconds"])
 
     def _heartbeat_loop(self) -> None:
+        # Stop signals belong to the main thread: delivered here, they would not wake its long poll.
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
         # Its own session and a short retry budget: a slow heartbeat must not queue up behind the next one.
         api = ControlPlane(self.api.api_url, max_attempts=2, sleep=self._heartbeat_stop.wait)
         api.node_token = self.api.node_token

@@ -37,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--hostname", help="name reported as ssh_host (default: this host's name)")
     run.add_argument("--simulate-gpus", type=int, metavar="N", help="fake N GPUs instead of reading NVML")
     run.add_argument("--simulate-model", default="H100-80GB-SXM", help=f"one of {sorted(SIMULATED_MODELS)}")
+    run.add_argument(
+        "--sandbox-provision-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="sandbox only: take this long to provision, like an image pull would",
+    )
     run.add_argument("--log-level", default="INFO")
     return parser
 
@@ -55,14 +62,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     state = StateStore(args.state_dir)
     root = args.sandbox_root or args.state_dir / "sandbox"
     executor: Executor = (
-        DockerExecutor(root, hostname) if args.executor == "docker" else SandboxExecutor(root, hostname)
+        DockerExecutor(root, hostname)
+        if args.executor == "docker"
+        else SandboxExecutor(root, hostname, provision_seconds=args.sandbox_provision_seconds)
     )
     gpus = make_source(args.simulate_gpus, args.simulate_model, seed=hostname)
     stop = threading.Event()
+    running: list[Agent] = []
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log(logger, "stopping", signal=signal.Signals(signum).name)
         stop.set()
+        for agent in running:
+            agent.interrupt_if_idle()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     agent = Agent(
@@ -74,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bootstrap_token=args.bootstrap_token,
         stop=stop,
     )
+    running.append(agent)
     try:
         return agent.run()
     except RegistrationError as exc:

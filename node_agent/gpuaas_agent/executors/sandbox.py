@@ -7,6 +7,7 @@ provision creates ``<root>/allocations/<allocation_id>/`` with ``home/<ssh_user>
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from gpuaas_agent.executors.base import AllocationDirs, authorized_keys_text, gpu_indexes
@@ -15,14 +16,18 @@ from gpuaas_agent.executors.base import AllocationDirs, authorized_keys_text, gp
 class SandboxExecutor:
     name = "sandbox"
 
-    def __init__(self, root: str | os.PathLike[str], hostname: str) -> None:
+    def __init__(self, root: str | os.PathLike[str], hostname: str, provision_seconds: float = 0.0) -> None:
         self.dirs = AllocationDirs(root)
         self.hostname = hostname
+        # Stands in for an image pull in demos and tests (a real provision takes seconds to minutes).
+        self.provision_seconds = provision_seconds
 
     def provision(self, payload: dict[str, Any]) -> dict[str, Any]:
         allocation_id = payload["allocation_id"]
         user = payload["ssh_user"]
         base = self.dirs.ensure(allocation_id)
+        if self.provision_seconds > 0:
+            time.sleep(self.provision_seconds)
         ssh_dir = base / "home" / user / ".ssh"
         ssh_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(ssh_dir, 0o700)
