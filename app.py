@@ -2,7 +2,14 @@
 
 from chalice import Chalice
 
-from chalicelib.api import fleet_routes, identity_routes, inventory_routes, ssh_key_routes, system_routes
+from chalicelib.api import (
+    allocation_routes,
+    fleet_routes,
+    identity_routes,
+    inventory_routes,
+    ssh_key_routes,
+    system_routes,
+)
 from chalicelib.api.routing import Api
 from chalicelib.core.settings import get_settings
 
@@ -14,5 +21,6 @@ identity_routes.register(api)
 inventory_routes.register(api)
 fleet_routes.register(api)
 ssh_key_routes.register(api)
+allocation_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)

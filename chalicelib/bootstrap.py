@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from chalicelib.identity.service import IdentityService
     from chalicelib.inventory.service import InventoryService
     from chalicelib.outbox.relay import OutboxRelay
+    from chalicelib.provisioning.service import ProvisioningService
     from chalicelib.sshkeys.service import SshKeyService
     from chalicelib.storage.audit_repo import DynamoAuditTrail
     from chalicelib.storage.rate_limits import DynamoRateLimiter
@@ -96,13 +97,56 @@ def fleet_service() -> FleetService:
         DynamoHeartbeats(),
         clock,
         drain=lambda actor, node_id, reason: inventory_service().drain_node(actor, node_id, reason),
-        set_health=lambda node_id, health, seen: inventory_service().set_node_health(node_id, health, seen),
+        set_health=_set_node_health,
+        on_heartbeat=lambda node_id: provisioning_service().keep_alive(node_id),
         suspect_after_seconds=settings.node_suspect_after_seconds,
         down_after_seconds=settings.node_down_after_seconds,
         region=settings.region,
         bootstrap_max_ttl_seconds=settings.bootstrap_token_max_ttl_seconds,
         heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
         credentials_ttl_seconds=settings.agent_credentials_ttl_seconds,
+    )
+
+
+def _set_node_health(node_id: str, health: str, seen: str) -> object:
+    from chalicelib.inventory.models import DOWN
+
+    changed = inventory_service().set_node_health(node_id, health, seen)
+    if health == DOWN:
+        # Allocations on a node that is down stop being billed from its last sign of life; the
+        # call is idempotent, so a sweep that died half way is completed by the next one.
+        provisioning_service().node_down(node_id, seen)
+    return changed
+
+
+@cache
+def provisioning_service() -> ProvisioningService:
+    from chalicelib.adapters.node_queues import SqsCommandQueue
+    from chalicelib.adapters.workflows import StepFunctionsWorkflows
+    from chalicelib.core.settings import get_settings
+    from chalicelib.provisioning.service import ProvisioningService
+    from chalicelib.storage.allocation_repo import (
+        DynamoAllocationReader,
+        DynamoAllocationUnitOfWork,
+        DynamoCommandStore,
+    )
+    from chalicelib.storage.inventory_repo import DynamoInventoryReader
+    from chalicelib.storage.ssh_key_repo import DynamoSshKeys
+
+    settings = get_settings()
+    return ProvisioningService(
+        DynamoAllocationReader(DynamoInventoryReader(), DynamoSshKeys()),
+        lambda: DynamoAllocationUnitOfWork(clock),
+        DynamoCommandStore(),
+        SqsCommandQueue(),
+        StepFunctionsWorkflows(),
+        clock,
+        max_slots=settings.max_slots_per_allocation,
+        ssh_user=settings.ssh_user,
+        heartbeat_seconds=settings.command_heartbeat_seconds,
+        provision_timeout_seconds=settings.provision_timeout_seconds,
+        release_timeout_seconds=settings.release_timeout_seconds,
+        attempts=settings.command_attempts,
     )
 
 
@@ -141,6 +185,7 @@ def reset() -> None:
         identity_service,
         fleet_service,
         ssh_key_service,
+        provisioning_service,
         rate_limiter,
         audit_trail,
     ):

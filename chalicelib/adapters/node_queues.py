@@ -77,3 +77,29 @@ class StsQueueCredentials:
         if os.environ.get("AWS_ENDPOINT_URL") and settings.is_local:
             issued["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
         return issued
+
+
+class SqsCommandQueue:
+    """Puts commands on a node's FIFO queue: one message group per node keeps them in order."""
+
+    @cached_property
+    def _client(self) -> Any:
+        import boto3
+
+        return boto3.client("sqs", region_name=get_settings().region)
+
+    @cached_property
+    def _urls(self) -> dict[str, str]:
+        return {}
+
+    def send(self, node_id: str, document: dict[str, Any], deduplication_id: str) -> None:
+        url = self._urls.get(node_id)
+        if url is None:
+            name = f"{get_settings().node_queue_prefix}{node_id}.fifo"
+            url = self._urls[node_id] = self._client.get_queue_url(QueueName=name)["QueueUrl"]
+        self._client.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps(document, separators=(",", ":")),
+            MessageGroupId=node_id,
+            MessageDeduplicationId=deduplication_id,
+        )

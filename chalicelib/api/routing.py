@@ -72,6 +72,8 @@ class RouteSpec:
     query: type[BaseModel] | None
     idempotent: bool
     summary: str
+    # Creating something that costs money must be retry-safe: the client has to send a key.
+    idempotency_key_required: bool = False
 
 
 def error_body(code: str, message: str, request_id: str, details: Any = None) -> dict[str, Any]:
@@ -113,10 +115,20 @@ class Api:
         body: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         idempotent: bool = False,
+        idempotency_key_required: bool = False,
         summary: str = "",
     ) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
         def register(view: Callable[..., Reply]) -> Callable[..., Reply]:
-            spec = RouteSpec(path, method, action, body, query, idempotent, summary or (view.__doc__ or ""))
+            spec = RouteSpec(
+                path,
+                method,
+                action,
+                body,
+                query,
+                idempotent or idempotency_key_required,
+                summary or (view.__doc__ or ""),
+                idempotency_key_required,
+            )
             self.routes.append(spec)
 
             def handler(**params: str) -> Response:
@@ -146,6 +158,8 @@ class Api:
             body = self._parse_body(spec, request)
             query = self._parse_query(spec, request.query_params)
             ctx = RequestContext(request_id, principal, body, query, headers)
+            if spec.idempotency_key_required and headers.get("idempotency-key") is None:
+                raise errors.InvalidIdempotencyKey("This request needs an Idempotency-Key header")
             if spec.idempotent and headers.get("idempotency-key") is not None:
                 reply = self._idempotent(spec, ctx, view, params)
             else:

@@ -210,3 +210,31 @@ class AddSshKeyBody(Body):
 
 class DrainNodeBody(Body):
     reason: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+SkuId = Annotated[str, Field(pattern=r"^sku_[0-9a-z]{26}$")]
+OsImageId = Annotated[str, Field(pattern=r"^img_[0-9a-z]{26}$")]
+SshKeyId = Annotated[str, Field(pattern=r"^ssh_[0-9a-z]{26}$")]
+
+
+class CreateAllocationBody(Body):
+    sku_id: SkuId
+    os_image_id: OsImageId
+    count: Annotated[int, Field(ge=1, le=1024, description="slots of the SKU, all on one node")] = 1
+    ssh_key_ids: Annotated[list[SshKeyId], Field(min_length=1, max_length=32)] | None = Field(
+        default=None, description="which of your SSH keys to install; all of them when left out"
+    )
+    name: Name | None = None
+
+
+class AllocationListQuery(PageQuery):
+    state: Annotated[str, Field(pattern=r"^[a-z]{1,16}$")] | None = None
+
+
+class CommandResultBody(Body):
+    """The agent's result for one command (events/agent/result.v1.json)."""
+
+    status: Annotated[str, Field(pattern=r"^(succeeded|failed|rejected)$")]
+    reason: Annotated[str, Field(min_length=1, max_length=500)] | None
+    output: dict[str, str | int | bool]
+    finished_at: Timestamp

@@ -45,6 +45,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "audit:read": MANAGERS,
     "ssh_keys:read": EVERYONE,
     "ssh_keys:write": BUILDERS,
+    "allocations:read": EVERYONE,
+    "allocations:write": BUILDERS,
+    "allocations:release": BUILDERS,
 }
 
 # Actions an API key can never perform, whatever its scopes: credentials and membership are

@@ -87,6 +87,15 @@ ApiKeyNotFound = _error("API_KEY_NOT_FOUND", 404, "No such API key")
 # Fleet and node agents.
 UnsupportedProtocol = _error("UNSUPPORTED_PROTOCOL", 422, "The agent and the control plane share no protocol version")
 
+# Allocations and node commands.
+AllocationNotFound = _error("ALLOCATION_NOT_FOUND", 404, "No such allocation")
+InsufficientCapacity = _error("INSUFFICIENT_CAPACITY", 409, "Not enough free slots of this SKU on any one node")
+SlotUnavailable = _error("SLOT_UNAVAILABLE", 409, "A chosen slot was taken meanwhile; try again")
+InvalidAllocationState = _error("INVALID_ALLOCATION_STATE", 409, "The allocation's state does not allow this action")
+NoSshKeys = _error("NO_SSH_KEYS", 422, "An allocation needs at least one of your SSH keys")
+CommandNotFound = _error("COMMAND_NOT_FOUND", 404, "No such command for this node")
+CommandAlreadyReported = _error("COMMAND_ALREADY_REPORTED", 409, "This command's result was already reported")
+
 # SSH keys.
 SshKeyNotFound = _error("SSH_KEY_NOT_FOUND", 404, "No such SSH key")
 SshKeyExists = _error("SSH_KEY_EXISTS", 409, "You already have this SSH key")

@@ -63,6 +63,15 @@ class Settings:
     agent_credentials_ttl_seconds: int
     # SSH keys: the weakest RSA modulus accepted.
     ssh_rsa_min_bits: int
+    # Allocations: the provisioning and release workflows (Step Functions) and their patience.
+    state_machine_arn_prefix: str
+    max_slots_per_allocation: int
+    ssh_user: str
+    # A command whose node sends no heartbeat for this long is given up and sent again.
+    command_heartbeat_seconds: int
+    provision_timeout_seconds: int
+    release_timeout_seconds: int
+    command_attempts: int
     # Local stage only: the dev issuer's private key (PEM) and token lifetime.
     dev_issuer_private_key: str
     dev_token_ttl_seconds: int
@@ -115,6 +124,17 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
             "GPUAAS_NODE_QUEUE_ROLE_ARN", f"arn:aws:iam::123456789012:role/gpuaas-{stage}-node-queue"
         ),
         ssh_rsa_min_bits=_int_from(env, "GPUAAS_SSH_RSA_MIN_BITS", 2048),
+        state_machine_arn_prefix=get(
+            "GPUAAS_STATE_MACHINE_ARN_PREFIX",
+            f"arn:aws:states:{get('AWS_REGION') or get('AWS_DEFAULT_REGION') or 'us-east-1'}:123456789012:"
+            f"stateMachine:gpuaas-{stage}-",
+        ),
+        max_slots_per_allocation=_int_from(env, "GPUAAS_MAX_SLOTS_PER_ALLOCATION", 8),
+        ssh_user=get("GPUAAS_SSH_USER", "gpuaas"),
+        command_heartbeat_seconds=_int_from(env, "GPUAAS_COMMAND_HEARTBEAT_SECONDS", 90),
+        provision_timeout_seconds=_int_from(env, "GPUAAS_PROVISION_TIMEOUT_SECONDS", 900),
+        release_timeout_seconds=_int_from(env, "GPUAAS_RELEASE_TIMEOUT_SECONDS", 300),
+        command_attempts=_int_from(env, "GPUAAS_COMMAND_ATTEMPTS", 3),
         agent_credentials_ttl_seconds=_int_from(env, "GPUAAS_AGENT_CREDENTIALS_TTL_SECONDS", 3600),
         dev_issuer_private_key=get("GPUAAS_DEV_ISSUER_PRIVATE_KEY", ""),
         dev_token_ttl_seconds=_int_from(env, "GPUAAS_DEV_TOKEN_TTL_SECONDS", 3600),

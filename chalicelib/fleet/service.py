@@ -45,6 +45,7 @@ class FleetService:
         *,
         drain: Callable[[Actor, str, str], Any] | None = None,
         set_health: Callable[[str, str, str], Any] | None = None,
+        on_heartbeat: Callable[[str], Any] | None = None,
         suspect_after_seconds: int = 90,
         down_after_seconds: int = 300,
         region: str,
@@ -59,6 +60,7 @@ class FleetService:
         self._heartbeats = heartbeats
         self._drain = drain
         self._set_health = set_health
+        self._on_heartbeat = on_heartbeat
         self._suspect_after = suspect_after_seconds
         self._down_after = down_after_seconds
         self._clock = clock
@@ -176,6 +178,9 @@ class FleetService:
             # the same (cumulative) error counts.
             with contextlib.suppress(errors.ConcurrentUpdate):
                 self._drain(Actor.system(f"heartbeat:{node_id}:{beat.received_at}"), node_id, "; ".join(faults)[:256])
+        if self._on_heartbeat is not None:
+            # The node is alive: the workflows waiting for its commands hear about it.
+            self._on_heartbeat(node_id)
         return {"next_heartbeat_seconds": self._heartbeat_interval}
 
     def sweep_health(self, now: datetime) -> dict[str, str]:

@@ -133,3 +133,31 @@ HEALTH_PARTITION = "NODEHEALTH"
 
 def ssh_key(user_id: str, key_id: str) -> tuple[str, str]:
     return f"USER#{user_id}", f"SSHKEY#{key_id}"
+
+
+def allocation(allocation_id: str) -> tuple[str, str]:
+    return f"ALLOC#{allocation_id}", "ALLOC"
+
+
+def allocation_partition(allocation_id: str) -> str:
+    return f"ALLOC#{allocation_id}"
+
+
+def allocation_event(allocation_id: str, time: str, event_id: str) -> tuple[str, str]:
+    return f"ALLOC#{allocation_id}", f"EVENT#{time}#{event_id}"
+
+
+def allocations_of_org(org_id: str) -> str:
+    return f"ORG#{org_id}#ALLOCS"
+
+
+def allocations_on_node(node_id: str) -> str:
+    return f"NODE#{node_id}#ALLOCS"
+
+
+def command(command_id: str) -> tuple[str, str]:
+    return f"CMD#{command_id}", "CMD"
+
+
+def commands_in_flight(node_id: str) -> str:
+    return f"NODE#{node_id}#INFLIGHT"

@@ -269,3 +269,36 @@ class SshKeyItem(TableItem, discriminator="ssh_key"):
     comment = UnicodeAttribute(default="")
     fingerprint = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class AllocationItem(TableItem, discriminator="allocation"):
+    """An allocation; GSI1 lists an org's allocations newest first, GSI2 those on a node (while
+    they hold its slots)."""
+
+    id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    record = JSONAttribute()
+    state = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class AllocationEventItem(TableItem, discriminator="allocation_event"):
+    """One event in an allocation's history, written in the transaction that caused it."""
+
+    event = JSONAttribute()
+
+
+class CommandItem(TableItem, discriminator="command"):
+    """A command sent to a node's agent and the Step Functions task token waiting for its result.
+    GSI1 (sparse) lists a node's commands still in flight, so that the node's heartbeats keep
+    their tasks alive."""
+
+    id = UnicodeAttribute()
+    node_id = UnicodeAttribute()
+    allocation_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    document = JSONAttribute()
+    task_token = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(default=0)
+    result = JSONAttribute(null=True)
+    reported_at = UnicodeAttribute(null=True)

@@ -11,6 +11,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -81,20 +82,23 @@ class DynamoUnitOfWork:
     ) -> None:
         self._writes.append(_Write("check", model, condition, error, key=key))
 
-    def emit(self, event: DomainEvent) -> None:
+    def emit(self, event: DomainEvent) -> dict[str, Any]:
+        """Write ``event`` to the outbox with this transaction; returns its envelope."""
         now = self._clock.now()
         settings = get_settings()
         pk, sk = keys.outbox(event.id)
+        wrapped = envelope(event, source_prefix=settings.event_source, time=now)
         item = OutboxItem(
             PK=pk,
             SK=sk,
             event_type=event.type,
-            envelope=envelope(event, source_prefix=settings.event_source, time=now),
+            envelope=wrapped,
             ttl=now + timedelta(seconds=settings.outbox_ttl_seconds),
         )
         # An event id is new by construction; the condition turns a replayed commit into an error
         # instead of a silent second publication.
         self.put(item, condition=OutboxItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        return wrapped
 
     def audit(self, entry: AuditRecord) -> None:
         pk, sk = keys.audit(entry.org_id, entry.at, entry.id)

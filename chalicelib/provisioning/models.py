@@ -1,0 +1,249 @@
+"""Provisioning domain: allocations (GPU slots a customer rents), their lifecycle, and the
+commands that make a node's agent build or wipe them.
+
+An allocation is ``pending`` when its slots are claimed, ``provisioning`` while the node's
+agent builds it, ``active`` once the customer can connect, ``releasing`` while the agent wipes
+it, and ``released`` when its slots are back in the pool. ``failed`` (with a reason) ends an
+allocation that never became active; its slots are freed by the compensation that failed it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from chalicelib.core import errors
+from chalicelib.inventory.models import Slot
+
+PENDING = "pending"
+PROVISIONING = "provisioning"
+ACTIVE = "active"
+RELEASING = "releasing"
+RELEASED = "released"
+FAILED = "failed"
+STATES = (PENDING, PROVISIONING, ACTIVE, RELEASING, RELEASED, FAILED)
+FINAL_STATES = (RELEASED, FAILED)
+
+RELEASE = "release"
+
+# What a customer may do in each state; anything else is INVALID_ALLOCATION_STATE (409).
+# Releasing a pending or provisioning allocation is recorded and carried out as soon as the
+# workload exists (the provisioning workflow hands over to the release workflow).
+ALLOWED_ACTIONS: dict[str, tuple[str, ...]] = {
+    PENDING: (RELEASE,),
+    PROVISIONING: (RELEASE,),
+    ACTIVE: (RELEASE,),
+    RELEASING: (),
+    RELEASED: (),
+    FAILED: (),
+}
+
+# The workflows' transitions; a transition not listed here is a bug, refused with a 409.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    PENDING: frozenset({PROVISIONING, FAILED}),
+    PROVISIONING: frozenset({ACTIVE, RELEASING, FAILED}),
+    ACTIVE: frozenset({RELEASING}),
+    RELEASING: frozenset({RELEASED}),
+    RELEASED: frozenset(),
+    FAILED: frozenset(),
+}
+
+# Command kinds (the agent protocol's command types).
+PROVISION = "provision"
+
+# Slots whose wipe the agent never confirmed stay out of the pool until it does.
+SLOT_WIPE_PENDING = "wipe_pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    host: str
+    port: int
+    user: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "command": f"ssh -p {self.port} {self.user}@{self.host}",
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedSlot:
+    index: int
+    gpu_indexes: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "gpu_indexes": list(self.gpu_indexes)}
+
+
+@dataclass(frozen=True, slots=True)
+class Allocation:
+    id: str
+    org_id: str
+    user_id: str
+    name: str
+    sku_id: str
+    region: str
+    gpu_model: str
+    count: int
+    gpus: int
+    os_image_id: str
+    container_image: str
+    ssh_user: str
+    ssh_key_ids: tuple[str, ...]
+    ssh_public_keys: tuple[str, ...]
+    node_id: str
+    slots: tuple[ClaimedSlot, ...]
+    price_per_hour_micros: int
+    currency: str
+    state: str
+    created_at: str
+    updated_at: str
+    version: int = 1
+    reason: str | None = None
+    connection: Connection | None = None
+    activated_at: str | None = None
+    release_requested_at: str | None = None
+    released_at: str | None = None
+    failed_at: str | None = None
+    # When the node went down under an active allocation: billing stops there (see doc/events.md).
+    node_down_at: str | None = None
+    wiped: bool | None = None
+    provision_command_id: str | None = None
+    release_command_id: str | None = None
+
+    @property
+    def allowed_actions(self) -> tuple[str, ...]:
+        if self.release_requested_at and self.state in (PENDING, PROVISIONING):
+            return ()  # already asked for; the workflow carries it out
+        return ALLOWED_ACTIONS[self.state]
+
+    def transition(self, to: str, *, now: str, **changes: Any) -> Allocation:
+        if to not in TRANSITIONS[self.state]:
+            raise errors.InvalidAllocationState(f"An allocation cannot go from {self.state} to {to}")
+        return replace(self, state=to, updated_at=now, version=self.version + 1, **changes)
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything, for storage."""
+        data = asdict(self)
+        data["slots"] = [s.to_dict() for s in self.slots]
+        data["connection"] = asdict(self.connection) if self.connection else None
+        data["ssh_key_ids"] = list(self.ssh_key_ids)
+        data["ssh_public_keys"] = list(self.ssh_public_keys)
+        return data
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any]) -> Allocation:
+        values = dict(data)
+        values["slots"] = tuple(ClaimedSlot(int(s["index"]), tuple(s["gpu_indexes"])) for s in data["slots"])
+        values["connection"] = Connection(**data["connection"]) if data.get("connection") else None
+        values["ssh_key_ids"] = tuple(data["ssh_key_ids"])
+        values["ssh_public_keys"] = tuple(data["ssh_public_keys"])
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the customer sees (public key texts are theirs already; the ids say which)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "org_id": self.org_id,
+            "created_by": self.user_id,
+            "sku_id": self.sku_id,
+            "region": self.region,
+            "gpu_model": self.gpu_model,
+            "count": self.count,
+            "gpus": self.gpus,
+            "os_image_id": self.os_image_id,
+            "ssh_key_ids": list(self.ssh_key_ids),
+            "node_id": self.node_id,
+            "slots": [s.to_dict() for s in self.slots],
+            "price_per_hour_micros": self.price_per_hour_micros,
+            "currency": self.currency,
+            "state": self.state,
+            "reason": self.reason,
+            "allowed_actions": list(self.allowed_actions),
+            "connection": self.connection.to_dict() if self.connection and self.state == ACTIVE else None,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "activated_at": self.activated_at,
+            "release_requested_at": self.release_requested_at,
+            "released_at": self.released_at,
+            "failed_at": self.failed_at,
+            "node_down_at": self.node_down_at,
+        }
+
+    def event_data(self) -> dict[str, Any]:
+        """The allocation as events carry it (no key texts: consumers need ids, not secrets' neighbours)."""
+        return {
+            "allocation_id": self.id,
+            "org_id": self.org_id,
+            "user_id": self.user_id,
+            "sku_id": self.sku_id,
+            "node_id": self.node_id,
+            "count": self.count,
+            "gpus": self.gpus,
+            "price_per_hour_micros": self.price_per_hour_micros,
+            "currency": self.currency,
+            "state": self.state,
+            "reason": self.reason,
+            "at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRequest:
+    org_id: str
+    user_id: str
+    sku_id: str
+    count: int
+    os_image_id: str
+    ssh_key_ids: tuple[str, ...] | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A document for one node's agent (protocol v1) and what came back for it."""
+
+    id: str
+    node_id: str
+    allocation_id: str
+    kind: str
+    document: dict[str, Any]
+    task_token: str | None = None
+    attempts: int = 0
+    result: dict[str, Any] | None = None
+    reported_at: str | None = None
+
+    @property
+    def reported(self) -> bool:
+        return self.result is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    node_id: str
+    slots: tuple[Slot, ...]
+
+
+def place(
+    free_slots: list[Slot], count: int, *, exclude: frozenset[tuple[str, int]] = frozenset(), rng: random.Random
+) -> Placement | None:
+    """Best fit: the node with the fewest free slots that still has ``count`` (ties by node id),
+    so that large requests keep finding whole nodes. Which of its free slots is random, so that
+    concurrent requests for the same node mostly claim different slots instead of colliding."""
+    by_node: dict[str, list[Slot]] = defaultdict(list)
+    for slot in free_slots:
+        if (slot.node_id, slot.index) not in exclude:
+            by_node[slot.node_id].append(slot)
+    fitting = [(len(slots), node_id) for node_id, slots in by_node.items() if len(slots) >= count]
+    if not fitting:
+        return None
+    _, node_id = min(fitting)
+    chosen = rng.sample(by_node[node_id], count)
+    return Placement(node_id, tuple(sorted(chosen, key=lambda s: s.index)))

@@ -1,0 +1,537 @@
+"""Provisioning use cases: customers create, read and release allocations; the provisioning and
+release workflows (Step Functions) call the step methods; agents report command results.
+
+Every state change is a conditional write of the allocation (by version) in one transaction with
+its slots, the SKU's free count and its events. A step that finds its work already done returns
+the same answer, because Step Functions and Lambda both retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.core import errors
+from chalicelib.core.clock import Clock, isoformat
+from chalicelib.core.events import DomainEvent
+from chalicelib.core.ids import new_id
+from chalicelib.core.page import Page
+from chalicelib.inventory.models import OS_IMAGE_AVAILABLE, SKU_ACTIVE
+from chalicelib.provisioning.models import (
+    ACTIVE,
+    FAILED,
+    PENDING,
+    PROVISION,
+    PROVISIONING,
+    RELEASE,
+    RELEASED,
+    RELEASING,
+    STATES,
+    Allocation,
+    AllocationRequest,
+    ClaimedSlot,
+    Command,
+    Connection,
+    place,
+)
+from chalicelib.provisioning.ports import (
+    AllocationReader,
+    AllocationUnitOfWorkFactory,
+    CommandQueue,
+    CommandStore,
+    Workflows,
+)
+
+CONTEXT = "provisioning"
+PROTOCOL_VERSION = 1
+# Placement re-reads the free slots after a lost race; past this many rounds the caller retries.
+_CLAIM_ROUNDS = 12
+_STEP_ROUNDS = 5
+# Errors the workflows raise into Step Functions (ErrorEquals in statemachines/*.asl.json).
+COMMAND_FAILED = "CommandFailed"
+COMMAND_REJECTED = "CommandRejected"
+MAX_SSH_KEYS = 32
+
+logger = logging.getLogger(__name__)
+
+
+def _event(event_type: str, allocation: Allocation, **extra: Any) -> DomainEvent:
+    return DomainEvent(
+        type=event_type, subject=allocation.id, data={**allocation.event_data(), **extra}, context=CONTEXT
+    )
+
+
+class ProvisioningService:
+    def __init__(
+        self,
+        reader: AllocationReader,
+        unit_of_work: AllocationUnitOfWorkFactory,
+        commands: CommandStore,
+        queue: CommandQueue,
+        workflows: Workflows,
+        clock: Clock,
+        *,
+        max_slots: int,
+        ssh_user: str,
+        heartbeat_seconds: int,
+        provision_timeout_seconds: int,
+        release_timeout_seconds: int,
+        attempts: int,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._reader = reader
+        self._uow = unit_of_work
+        self._commands = commands
+        self._queue = queue
+        self._workflows = workflows
+        self._clock = clock
+        self._max_slots = max_slots
+        self._ssh_user = ssh_user
+        self._heartbeat_seconds = heartbeat_seconds
+        self._timeouts = {PROVISION: provision_timeout_seconds, RELEASE: release_timeout_seconds}
+        self._attempts = attempts
+        self._rng = rng or random.SystemRandom()
+
+    def _now(self) -> str:
+        return isoformat(self._clock.now())
+
+    # Customers ----------------------------------------------------------------------------
+
+    def create(self, request: AllocationRequest) -> Allocation:
+        if not 1 <= request.count <= self._max_slots:
+            raise errors.ValidationFailed(f"count must be between 1 and {self._max_slots}")
+        sku = self._reader.get_sku(request.sku_id)
+        if sku is None:
+            raise errors.SkuNotFound()
+        if sku.status != SKU_ACTIVE:
+            raise errors.SkuRetired()
+        image = self._reader.get_os_image(request.os_image_id)
+        if image is None or image.status != OS_IMAGE_AVAILABLE:
+            raise errors.OsImageNotFound()
+        keys = self._ssh_keys(request)
+        if sku.free_slots < request.count:
+            raise errors.InsufficientCapacity(f"{sku.free_slots} free slot(s) of this SKU; {request.count} asked")
+        allocation_id = new_id("alc")
+        now = self._now()
+        excluded: frozenset[tuple[str, int]] = frozenset()
+        for _ in range(_CLAIM_ROUNDS):
+            free = self._reader.free_slots(sku.id)
+            placement = place(free, request.count, exclude=excluded, rng=self._rng)
+            if placement is None:
+                detail = "no free slot" if not free else f"no single node has {request.count} free slot(s)"
+                raise errors.InsufficientCapacity(f"Not enough capacity for this SKU: {detail}")
+            allocation = Allocation(
+                id=allocation_id,
+                org_id=request.org_id,
+                user_id=request.user_id,
+                name=request.name or allocation_id,
+                sku_id=sku.id,
+                region=sku.region,
+                gpu_model=sku.gpu_model,
+                count=request.count,
+                gpus=sku.gpus * request.count,
+                os_image_id=image.id,
+                container_image=image.container_image,
+                ssh_user=self._ssh_user,
+                ssh_key_ids=tuple(k.id for k in keys),
+                ssh_public_keys=tuple(k.public_key for k in keys),
+                node_id=placement.node_id,
+                slots=tuple(ClaimedSlot(s.index, s.gpu_indexes) for s in placement.slots),
+                price_per_hour_micros=sku.price_per_hour_micros * request.count,
+                currency=sku.currency,
+                state=PENDING,
+                created_at=now,
+                updated_at=now,
+            )
+            uow = self._uow()
+            uow.claim(allocation, placement.slots)
+            uow.emit(_event("allocation.requested", allocation, os_image_id=image.id))
+            try:
+                uow.commit()
+            except errors.SlotUnavailable:
+                # Another request took one of these slots first: choose again without them.
+                excluded |= {(s.node_id, s.index) for s in placement.slots}
+                time.sleep(self._rng.uniform(0.001, 0.01))
+                continue
+            break
+        else:
+            raise errors.ConcurrentUpdate("Too many concurrent requests for this SKU; try again")
+        try:
+            self._workflows.start(PROVISION, allocation.id, self._workflow_input(allocation.id, PROVISION))
+        except Exception as exc:
+            logger.exception("provision workflow did not start", extra={"allocation_id": allocation.id})
+            self.compensate(allocation.id, {"Error": "WorkflowUnavailable", "Cause": str(exc)[:200]})
+            raise errors.ServiceUnavailable("Provisioning is unavailable; nothing was reserved") from exc
+        return allocation
+
+    def _ssh_keys(self, request: AllocationRequest) -> list[Any]:
+        owned = {k.id: k for k in self._reader.ssh_keys(request.user_id)}
+        if request.ssh_key_ids is None:
+            keys = sorted(owned.values(), key=lambda k: k.created_at)
+        else:
+            missing = [k for k in request.ssh_key_ids if k not in owned]
+            if missing:
+                raise errors.SshKeyNotFound(f"No such SSH key: {missing[0]}")
+            keys = [owned[k] for k in dict.fromkeys(request.ssh_key_ids)]
+        if not keys:
+            raise errors.NoSshKeys("Add an SSH key (POST /v1/ssh-keys) before renting a GPU")
+        if len(keys) > MAX_SSH_KEYS:
+            raise errors.ValidationFailed(f"At most {MAX_SSH_KEYS} SSH keys per allocation")
+        return keys
+
+    def get(self, org_id: str, allocation_id: str) -> Allocation:
+        allocation = self._reader.get_allocation(allocation_id)
+        if allocation is None or allocation.org_id != org_id:
+            raise errors.AllocationNotFound()
+        return allocation
+
+    def list(self, org_id: str, state: str | None, limit: int, cursor: str | None) -> Page:
+        if state is not None and state not in STATES:
+            raise errors.ValidationFailed(f"state must be one of {', '.join(STATES)}")
+        return self._reader.list_allocations(org_id, state, limit, cursor)
+
+    def events(self, org_id: str, allocation_id: str, limit: int, cursor: str | None) -> Page:
+        self.get(org_id, allocation_id)
+        return self._reader.allocation_events(allocation_id, limit, cursor)
+
+    def release(self, org_id: str, allocation_id: str) -> Allocation:
+        for _ in range(_STEP_ROUNDS):
+            allocation = self.get(org_id, allocation_id)
+            if RELEASE not in allocation.allowed_actions:
+                raise errors.InvalidAllocationState(f"A {allocation.state} allocation cannot be released")
+            now = self._now()
+            uow = self._uow()
+            if allocation.state == ACTIVE:
+                after = allocation.transition(RELEASING, now=now, release_requested_at=now)
+                uow.save(allocation, after)
+                uow.emit(_event("allocation.releasing", after))
+            else:
+                # Not built yet: the provisioning workflow hands over to release when it is.
+                after = replace(allocation, release_requested_at=now, updated_at=now, version=allocation.version + 1)
+                uow.save(allocation, after)
+                uow.emit(_event("allocation.release_requested", after))
+            try:
+                uow.commit()
+            except errors.ConcurrentUpdate:
+                continue
+            if after.state == RELEASING:
+                self._start_release(after.id)
+            return after
+        raise errors.ConcurrentUpdate()
+
+    def _start_release(self, allocation_id: str) -> None:
+        self._workflows.start(RELEASE, f"{allocation_id}-release", self._workflow_input(allocation_id, RELEASE))
+
+    def _workflow_input(self, allocation_id: str, kind: str) -> dict[str, Any]:
+        return {
+            "allocation_id": allocation_id,
+            "timeouts": {"heartbeat_seconds": self._heartbeat_seconds, "command_seconds": self._timeouts[kind]},
+            "attempts": {"n": 1},
+            "max_attempts": self._attempts,
+        }
+
+    # Workflow steps -----------------------------------------------------------------------
+
+    def begin_provision(self, allocation_id: str) -> dict[str, Any]:
+        """pending -> provisioning, with the provision command for the node (once)."""
+        for _ in range(_STEP_ROUNDS):
+            allocation = self._must_get(allocation_id)
+            if allocation.state == PROVISIONING and allocation.provision_command_id:
+                return {"command_id": allocation.provision_command_id}
+            if allocation.state != PENDING:
+                raise errors.InvalidAllocationState(f"Cannot provision a {allocation.state} allocation")
+            command = self._new_command(allocation, PROVISION)
+            after = allocation.transition(PROVISIONING, now=self._now(), provision_command_id=command.id)
+            uow = self._uow()
+            uow.save(allocation, after)
+            uow.add_command(command)
+            uow.emit(_event("allocation.provisioning", after))
+            try:
+                uow.commit()
+            except errors.ConcurrentUpdate:
+                continue
+            return {"command_id": command.id}
+        raise errors.ConcurrentUpdate()
+
+    def begin_release(self, allocation_id: str) -> dict[str, Any]:
+        """The release command for a releasing allocation (once)."""
+        for _ in range(_STEP_ROUNDS):
+            allocation = self._must_get(allocation_id)
+            if allocation.release_command_id:
+                return {"command_id": allocation.release_command_id}
+            if allocation.state != RELEASING:
+                raise errors.InvalidAllocationState(f"Cannot release a {allocation.state} allocation")
+            command = self._new_command(allocation, RELEASE)
+            after = replace(allocation, release_command_id=command.id, version=allocation.version + 1)
+            uow = self._uow()
+            uow.save(allocation, after)
+            uow.add_command(command)
+            try:
+                uow.commit()
+            except errors.ConcurrentUpdate:
+                continue
+            return {"command_id": command.id}
+        raise errors.ConcurrentUpdate()
+
+    def send_command(self, command_id: str, task_token: str) -> None:
+        """Hand the command to the node's queue; ``task_token`` waits for the agent's result.
+
+        Each attempt re-sends the same command id (the agent runs a command id once and re-reports
+        its result), with a fresh expiry.
+        """
+        command = self._reader.get_command(command_id)
+        if command is None:
+            raise errors.CommandNotFound()
+        now = self._clock.now()
+        document = {
+            **command.document,
+            "issued_at": isoformat(now),
+            "expires_at": isoformat(now + timedelta(seconds=self._timeouts[command.kind])),
+        }
+        try:
+            command = self._commands.attach_token(command_id, task_token, document)
+        except errors.CommandAlreadyReported:
+            # The result arrived while no task was waiting (between a timeout and this retry).
+            stored = self._reader.get_command(command_id)
+            assert stored is not None and stored.result is not None
+            self._resume(task_token, stored.result)
+            return
+        self._queue.send(command.node_id, document, f"{command.id}-{command.attempts}")
+
+    def complete_provision(self, allocation_id: str, command_id: str) -> dict[str, Any]:
+        """provisioning -> active with how to connect; or straight to releasing when the customer
+        released it meanwhile (the release workflow then starts)."""
+        command = self._reader.get_command(command_id)
+        if command is None or command.result is None:
+            raise errors.CommandNotFound()
+        output = command.result.get("output") or {}
+        connection = Connection(str(output["ssh_host"]), int(output["ssh_port"]), str(output["ssh_user"]))
+        for _ in range(_STEP_ROUNDS):
+            allocation = self._must_get(allocation_id)
+            if allocation.state in (ACTIVE, RELEASING, RELEASED):
+                return {"state": allocation.state}
+            now = self._now()
+            uow = self._uow()
+            if allocation.release_requested_at:
+                after = allocation.transition(RELEASING, now=now, connection=connection)
+                uow.emit(_event("allocation.releasing", after))
+            else:
+                after = allocation.transition(ACTIVE, now=now, connection=connection, activated_at=now)
+                uow.emit(_event("allocation.active", after, activated_at=now))
+            uow.save(allocation, after)
+            try:
+                uow.commit()
+            except errors.ConcurrentUpdate:
+                continue
+            if after.state == RELEASING:
+                self._start_release(after.id)
+            return {"state": after.state}
+        raise errors.ConcurrentUpdate()
+
+    def compensate(self, allocation_id: str, error: dict[str, Any]) -> dict[str, Any]:
+        """Undo a provisioning that did not finish: slots back, allocation failed with a reason.
+
+        A wipe command follows on the node's queue (after the provision command, FIFO), so that an
+        agent that comes back and builds the workload late removes it again.
+        """
+        for _ in range(_STEP_ROUNDS):
+            allocation = self._must_get(allocation_id)
+            if allocation.state not in (PENDING, PROVISIONING):
+                return {"state": allocation.state}
+            reason = _failure_reason(error, self._agent_reason(allocation))
+            node = self._reader.get_node(allocation.node_id)
+            now = self._now()
+            after = allocation.transition(FAILED, now=now, reason=reason, failed_at=now)
+            uow = self._uow()
+            uow.save(allocation, after)
+            if node is not None:
+                uow.free_slots(allocation, node)
+            uow.emit(_event("allocation.failed", after))
+            try:
+                uow.commit()
+            except errors.ConcurrentUpdate:
+                continue
+            if allocation.provision_command_id:
+                self._send_wipe(after)
+            return {"state": FAILED, "reason": reason}
+        raise errors.ConcurrentUpdate()
+
+    def _agent_reason(self, allocation: Allocation) -> str | None:
+        """What the agent said about a failed provision command, read from the command itself (the
+        failure's Cause in Step Functions is a copy, and not every executor keeps it)."""
+        if not allocation.provision_command_id:
+            return None
+        command = self._reader.get_command(allocation.provision_command_id)
+        if command is None or command.result is None:
+            return None
+        return command.result.get("reason")
+
+    def finish_release(self, allocation_id: str, wiped: bool) -> dict[str, Any]:
+        """releasing -> released. Slots the agent wiped go back to the pool; if it never confirmed
+        the wipe, they stay out of it until it does (a late result frees them)."""
+        for _ in range(_STEP_ROUNDS):
+            allocation = self._must_get(allocation_id)
+            if allocation.state == RELEASED:
+                return {"state": RELEASED}
+            node = self._reader.get_node(allocation.node_id)
+            now = self._now()
+            after = allocation.transition(RELEASED, now=now, released_at=now, wiped=wiped)
+            uow = self._uow()
+            uow.save(allocation, after)
+            if wiped and node is not None:
+                uow.free_slots(allocation, node)
+            else:
+                uow.hold_slots_for_wipe(allocation)
+            uow.emit(_event("allocation.released", after, wiped=wiped, released_at=now))
+            try:
+                uow.commit()
+            except errors.ConcurrentUpdate:
+                continue
+            return {"state": RELEASED, "wiped": wiped}
+        raise errors.ConcurrentUpdate()
+
+    # Agents -------------------------------------------------------------------------------
+
+    def report_result(self, node_id: str, command_id: str, result: dict[str, Any]) -> dict[str, Any]:
+        command = self._reader.get_command(command_id)
+        if command is None or command.node_id != node_id:
+            # Another node's command is "not found" for this node: it learns nothing about it.
+            raise errors.CommandNotFound()
+        _check_output(command.kind, result)
+        command = self._commands.record_result(command_id, result, self._now())
+        resumed = self._resume(command.task_token, result) if command.task_token else False
+        if not resumed:
+            self._late_result(command, result)
+        return {"command_id": command_id, "accepted": True, "late": not resumed}
+
+    def _resume(self, task_token: str, result: dict[str, Any]) -> bool:
+        if result["status"] == "succeeded":
+            return self._workflows.succeed(task_token, {"status": "succeeded", "output": result.get("output") or {}})
+        error = COMMAND_REJECTED if result["status"] == "rejected" else COMMAND_FAILED
+        return self._workflows.fail(task_token, error, str(result.get("reason") or result["status"]))
+
+    def _late_result(self, command: Command, result: dict[str, Any]) -> None:
+        """A result no workflow waits for any more (it timed out and compensated, or the command was
+        a wipe sent by a compensation)."""
+        allocation = self._reader.get_allocation(command.allocation_id)
+        if allocation is None or result["status"] != "succeeded":
+            return
+        if command.kind == PROVISION and allocation.state in (FAILED, RELEASED):
+            self._send_wipe(allocation)  # built after we gave up on it: remove it again
+        elif command.kind == RELEASE and allocation.state == RELEASED and allocation.wiped is False:
+            self._free_after_late_wipe(allocation)
+
+    def _free_after_late_wipe(self, allocation: Allocation) -> None:
+        for _ in range(_STEP_ROUNDS):
+            node = self._reader.get_node(allocation.node_id)
+            if node is None:
+                return
+            after = replace(allocation, wiped=True, updated_at=self._now(), version=allocation.version + 1)
+            uow = self._uow()
+            uow.save(allocation, after)
+            uow.free_slots(allocation, node)
+            uow.emit(_event("allocation.wiped", after))
+            try:
+                uow.commit()
+                return
+            except errors.ConcurrentUpdate:
+                fresh = self._reader.get_allocation(allocation.id)
+                if fresh is None or fresh.wiped:
+                    return
+                allocation = fresh
+
+    def _send_wipe(self, allocation: Allocation) -> None:
+        """A release command no workflow waits for (its result is handled as a late result)."""
+        command = self._new_command(allocation, RELEASE)
+        uow = self._uow()
+        uow.add_command(command)
+        uow.commit()
+        self._queue.send(allocation.node_id, command.document, f"{command.id}-0")
+
+    def keep_alive(self, node_id: str) -> int:
+        """The node is alive: heartbeat the tasks waiting for its commands. Returns how many."""
+        alive = 0
+        for command in self._reader.commands_in_flight(node_id):
+            if command.task_token and self._workflows.heartbeat(command.task_token):
+                alive += 1
+            else:
+                self._commands.drop_in_flight(command.id)
+        return alive
+
+    # Fleet --------------------------------------------------------------------------------
+
+    def node_down(self, node_id: str, at: str) -> int:
+        """Active allocations on a node that went down stop being billed at ``at`` (once)."""
+        marked = 0
+        for allocation in self._reader.allocations_on_node(node_id):
+            if allocation.state != ACTIVE or allocation.node_down_at:
+                continue
+            after = replace(allocation, node_down_at=at, updated_at=self._now(), version=allocation.version + 1)
+            uow = self._uow()
+            uow.save(allocation, after)
+            uow.emit(_event("allocation.node_down", after, node_down_at=at))
+            try:
+                uow.commit()
+            except errors.ConcurrentUpdate:
+                continue  # changed meanwhile (released, most likely); the next sweep looks again
+            marked += 1
+        return marked
+
+    # Helpers ------------------------------------------------------------------------------
+
+    def _must_get(self, allocation_id: str) -> Allocation:
+        allocation = self._reader.get_allocation(allocation_id)
+        if allocation is None:
+            raise errors.AllocationNotFound()
+        return allocation
+
+    def _new_command(self, allocation: Allocation, kind: str) -> Command:
+        command_id = new_id("cmd")
+        now = self._clock.now()
+        payload: dict[str, Any] = {"allocation_id": allocation.id}
+        if kind == PROVISION:
+            payload.update(
+                slots=[s.to_dict() for s in allocation.slots],
+                container_image=allocation.container_image,
+                ssh_public_keys=list(allocation.ssh_public_keys),
+                ssh_user=allocation.ssh_user,
+            )
+        document = {
+            "protocol_version": PROTOCOL_VERSION,
+            "command_id": command_id,
+            "type": kind,
+            "node_id": allocation.node_id,
+            "issued_at": isoformat(now),
+            "expires_at": isoformat(now + timedelta(seconds=self._timeouts[kind])),
+            "payload": payload,
+        }
+        return Command(id=command_id, node_id=allocation.node_id, allocation_id=allocation.id, kind=kind,
+                       document=document)  # fmt: skip
+
+
+def _failure_reason(error: dict[str, Any], agent_reason: str | None = None) -> str:
+    name = str(error.get("Error") or "Unknown")
+    cause = str(agent_reason or error.get("Cause") or "")
+    if name in ("States.Timeout", "States.HeartbeatTimeout"):
+        return "node_unresponsive: the node's agent did not report in time"
+    if name == COMMAND_FAILED:
+        return f"provisioning_failed: {cause}"[:300]
+    if name == COMMAND_REJECTED:
+        return f"command_rejected: {cause}"[:300]
+    if name == "WorkflowUnavailable":
+        return "workflow_unavailable"
+    return f"internal_error: {name}"[:300]
+
+
+def _check_output(kind: str, result: dict[str, Any]) -> None:
+    if result["status"] != "succeeded":
+        return
+    output = result.get("output") or {}
+    needed = ("ssh_host", "ssh_port", "ssh_user") if kind == PROVISION else ("wiped",)
+    missing = [k for k in needed if k not in output]
+    if missing:
+        raise errors.ValidationFailed(f"A succeeded {kind} result needs output.{missing[0]}")
