@@ -8,20 +8,45 @@ Exit status: 0 on success, 1 when the API (or the network) says no, 2 for a usag
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import os
+import re
+import shlex
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO
 
 from gpuaas_client.credentials import CredentialsError, CredentialStore
-from gpuaas_client.sdk import ROLES, ApiError, Client, GpuaasError, Tokens
+from gpuaas_client.sdk import (
+    ALLOCATION_STATES,
+    ROLES,
+    Allocation,
+    ApiError,
+    Client,
+    GpuaasError,
+    Tokens,
+    WaitTimeout,
+)
 
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 MICROS_PER_UNIT = 1_000_000
 MAX_MICROS = 2**53 - 1  # the API's integers stay exact in any JSON reader
+DEFAULT_WAIT_SECONDS = 600
+
+SKU_ID = re.compile(r"^sku_[0-9a-z]{26}$")
+OS_IMAGE_ID = re.compile(r"^img_[0-9a-z]{26}$")
+SSH_KEY_ID = re.compile(r"^ssh_[0-9a-z]{26}$")
+
+# A line more to print under some API errors: what to do about them.
+ERROR_HINTS = {
+    "NO_SSH_KEYS": "add one first: gpuaas ssh-keys add NAME ~/.ssh/id_ed25519.pub",
+    "INSUFFICIENT_CAPACITY": "see what is free: gpuaas skus --available",
+    "INVALID_ALLOCATION_STATE": "see its state: gpuaas allocations get ALLOCATION_ID",
+}
 
 
 class UsageError(Exception):
@@ -64,6 +89,16 @@ def _price_arg(text: str) -> int:
         return dollars_to_micros(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0: {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -131,6 +166,8 @@ def print_error(err: TextIO, exc: GpuaasError) -> None:
         if exc.status == 429 or exc.retry_after is not None:
             wait = f"{exc.retry_after} seconds" if exc.retry_after is not None else "a while"
             print(f"rate limited: retry after {wait}", file=err)
+        if exc.code in ERROR_HINTS:
+            print(f"hint: {ERROR_HINTS[exc.code]}", file=err)
     else:
         print(f"error: {exc}", file=err)
 
@@ -418,6 +455,303 @@ def cmd_skus(ctx: Context) -> int:
     return 0
 
 
+OS_IMAGE_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("ID", lambda i: i.get("id")),
+    ("NAME", lambda i: i.get("name")),
+    ("FAMILY", lambda i: i.get("family")),
+    ("VERSION", lambda i: i.get("version")),
+    ("CONTAINER IMAGE", lambda i: i.get("container_image")),
+]
+
+
+def cmd_os_images(ctx: Context) -> int:
+    ctx.out.table(list(ctx.anonymous().os_images()), OS_IMAGE_COLUMNS)
+    return 0
+
+
+# Allocations ---------------------------------------------------------------------------------
+
+
+def resolve_id(
+    kind: str, value: str, pattern: re.Pattern[str], fetch: Callable[[], Iterable[Mapping[str, Any]]], see: str
+) -> str:
+    """``value`` when it is an id; otherwise the id of the one item named ``value`` (``fetch`` lists them)."""
+    if pattern.match(value):
+        return value
+    ids = [str(i.get("id")) for i in fetch() if i.get("name") == value]
+    if not ids:
+        raise UsageError(f"no {kind} named {value!r} (see `{see}`)")
+    if len(ids) > 1:
+        raise UsageError(f"{len(ids)} {kind}s are named {value!r} ({', '.join(ids)}); give the id")
+    return ids[0]
+
+
+def format_step(state: str, seconds: float) -> str:
+    """``("active", 1.23)`` -> ``"active 1.2s"``."""
+    return f"{state} {seconds:.1f}s"
+
+
+class Progress:
+    """An allocation's state changes as they happen, each with the seconds since ``started``.
+
+    On a terminal one line is rewritten in place (``pending 0.0s -> provisioning 0.4s -> active 1.2s``);
+    otherwise (a pipe, a log file) each change is a line of its own. Call :meth:`done` at the end.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        tty: bool | None = None,
+        started: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.tty = _isatty(stream) if tty is None else tty
+        self.clock = clock
+        self.started = clock() if started is None else started
+        self.steps: list[tuple[str, float]] = []
+        self._open = False
+
+    def __call__(self, allocation: Mapping[str, Any]) -> None:
+        self.update(str(allocation.get("state")))
+
+    def update(self, state: str) -> None:
+        if self.steps and self.steps[-1][0] == state:
+            return
+        self.steps.append((state, max(0.0, self.clock() - self.started)))
+        if self.tty:
+            self.stream.write(f"\r\x1b[K{self.line()}")
+            self._open = True
+        else:
+            self.stream.write(format_step(*self.steps[-1]) + "\n")
+        self.stream.flush()
+
+    def line(self) -> str:
+        return " -> ".join(format_step(state, seconds) for state, seconds in self.steps)
+
+    @property
+    def elapsed(self) -> float:
+        return self.steps[-1][1] if self.steps else 0.0
+
+    def done(self) -> None:
+        """End the rewritten line (on a terminal), so that what follows starts a line of its own."""
+        if self._open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._open = False
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def ssh_command(connection: Mapping[str, Any], extra: Sequence[str] = ()) -> list[str]:
+    """``ssh -p PORT USER@HOST [extra...]`` as an argv, from an active allocation's ``connection``.
+
+    Refuses a host or user that ssh would read as an option, or that holds spaces or controls.
+    """
+    host, user, port = connection.get("host"), connection.get("user"), connection.get("port")
+    for what, value in (("host", host), ("user", user)):
+        if (
+            not isinstance(value, str)
+            or not value
+            or value.startswith("-")
+            or "@" in value
+            or any(c.isspace() or not c.isprintable() for c in value)
+        ):
+            raise GpuaasError(f"the API gave an unusable ssh {what}: {value!r}")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise GpuaasError(f"the API gave an unusable ssh port: {port!r}")
+    return ["ssh", "-p", str(port), f"{user}@{host}", *extra]
+
+
+def _gpus(a: Mapping[str, Any]) -> str:
+    return f"{a.get('gpus')} x {a.get('gpu_model')}" if a.get("gpus") is not None else "-"
+
+
+def _price(a: Mapping[str, Any]) -> str | None:
+    micros = a.get("price_per_hour_micros")
+    return None if micros is None else format_micros(micros, a.get("currency", "USD"))
+
+
+ALLOCATION_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("ID", lambda a: a.get("id")),
+    ("NAME", lambda a: a.get("name")),
+    ("STATE", lambda a: a.get("state")),
+    ("SLOTS", lambda a: a.get("count")),
+    ("GPUS", _gpus),
+    ("REGION", lambda a: a.get("region")),
+    ("PRICE/HOUR", _price),
+    ("CREATED", lambda a: a.get("created_at")),
+]
+
+EVENT_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("TIME", lambda e: e.get("time")),
+    ("TYPE", lambda e: e.get("type")),
+    ("STATE", lambda e: (e.get("data") or {}).get("state")),
+    ("REASON", lambda e: (e.get("data") or {}).get("reason")),
+]
+
+
+def _allocation_record(ctx: Context, allocation: Allocation) -> None:
+    a: dict[str, Any] = dict(allocation)
+    connection = a.get("connection") or {}
+    state = a.get("state")
+    ctx.out.record(
+        a,
+        [
+            ("id", a.get("id")),
+            ("name", a.get("name")),
+            ("state", f"{state}: {a['reason']}" if a.get("reason") else state),
+            ("sku", a.get("sku_id")),
+            ("slots", a.get("count")),
+            ("gpus", _gpus(a)),
+            ("region", a.get("region")),
+            ("node", a.get("node_id")),
+            ("os image", a.get("os_image_id")),
+            ("price/hour", _price(a)),
+            ("created", a.get("created_at")),
+            ("active since", a.get("activated_at")),
+            ("released", a.get("released_at")),
+            ("failed", a.get("failed_at")),
+            ("connect", connection.get("command")),
+            ("actions", ", ".join(a.get("allowed_actions") or []) or None),
+        ],
+    )
+
+
+def _wait(
+    ctx: Context, client: Client, allocation: Allocation, states: Collection[str], timeout: float, progress: Progress
+) -> Allocation | None:
+    """Wait with progress; the allocation it ended in, or None after a timeout (already reported)."""
+    allocation_id = allocation["id"]
+    progress(allocation)
+    try:
+        try:
+            return client.wait_for_allocation(allocation_id, states, timeout, on_change=progress)
+        finally:
+            progress.done()
+    except WaitTimeout as exc:
+        last = exc.allocation
+        if ctx.out.as_json:
+            ctx.out.json(last)
+        ctx.out.note(
+            f"error: timed out after {timeout:g}s: allocation {allocation_id} is still {last.get('state')}; "
+            f"it carries on (gpuaas allocations get {allocation_id})"
+        )
+        return None
+    except KeyboardInterrupt:
+        ctx.out.note(f"Stopped waiting; {allocation_id} carries on (gpuaas allocations get {allocation_id}).")
+        raise
+
+
+def _create_allocation(ctx: Context, client: Client) -> int:
+    a = ctx.args
+    sku_id = resolve_id("SKU", a.sku, SKU_ID, client.skus, "gpuaas skus")
+    image_id = resolve_id("OS image", a.image, OS_IMAGE_ID, client.os_images, "gpuaas os-images")
+    key_ids = None
+    if a.ssh_keys:
+        keys = functools.cache(lambda: list(client.ssh_keys()))
+        key_ids = [resolve_id("SSH key", k, SSH_KEY_ID, keys, "gpuaas ssh-keys list") for k in a.ssh_keys]
+    allocation = client.create_allocation(
+        sku_id, image_id, a.count, ssh_key_ids=key_ids, name=a.name, idempotency_key=a.idempotency_key
+    )
+    allocation_id = allocation["id"]
+    if not a.wait:
+        _allocation_record(ctx, allocation)
+        ctx.out.note(f"Provisioning goes on; follow it with `gpuaas allocations get {allocation_id}`.")
+        return 0
+    progress = Progress(ctx.out.err)  # from the API's answer
+    final = _wait(ctx, client, allocation, ("active",), a.timeout, progress)
+    if final is None:
+        return 1
+    if ctx.out.as_json:
+        ctx.out.json(final)
+    state = final.get("state")
+    if state != "active":
+        reason = f": {final['reason']}" if final.get("reason") else ""
+        ctx.out.note(f"error: allocation {allocation_id} {state}{reason}")
+        return 1
+    if not ctx.out.as_json:
+        connection = final.get("connection") or {}
+        ctx.out.line(f"Allocation {allocation_id} is active ({progress.elapsed:.1f}s): {_gpus(final)}.")
+        ctx.out.line(f"Connect: {connection.get('command') or '-'}")
+        ctx.out.line(f"     or: gpuaas ssh {allocation_id}")
+        ctx.out.line(f"Release: gpuaas allocations release {allocation_id}")
+    return 0
+
+
+def _release_allocation(ctx: Context, client: Client) -> int:
+    a = ctx.args
+    allocation = client.release_allocation(a.allocation_id)
+    allocation_id = allocation.get("id", a.allocation_id)
+    if not a.wait:
+        if ctx.out.as_json:
+            ctx.out.json(allocation)
+        else:
+            ctx.out.line(f"Releasing {allocation_id} ({allocation.get('state')}); billing has stopped.")
+        return 0
+    progress = Progress(ctx.out.err)  # from the API's answer
+    final = _wait(ctx, client, allocation, ("released",), a.timeout, progress)
+    if final is None:
+        return 1
+    if ctx.out.as_json:
+        ctx.out.json(final)
+    elif final.get("state") == "released":
+        ctx.out.line(f"Released {allocation_id} ({progress.elapsed:.1f}s).")
+    else:  # failed before it became active: nothing is left running either
+        reason = f": {final['reason']}" if final.get("reason") else ""
+        ctx.out.line(f"Allocation {allocation_id} ended {final.get('state')}{reason}; its slots are free.")
+    return 0
+
+
+def cmd_allocations(ctx: Context) -> int:
+    a = ctx.args
+    client = ctx.authed()
+    if a.action == "create":
+        return _create_allocation(ctx, client)
+    if a.action == "release":
+        return _release_allocation(ctx, client)
+    if a.action == "list":
+        ctx.out.table(list(client.allocations(state=a.state)), ALLOCATION_COLUMNS)
+    elif a.action == "get":
+        _allocation_record(ctx, client.get_allocation(a.allocation_id))
+    else:
+        ctx.out.table(list(client.allocation_events(a.allocation_id)), EVENT_COLUMNS)
+    return 0
+
+
+def cmd_ssh(ctx: Context) -> int:
+    a = ctx.args
+    allocation = ctx.authed().get_allocation(a.allocation_id)
+    state = allocation.get("state")
+    connection = allocation.get("connection")
+    if state != "active" or not connection:
+        reason = f" ({allocation['reason']})" if allocation.get("reason") else ""
+        advice = (
+            f"; wait for it: gpuaas allocations get {a.allocation_id}" if state in ("pending", "provisioning") else ""
+        )
+        raise GpuaasError(f"allocation {a.allocation_id} is {state}{reason}, not active{advice}")
+    argv = ssh_command(connection, a.ssh_args)
+    if a.print:
+        if ctx.out.as_json:
+            ctx.out.json({"argv": argv, "command": shlex.join(argv)})
+        else:
+            ctx.out.line(shlex.join(argv))
+        return 0
+    for stream in (ctx.out.out, ctx.out.err):
+        stream.flush()
+    try:
+        os.execvp(argv[0], argv)  # noqa: S606 - a fixed argv, no shell; replaces this process on success
+    except OSError as exc:
+        raise GpuaasError(f"cannot run ssh: {exc.strerror or exc}") from exc
+    return 1  # only when execvp is replaced (tests)
+
+
 # Parser --------------------------------------------------------------------------------------
 
 
@@ -505,7 +839,91 @@ def build_parser() -> argparse.ArgumentParser:
     skus.add_argument("--max-price-per-hour", type=_price_arg, metavar="USD", help="e.g. 2.49 (dollars per hour)")
     skus.add_argument("--available", action="store_true", help="only SKUs with a free slot")
     skus.set_defaults(func=cmd_skus)
+
+    images = commands.add_parser("os-images", parents=[common], help="the OS images an allocation can boot")
+    images.set_defaults(func=cmd_os_images)
+
+    allocations = commands.add_parser("allocations", parents=[common], help="rent GPU slots and give them back")
+    alloc_actions = allocations.add_subparsers(dest="action", metavar="ACTION", required=True)
+    alloc_create = alloc_actions.add_parser(
+        "create",
+        parents=[common],
+        help="rent slots of a SKU (--wait: until active)",
+        description="Rent --count slots of a SKU, all on one node. With --wait, show each change of state "
+        "with the seconds since the start, exit 0 once active (printing how to connect), 1 if it fails "
+        "or the wait times out (the allocation carries on).",
+    )
+    alloc_create.add_argument("--sku", required=True, metavar="SKU", help="a SKU id or name (gpuaas skus)")
+    alloc_create.add_argument(
+        "--image", required=True, metavar="OS_IMAGE", help="an OS image id or name (gpuaas os-images)"
+    )
+    alloc_create.add_argument("--count", type=_positive_int, default=1, metavar="N", help="slots (default: 1)")
+    alloc_create.add_argument(
+        "--ssh-key",
+        dest="ssh_keys",
+        action="append",
+        metavar="KEY",
+        help="an SSH key id or name to install; repeat for more (default: all your keys)",
+    )
+    alloc_create.add_argument("--name", help="lowercase letters, digits and dashes")
+    alloc_create.add_argument("--wait", action="store_true", help="show progress and wait until it is active")
+    alloc_create.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"with --wait: give up waiting after this long (default: {DEFAULT_WAIT_SECONDS})",
+    )
+    alloc_create.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="the same key makes a retried create rent once (default: a fresh UUID)",
+    )
+    alloc_list = alloc_actions.add_parser("list", parents=[common], help="the org's allocations, newest first")
+    alloc_list.add_argument("--state", choices=ALLOCATION_STATES)
+    alloc_get = alloc_actions.add_parser("get", parents=[common], help="one allocation and how to connect")
+    alloc_get.add_argument("allocation_id")
+    alloc_release = alloc_actions.add_parser(
+        "release", parents=[common], help="give the slots back (--wait: until released)"
+    )
+    alloc_release.add_argument("allocation_id")
+    alloc_release.add_argument("--wait", action="store_true", help="show progress and wait until it is released")
+    alloc_release.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"with --wait (default: {DEFAULT_WAIT_SECONDS})",
+    )
+    alloc_events = alloc_actions.add_parser("events", parents=[common], help="an allocation's history")
+    alloc_events.add_argument("allocation_id")
+    allocations.set_defaults(func=cmd_allocations)
+
+    ssh_to = commands.add_parser(
+        "ssh",
+        parents=[common],
+        help="ssh into an active allocation",
+        description="Run `ssh -p PORT USER@HOST [SSH_ARG ...]` for an active allocation. "
+        "Arguments after `--` go to ssh: gpuaas ssh ALLOCATION_ID -- -L 8888:localhost:8888",
+    )
+    ssh_to.add_argument("allocation_id")
+    ssh_to.add_argument("--print", action="store_true", help="print the ssh command instead of running it")
+    ssh_to.add_argument("ssh_args", nargs="*", metavar="SSH_ARG", help="after --: passed on to ssh")
+    ssh_to.set_defaults(func=cmd_ssh)
     return parser
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """``parser.parse_args``, except that everything after ``--`` goes to ``gpuaas ssh`` as it is."""
+    argv = list(argv)
+    if "--" in argv:
+        split = argv.index("--")
+        if "ssh" in argv[:split]:
+            args = parser.parse_args(argv[:split])
+            if args.command == "ssh":
+                args.ssh_args = [*args.ssh_args, *argv[split + 1 :]]
+                return args
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
@@ -513,7 +931,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     err = stderr or sys.stderr
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parse_args(parser, sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
     ctx = Context(args, Output(args.json, out, err))

@@ -2,6 +2,8 @@
 
 >>> client = Client("http://127.0.0.1:8000", api_key="gpk_...")
 >>> client.me()["org"]["name"]
+>>> allocation = client.create_allocation("sku_...", "img_...")
+>>> client.wait_for_allocation(allocation["id"], ["active"], timeout=600)["connection"]["command"]
 
 Every error the API returns is raised as :class:`ApiError`, built from its error envelope
 ``{"error": {"code", "message", "request_id", "details"?}}``. Switch on ``code``, never on ``message``.
@@ -9,8 +11,9 @@ Every error the API returns is raised as :class:`ApiError`, built from its error
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NotRequired, TypedDict
@@ -19,7 +22,11 @@ from urllib.parse import quote
 import requests
 
 __all__ = [
+    "ALLOCATION_STATES",
+    "FINAL_ALLOCATION_STATES",
     "ROLES",
+    "Allocation",
+    "AllocationEvent",
     "ApiError",
     "ApiKey",
     "Client",
@@ -27,14 +34,26 @@ __all__ = [
     "GpuaasError",
     "Me",
     "Member",
+    "OsImage",
     "Sku",
     "Tokens",
     "TransportError",
+    "WaitTimeout",
 ]
 
 ROLES = ("owner", "admin", "member", "billing", "viewer")
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"  # noqa: S105 - a grant type name (RFC 8693)
 USER_AGENT = "gpuaas-client/0.1.0"
+
+# An allocation is pending -> provisioning -> active -> releasing -> released, or failed (with a reason).
+ALLOCATION_STATES = ("pending", "provisioning", "active", "releasing", "released", "failed")
+FINAL_ALLOCATION_STATES = ("released", "failed")
+
+# Requests sent with an Idempotency-Key that the SDK retries itself (the same key every time, so the
+# API runs them once): seconds to wait before each retry.
+RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0)
+RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_CODES = frozenset({"IDEMPOTENCY_IN_PROGRESS"})
 
 
 # Response shapes ----------------------------------------------------------------------------
@@ -122,6 +141,64 @@ class Sku(TypedDict):
     available: bool
 
 
+class OsImage(TypedDict):
+    id: str
+    name: str
+    family: str
+    version: str
+    container_image: str
+
+
+class Connection(TypedDict):
+    host: str
+    port: int
+    user: str
+    command: str  # "ssh -p PORT USER@HOST"
+
+
+class _ClaimedSlot(TypedDict):
+    index: int
+    gpu_indexes: list[int]
+
+
+class Allocation(TypedDict):
+    id: str
+    name: str
+    org_id: str
+    created_by: str
+    sku_id: str
+    region: str
+    gpu_model: str
+    count: int
+    gpus: int
+    os_image_id: str
+    ssh_key_ids: list[str]
+    node_id: str
+    slots: list[_ClaimedSlot]
+    price_per_hour_micros: int  # all ``count`` slots together
+    currency: str
+    state: str
+    reason: str | None  # why it failed
+    allowed_actions: list[str]
+    connection: Connection | None  # only while active
+    created_at: str
+    updated_at: str
+    activated_at: str | None
+    release_requested_at: str | None
+    released_at: str | None
+    failed_at: str | None
+    node_down_at: str | None
+
+
+class AllocationEvent(TypedDict):
+    """A CloudEvents envelope; ``data`` holds the allocation's ``state`` and ``reason`` at ``time``."""
+
+    id: str
+    type: str
+    time: str
+    data: dict[str, Any]
+
+
 # Errors -------------------------------------------------------------------------------------
 
 
@@ -172,6 +249,24 @@ class ApiError(GpuaasError):
             # Not our envelope (a proxy's HTML page, say): keep what can be said about it.
             text = response.text.strip().replace("\n", " ")[:200] or response.reason or ""
             return cls(response.status_code, f"HTTP_{response.status_code}", text, request_id, None, retry_after)
+
+
+class WaitTimeout(GpuaasError):
+    """:meth:`Client.wait_for_allocation` ran out of time; ``allocation`` is the last one seen."""
+
+    def __init__(self, allocation: Allocation, timeout: float) -> None:
+        super().__init__(
+            f"Allocation {allocation.get('id')} is still {allocation.get('state')} after {timeout:g} seconds"
+        )
+        self.allocation = allocation
+        self.timeout = timeout
+
+
+def _retryable(exc: GpuaasError) -> bool:
+    """A failure that a retry with the same Idempotency-Key may get past (the API runs the request once)."""
+    if isinstance(exc, TransportError):
+        return True
+    return isinstance(exc, ApiError) and (exc.status in RETRY_STATUSES or exc.code in RETRY_CODES)
 
 
 def _retry_after(value: str | None) -> int | None:
@@ -234,6 +329,9 @@ class Client:
         self.on_tokens = on_tokens
         self.timeout = timeout
         self.session = session or requests.Session()
+        # What waiting uses (replaceable in tests).
+        self.sleep: Callable[[float], None] = time.sleep
+        self.clock: Callable[[], float] = time.monotonic
 
     # Plumbing -------------------------------------------------------------------------------
 
@@ -315,6 +413,22 @@ class Client:
                 continue
             raise error
 
+    def _request_retrying(
+        self, method: str, path: str, *, idempotency_key: str, body: Any = None, delays: Sequence[float] | None = None
+    ) -> Any:
+        """Send a request that carries an Idempotency-Key; retry it (same key) past network errors,
+        ``502``/``503``/``504`` and ``IDEMPOTENCY_IN_PROGRESS``: the API runs it once and replays the answer."""
+        delays = RETRY_DELAYS if delays is None else delays
+        attempt = 0
+        while True:
+            try:
+                return self._request(method, path, body=body, idempotency_key=idempotency_key)
+            except GpuaasError as exc:
+                if attempt >= len(delays) or not _retryable(exc):
+                    raise
+                self.sleep(delays[attempt])
+                attempt += 1
+
     def _paginate(self, path: str, params: Mapping[str, Any] | None = None, *, auth: bool = True) -> Iterator[Any]:
         """Every item of a list, following ``next_cursor`` (a page may be empty while a cursor remains)."""
         query = dict(params or {})
@@ -359,6 +473,10 @@ class Client:
             "limit": limit,
         }
         return self._paginate("/v1/skus", params, auth=False)
+
+    def os_images(self, *, limit: int | None = None) -> Iterator[OsImage]:
+        """The OS images an allocation can boot (public), every page."""
+        return self._paginate("/v1/os-images", {"limit": limit}, auth=False)
 
     # Sessions -------------------------------------------------------------------------------
 
@@ -436,6 +554,97 @@ class Client:
 
     def delete_ssh_key(self, key_id: str) -> None:
         self._request("DELETE", f"/v1/ssh-keys/{_segment(key_id)}")
+
+    # Allocations ----------------------------------------------------------------------------
+
+    def create_allocation(
+        self,
+        sku_id: str,
+        os_image_id: str,
+        count: int = 1,
+        *,
+        ssh_key_ids: Sequence[str] | None = None,
+        name: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Allocation:
+        """Rent ``count`` slots of a SKU (all on one node); answers at once with a ``pending`` allocation.
+
+        ``ssh_key_ids`` defaults (server side) to all of your SSH keys. The request carries an
+        Idempotency-Key (a fresh UUID4 unless given) and is retried with that same key past network
+        errors and ``502``/``503``/``504``, so a retry never rents twice. Then
+        :meth:`wait_for_allocation` for ``active``.
+        """
+        body: dict[str, Any] = {"sku_id": sku_id, "os_image_id": os_image_id, "count": count}
+        if ssh_key_ids is not None:
+            body["ssh_key_ids"] = list(ssh_key_ids)
+        if name is not None:
+            body["name"] = name
+        key = idempotency_key or str(uuid.uuid4())
+        return self._request_retrying("POST", "/v1/allocations", body=body, idempotency_key=key)
+
+    def allocations(self, *, state: str | None = None, limit: int | None = None) -> Iterator[Allocation]:
+        """The org's allocations, newest first, every page (``limit`` is the page size)."""
+        return self._paginate("/v1/allocations", {"state": state, "limit": limit})
+
+    list_allocations = allocations
+
+    def get_allocation(self, allocation_id: str) -> Allocation:
+        return self._request("GET", f"/v1/allocations/{_segment(allocation_id)}")
+
+    def release_allocation(self, allocation_id: str, *, idempotency_key: str | None = None) -> Allocation:
+        """Give the slots back (answers ``releasing`` at once; billing stops now). Retried like a create."""
+        key = idempotency_key or str(uuid.uuid4())
+        return self._request_retrying("POST", f"/v1/allocations/{_segment(allocation_id)}/release", idempotency_key=key)
+
+    def allocation_events(self, allocation_id: str, *, limit: int | None = None) -> Iterator[AllocationEvent]:
+        """The allocation's history, oldest first (CloudEvents envelopes), every page."""
+        return self._paginate(f"/v1/allocations/{_segment(allocation_id)}/events", {"limit": limit})
+
+    def wait_for_allocation(
+        self,
+        allocation_id: str,
+        states: Collection[str] = ("active",),
+        timeout: float = 600,
+        on_change: Callable[[Allocation], None] | None = None,
+        *,
+        poll_interval: float = 0.2,
+        max_poll_interval: float = 2.0,
+    ) -> Allocation:
+        """Poll the allocation until its state is one of ``states`` or final (``released``, ``failed``).
+
+        Returns the allocation (check ``state``: waiting for ``active`` may end ``failed``, with
+        ``reason``). ``on_change(allocation)`` is called with the first allocation seen and again at
+        every change of state. Polls every ``poll_interval`` seconds, backing off to
+        ``max_poll_interval`` while nothing changes. Network errors, ``5xx`` and ``429`` are waited
+        out; after ``timeout`` seconds raises :class:`WaitTimeout` (the allocation carries on).
+        """
+        wanted = set(states) | set(FINAL_ALLOCATION_STATES)
+        deadline = self.clock() + timeout
+        interval = poll_interval
+        last: Allocation | None = None
+        while True:
+            wait_at_least = 0.0
+            try:
+                allocation = self.get_allocation(allocation_id)
+            except (TransportError, ApiError) as exc:
+                transient = isinstance(exc, TransportError) or exc.status >= 500 or exc.status == 429
+                if not transient or (last is None and self.clock() >= deadline):
+                    raise  # never seen it, out of time: the error is the answer
+                if isinstance(exc, ApiError) and exc.retry_after:
+                    wait_at_least = float(exc.retry_after)
+            else:
+                if last is None or allocation.get("state") != last.get("state"):
+                    interval = poll_interval  # something moves: look again soon
+                    if on_change is not None:
+                        on_change(allocation)
+                last = allocation
+                if allocation.get("state") in wanted:
+                    return allocation
+            remaining = deadline - self.clock()
+            if remaining <= 0 and last is not None:
+                raise WaitTimeout(last, timeout)
+            self.sleep(max(0.0, min(max(interval, wait_at_least), remaining)))
+            interval = min(interval * 1.5, max(max_poll_interval, poll_interval))
 
     # Members --------------------------------------------------------------------------------
 

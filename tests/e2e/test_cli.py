@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 import requests
 from gpuaas_client.cli import main
 from gpuaas_client.credentials import CredentialStore
 
+from tests.e2e.fleet_helpers import rentable_fleet
 from tests.e2e.helpers import sku_body
 
 pytestmark = pytest.mark.e2e
@@ -153,3 +155,109 @@ def test_ssh_keys(gpuaas, tmp_path):
     assert "cannot read" in err
     gpuaas("ssh-keys", "delete", added["id"])
     assert run_json(gpuaas, "ssh-keys", "list") == []
+
+
+@pytest.fixture
+def fleet(api, cloud):
+    rentable = rentable_fleet(api, cloud, hosts=1, gpus_per_host=4, sku_gpus=1, name="cli")
+    yield rentable
+    rentable.agents.signal_stop()
+    rentable.agents.wait()
+
+
+def progress_states(err: str) -> list[str]:
+    """The states of the progress lines (``provisioning 0.4s``) that --wait printed, not a TTY."""
+    lines = err.splitlines()
+    steps = [line for line in lines if re.fullmatch(r"[a-z]+ \d+\.\ds", line)]
+    return [line.split()[0] for line in steps]
+
+
+def test_allocations_create_wait_ssh_release(gpuaas, fleet):
+    # The CLI signs in as the fleet's customer (the dev issuer: same user, same org), whose key is there.
+    run_json(gpuaas, "login", "--dev", "--user", "cli-customer", "--org", "cli-org", "--role", "member")
+    assert [k["id"] for k in run_json(gpuaas, "ssh-keys", "list")] == [fleet.ssh_key["id"]]
+    assert fleet.image["id"] in [i["id"] for i in run_json(gpuaas, "os-images")]
+
+    # By name: the SKU and the image resolve to their ids.
+    out, err = gpuaas(
+        "allocations", "create", "--sku", fleet.sku["name"], "--image", fleet.image["name"],
+        "--name", "cli-job", "--wait", "--timeout", "30",
+    )  # fmt: skip
+    states = progress_states(err)
+    assert states[0] == "pending" and states[-1] == "active", err
+    assert len(states) == len(set(states)), err  # one line per change, never a repeat
+    found = re.search(r"Allocation (alc_\w+) is active", out)
+    assert found, out
+    allocation_id = found.group(1)
+
+    allocation = run_json(gpuaas, "allocations", "get", allocation_id)
+    assert allocation["state"] == "active" and allocation["name"] == "cli-job"
+    assert allocation["sku_id"] == fleet.sku["id"] and allocation["os_image_id"] == fleet.image["id"]
+    connection = allocation["connection"]
+    assert connection["command"] == f"ssh -p {connection['port']} gpuaas@cli-00.fleet"
+    assert f"Connect: {connection['command']}" in out and f"gpuaas ssh {allocation_id}" in out
+    assert fleet.free_slots() == 3
+
+    out, _ = gpuaas("ssh", allocation_id, "--print")
+    assert out == connection["command"] + "\n"
+    out, _ = gpuaas("ssh", allocation_id, "--print", "--", "-L", "8888:localhost:8888", "nvidia-smi")
+    assert out == f"{connection['command']} -L 8888:localhost:8888 nvidia-smi\n"
+
+    out, _ = gpuaas("allocations", "get", allocation_id)
+    assert "active" in out and connection["command"] in out
+    assert [a["id"] for a in run_json(gpuaas, "allocations", "list", "--state", "active")] == [allocation_id]
+    assert run_json(gpuaas, "allocations", "list", "--state", "released") == []
+    out, _ = gpuaas("allocations", "list")
+    assert out.splitlines()[0].split()[:3] == ["ID", "NAME", "STATE"] and allocation_id in out
+
+    out, err = gpuaas("allocations", "release", allocation_id, "--wait", "--timeout", "30")
+    assert progress_states(err)[-1] == "released", err
+    assert f"Released {allocation_id}" in out
+    released = run_json(gpuaas, "allocations", "get", allocation_id)
+    assert released["state"] == "released" and released["connection"] is None
+    assert fleet.free_slots() == 4
+
+    events = run_json(gpuaas, "allocations", "events", allocation_id)
+    assert [e["type"] for e in events] == [
+        "allocation.requested",
+        "allocation.provisioning",
+        "allocation.active",
+        "allocation.releasing",
+        "allocation.released",
+    ]
+    out, _ = gpuaas("allocations", "events", allocation_id)
+    assert "allocation.released" in out
+
+    # Gone: no ssh, no second release.
+    _, err = gpuaas("ssh", allocation_id, "--print", expect=1)
+    assert f"allocation {allocation_id} is released, not active" in err
+    _, err = gpuaas("allocations", "release", allocation_id, expect=1)
+    assert err.startswith("error INVALID_ALLOCATION_STATE: ")
+
+
+def test_allocations_json_ids_and_refusals(gpuaas, fleet):
+    run_json(gpuaas, "login", "--dev", "--user", "cli-customer", "--org", "cli-org", "--role", "member")
+
+    # More slots than any one node has: refused, with a hint.
+    _, err = gpuaas("allocations", "create", "--sku", fleet.sku["id"], "--image", fleet.image["id"], "--count", "5",
+                    expect=1)  # fmt: skip
+    assert err.startswith("error INSUFFICIENT_CAPACITY: ") and "gpuaas skus --available" in err
+    _, err = gpuaas("allocations", "create", "--sku", "no-such-sku", "--image", fleet.image["id"], expect=2)
+    assert "no SKU named 'no-such-sku'" in err
+
+    # By id, the key by name, JSON out (progress still on stderr): the final allocation.
+    out, err = gpuaas(
+        "allocations", "create", "--sku", fleet.sku["id"], "--image", fleet.image["id"], "--count", "2",
+        "--ssh-key", "laptop", "--wait", "--timeout", "30", "--json",
+    )  # fmt: skip
+    active = json.loads(out)
+    assert active["state"] == "active" and active["count"] == 2 and active["ssh_key_ids"] == [fleet.ssh_key["id"]]
+    assert progress_states(err)[-1] == "active"
+    printed = run_json(gpuaas, "ssh", active["id"], "--print")
+    assert printed["command"] == active["connection"]["command"]
+    assert printed["argv"][:3] == ["ssh", "-p", str(active["connection"]["port"])]
+
+    # Without --wait: released in the background.
+    releasing = run_json(gpuaas, "allocations", "release", active["id"])
+    assert releasing["state"] == "releasing"
+    assert fleet.wait_for(active["id"], "released")["state"] == "released"
