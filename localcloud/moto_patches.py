@@ -1,4 +1,4 @@
-"""The two changes the local cloud makes to moto's in-process server.
+"""The changes the local cloud makes to moto's in-process server.
 
 1. moto's DynamoDB is not thread-safe: ``TransactWriteItems`` deep-copies the tables for rollback
    while other request threads write, which fails with HTTP 500 ("dictionary changed size during
@@ -10,7 +10,12 @@
    tasks) goes through ``LambdaFunction._invoke_lambda(self, event)``; it is replaced by an in-process
    call of the handler named in the template.
 
-Both are installed once per process; ``set_lambda_runtime`` points the second at the current cloud.
+3. moto's ``TransactWriteItems`` backs up (deep-copies) the whole table for its rollback once per
+   *item* of the transaction: the same copy each time, as nothing is written while it backs up. A
+   25-item transaction on a large table copied it 25 times; it is now copied once per transaction
+   (same backup, same rollback, same results). Safe because DynamoDB requests are serialised (1).
+
+All are installed once per process; ``set_lambda_runtime`` points the second at the current cloud.
 """
 
 from __future__ import annotations
@@ -56,4 +61,35 @@ def install() -> None:
             return _runtime.invoke_for_moto(self.function_name, event)
 
         LambdaFunction._invoke_lambda = invoke_in_process
+        _copy_tables_once_per_transaction()
         _installed = True
+
+
+def _copy_tables_once_per_transaction() -> None:
+    import copy
+    import types
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
+
+    original = models.DynamoDBBackend.transact_write_items
+
+    @functools.wraps(original)
+    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+        copies: dict[int, Any] = {}
+
+        def deepcopy(obj: Any, memo: Any = None) -> Any:
+            if memo is None and isinstance(obj, Table):
+                if id(obj) not in copies:
+                    copies[id(obj)] = copy.deepcopy(obj)
+                return copies[id(obj)]
+            return copy.deepcopy(obj, memo)
+
+        # moto's module reads ``copy.deepcopy`` at call time; requests are serialised (DYNAMODB_LOCK).
+        models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[attr-defined]
+        try:
+            return original(backend, transact_items)
+        finally:
+            models.copy = copy  # type: ignore[attr-defined]
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items
