@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import auth_latency, cold_start, dynamodb_requests
+from bench import auth_latency, cold_start, dynamodb_requests, provisioning
 from bench.table import print_table
 
 
@@ -30,6 +30,10 @@ def main() -> int:
         auth_latency.HEADER,
     )
     print_table("Auth latency: notes", auth_notes, ("what", "measured"))
+    latency_rows, latency_notes, agent_rows = provisioning.run()
+    print_table(provisioning.latency_title(), latency_rows, provisioning.LATENCY_HEADER)
+    print_table("Provisioning latency: notes", latency_notes, ("what", "measured"))
+    print_table(provisioning.agent_title(), agent_rows, provisioning.AGENT_HEADER)
     print(f"\nbench finished in {time.perf_counter() - start:.1f} s")
     return 0
 
