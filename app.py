@@ -4,9 +4,11 @@ from chalice import Chalice
 
 from chalicelib.api import (
     allocation_routes,
+    billing_routes,
     fleet_routes,
     identity_routes,
     inventory_routes,
+    payment_routes,
     ssh_key_routes,
     system_routes,
 )
@@ -22,5 +24,8 @@ inventory_routes.register(api)
 fleet_routes.register(api)
 ssh_key_routes.register(api)
 allocation_routes.register(api)
+billing_routes.register(api)
+payment_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)
+    payment_routes.register_dev(api)

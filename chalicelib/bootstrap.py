@@ -9,11 +9,14 @@ from chalicelib.core.clock import SystemClock
 
 if TYPE_CHECKING:
     from chalicelib.auth.session_tokens import SessionTokens
+    from chalicelib.billing.service import BillingService
     from chalicelib.eventlog.service import EventLogService
     from chalicelib.fleet.service import FleetService
     from chalicelib.identity.service import IdentityService
     from chalicelib.inventory.service import InventoryService
     from chalicelib.outbox.relay import OutboxRelay
+    from chalicelib.payments.ports import PaymentGateway
+    from chalicelib.payments.service import PaymentsService
     from chalicelib.provisioning.service import ProvisioningService
     from chalicelib.sshkeys.service import SshKeyService
     from chalicelib.storage.audit_repo import DynamoAuditTrail
@@ -147,6 +150,80 @@ def provisioning_service() -> ProvisioningService:
         provision_timeout_seconds=settings.provision_timeout_seconds,
         release_timeout_seconds=settings.release_timeout_seconds,
         attempts=settings.command_attempts,
+        admit=lambda org_id, price: billing_service().check_can_start(org_id, price),
+        settle_final=_settle_final,
+    )
+
+
+def _settle_final(allocation_id: str) -> object:
+    return billing_service().settle(allocation_id, clock.now())
+
+
+@cache
+def billing_service() -> BillingService:
+    from chalicelib.billing.models import BillingPolicy
+    from chalicelib.billing.service import BillingService
+    from chalicelib.core.settings import get_settings
+    from chalicelib.storage import keys
+    from chalicelib.storage.billing_repo import DynamoBillingReader, DynamoBillingUnitOfWork
+
+    default_policy = BillingPolicy(welcome_credit_micros=get_settings().welcome_credit_micros)
+    return BillingService(
+        DynamoBillingReader(default_policy),
+        lambda: DynamoBillingUnitOfWork(clock),
+        clock,
+        release=lambda org_id, allocation_id, reason: provisioning_service().release(org_id, allocation_id, reason),
+        shards=keys.METER_SHARDS,
+    )
+
+
+def _secret(value: str, secret_id: str) -> str:
+    if value or not secret_id:
+        return value
+    from chalicelib.adapters.secrets import secret_string
+
+    return secret_string(secret_id)
+
+
+@cache
+def payment_gateway() -> PaymentGateway:
+    """Stripe; in the local stage, without a Stripe key, the local Stripe that needs no network."""
+    from chalicelib.core.settings import get_settings
+
+    settings = get_settings()
+
+    def webhook_secret() -> str:
+        return _secret(settings.stripe_webhook_secret, settings.stripe_webhook_secret_id)
+
+    tolerance = settings.stripe_webhook_tolerance_seconds
+    if settings.is_local and not (settings.stripe_secret_key or settings.stripe_secret_key_secret_id):
+        from chalicelib.adapters.stripe_gateway import LocalStripeGateway
+
+        return LocalStripeGateway(webhook_secret, tolerance_seconds=tolerance)
+    from chalicelib.adapters.stripe_gateway import StripeGateway
+
+    return StripeGateway(
+        lambda: _secret(settings.stripe_secret_key, settings.stripe_secret_key_secret_id),
+        webhook_secret,
+        tolerance_seconds=tolerance,
+    )
+
+
+@cache
+def payments_service() -> PaymentsService:
+    from chalicelib.core.settings import get_settings
+    from chalicelib.payments.service import PaymentsService
+    from chalicelib.storage.payment_repo import DynamoPaymentReader, DynamoPaymentUnitOfWork
+
+    settings = get_settings()
+    return PaymentsService(
+        DynamoPaymentReader(),
+        lambda: DynamoPaymentUnitOfWork(clock),
+        payment_gateway(),
+        billing_service(),
+        clock,
+        success_url=settings.checkout_success_url,
+        cancel_url=settings.checkout_cancel_url,
     )
 
 
@@ -186,6 +263,9 @@ def reset() -> None:
         fleet_service,
         ssh_key_service,
         provisioning_service,
+        billing_service,
+        payment_gateway,
+        payments_service,
         rate_limiter,
         audit_trail,
     ):

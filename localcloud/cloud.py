@@ -265,6 +265,7 @@ class LocalCloud:
             # On AWS the platform's session-signing key is a secret the operator provisions
             # (doc/deploy.md); locally each run makes its own.
             self._set_env("GPUAAS_SESSION_SIGNING_KEY", _session_signing_key())
+            self._set_env("GPUAAS_STRIPE_WEBHOOK_SECRET", "whsec_local_" + os.urandom(24).hex())
         self._clear_settings_cache()
 
     @staticmethod

@@ -45,6 +45,8 @@ class RequestContext:
     body: Any
     query: Any
     headers: dict[str, str]
+    # The body exactly as received (webhook signatures are computed over these bytes).
+    raw_body: bytes = b""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -74,6 +76,8 @@ class RouteSpec:
     summary: str
     # Creating something that costs money must be retry-safe: the client has to send a key.
     idempotency_key_required: bool = False
+    # The view reads ctx.raw_body itself (a webhook verifying a signature over the exact bytes).
+    takes_raw_body: bool = False
 
 
 def error_body(code: str, message: str, request_id: str, details: Any = None) -> dict[str, Any]:
@@ -85,6 +89,8 @@ def error_body(code: str, message: str, request_id: str, details: Any = None) ->
 
 def error_response(exc: errors.AppError, request_id: str, extra_headers: dict[str, str] | None = None) -> Response:
     headers = {**JSON_HEADERS, "X-Request-Id": request_id, **(extra_headers or {}), **exc.headers}
+    if exc.status == 503:
+        headers.setdefault("Retry-After", "1")  # every 503 says when to come back
     return Response(
         body=json.dumps(error_body(exc.code, exc.message, request_id, exc.details)),
         status_code=exc.status,
@@ -116,6 +122,7 @@ class Api:
         query: type[BaseModel] | None = None,
         idempotent: bool = False,
         idempotency_key_required: bool = False,
+        takes_raw_body: bool = False,
         summary: str = "",
     ) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
         def register(view: Callable[..., Reply]) -> Callable[..., Reply]:
@@ -128,6 +135,7 @@ class Api:
                 idempotent or idempotency_key_required,
                 summary or (view.__doc__ or ""),
                 idempotency_key_required,
+                takes_raw_body,
             )
             self.routes.append(spec)
 
@@ -157,7 +165,7 @@ class Api:
             rate_headers = self._spend_rate_budget(spec, principal, request)
             body = self._parse_body(spec, request)
             query = self._parse_query(spec, request.query_params)
-            ctx = RequestContext(request_id, principal, body, query, headers)
+            ctx = RequestContext(request_id, principal, body, query, headers, request.raw_body or b"")
             if spec.idempotency_key_required and headers.get("idempotency-key") is None:
                 raise errors.InvalidIdempotencyKey("This request needs an Idempotency-Key header")
             if spec.idempotent and headers.get("idempotency-key") is not None:
@@ -181,8 +189,10 @@ class Api:
             logger.exception("unhandled error")
             metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
             return error_response(errors.AppError(), request_id)
+        body = reply["body"]
         return Response(
-            body=json.dumps(reply["body"]) if reply["body"] is not None else "",
+            # A str body is already rendered (CSV exports name their own Content-Type).
+            body=body if isinstance(body, str) else json.dumps(body) if body is not None else "",
             status_code=reply["status"],
             headers={**JSON_HEADERS, "X-Request-Id": request_id, **rate_headers, **reply["headers"]},
         )
@@ -248,6 +258,8 @@ class Api:
         raw = request.raw_body or b""
         if len(raw) > settings.max_body_bytes:
             raise errors.PayloadTooLarge(f"The body is larger than {settings.max_body_bytes} bytes")
+        if spec.takes_raw_body:
+            return None
         if spec.body is None:
             if raw.strip() not in (b"", b"{}"):
                 raise errors.ValidationFailed("This route takes no request body")

@@ -238,3 +238,41 @@ class CommandResultBody(Body):
     reason: Annotated[str, Field(min_length=1, max_length=500)] | None
     output: dict[str, str | int | bool]
     finished_at: Timestamp
+
+
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-26"])]
+
+
+class LedgerQuery(PageQuery):
+    since: Timestamp | None = None
+    until: Timestamp | None = None
+    format: Annotated[str, Field(pattern=r"^(json|csv)$")] = "json"
+
+
+class UsageQuery(Query):
+    since: Day | None = None
+    until: Day | None = None
+    format: Annotated[str, Field(pattern=r"^(json|csv)$")] = "json"
+
+
+class SpendCapBody(Body):
+    daily_cap_micros: Annotated[int, Field(ge=0, le=JSON_SAFE_INT)] | None
+
+
+class BillingPolicyBody(Body):
+    min_runway_seconds: Annotated[int, Field(ge=0, le=30 * 86400)] | None = None
+    grace_seconds: Annotated[int, Field(ge=0, le=30 * 86400)] | None = None
+    low_balance_thresholds_micros: Annotated[list[Micros], Field(max_length=8)] | None = None
+    welcome_credit_micros: Micros | None = None
+    checkout_min_micros: Micros | None = None
+    checkout_max_micros: Micros | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> BillingPolicyBody:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("Send at least one field to change")
+        return self
+
+
+class ForceReleaseBody(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=256)]

@@ -15,6 +15,8 @@ from chalicelib.identity.models import ADMIN, BILLING, MEMBER, OWNER, VIEWER
 EVERYONE = frozenset({OWNER, ADMIN, MEMBER, BILLING, VIEWER})
 MANAGERS = frozenset({OWNER, ADMIN})
 BUILDERS = frozenset({OWNER, ADMIN, MEMBER})
+# Who sees and handles the org's money.
+MONEY = frozenset({OWNER, ADMIN, BILLING})
 
 # Actions anyone may perform without credentials.
 PUBLIC_ACTIONS = frozenset(
@@ -28,6 +30,10 @@ PUBLIC_ACTIONS = frozenset(
         "dev:token",
         # The bootstrap token in the body is the credential; it is checked by the fleet service.
         "agent:register",
+        # The Stripe-Signature header is the credential; the payments service verifies it.
+        "webhooks:stripe",
+        # Local stage only: pay a checkout as the customer would.
+        "dev:stripe",
     }
 )
 
@@ -48,15 +54,20 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "allocations:read": EVERYONE,
     "allocations:write": BUILDERS,
     "allocations:release": BUILDERS,
+    "billing:read": MONEY,
+    "billing:checkout": MONEY,
+    "billing:spend_cap": frozenset({OWNER}),
 }
 
 # Actions an API key can never perform, whatever its scopes: credentials and membership are
 # managed by a person in a session, so a leaked key cannot mint more keys or add members.
-SESSION_ONLY = frozenset({"api_keys:write", "members:write", "auth:logout"})
+SESSION_ONLY = frozenset({"api_keys:write", "members:write", "auth:logout", "billing:spend_cap"})
 
 # Routes that stop spending must never be refused for being too frequent: a customer who tries
 # to release a machine must not be kept paying for it by a rate limit.
-NEVER_RATE_LIMITED: frozenset[str] = frozenset({"allocations:release", "allocations:terminate"})
+# Nor must the payment provider's events (money already paid) be turned away by a budget: they
+# are verified before anything is read or written, so a forger gains nothing from the exemption.
+NEVER_RATE_LIMITED: frozenset[str] = frozenset({"allocations:release", "allocations:terminate", "webhooks:stripe"})
 
 
 def is_known(action: str) -> bool:

@@ -96,6 +96,16 @@ NoSshKeys = _error("NO_SSH_KEYS", 422, "An allocation needs at least one of your
 CommandNotFound = _error("COMMAND_NOT_FOUND", 404, "No such command for this node")
 CommandAlreadyReported = _error("COMMAND_ALREADY_REPORTED", 409, "This command's result was already reported")
 
+# Billing and payments.
+InsufficientFunds = _error("INSUFFICIENT_FUNDS", 402, "The balance does not cover the minimum runway; top up first")
+SpendCapReached = _error("SPEND_CAP_REACHED", 402, "The org's daily spend cap is reached")
+AccountFrozen = _error("ACCOUNT_FROZEN", 403, "New allocations are frozen for this org")
+LedgerEntryExists = _error("LEDGER_ENTRY_EXISTS", 409, "This ledger entry was already posted")
+InvalidSignature = _error("INVALID_SIGNATURE", 400, "The webhook signature is not valid")
+PaymentNotFound = _error("PAYMENT_NOT_FOUND", 404, "No such payment for this org")
+RefundExceedsPayment = _error("REFUND_EXCEEDS_PAYMENT", 409, "The refund is larger than what is left of the payment")
+PaymentsUnavailable = _error("PAYMENTS_UNAVAILABLE", 503, "The payment provider is not reachable; try again")
+
 # SSH keys.
 SshKeyNotFound = _error("SSH_KEY_NOT_FOUND", 404, "No such SSH key")
 SshKeyExists = _error("SSH_KEY_EXISTS", 409, "You already have this SSH key")

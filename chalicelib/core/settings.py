@@ -72,6 +72,23 @@ class Settings:
     provision_timeout_seconds: int
     release_timeout_seconds: int
     command_attempts: int
+    # Billing: the default policy until an operator stores one, and the settlement fan-out queue.
+    welcome_credit_micros: int
+    settlement_queue_url: str
+    settlement_batch_size: int
+    # Payments (Stripe): the API key and the webhook signing secret, each given directly or as a
+    # Secrets Manager secret id (read once per container, only when a payment route needs it).
+    stripe_secret_key: str
+    stripe_secret_key_secret_id: str
+    stripe_webhook_secret: str
+    stripe_webhook_secret_id: str
+    # How old a signed webhook may be before it is refused as a replay.
+    stripe_webhook_tolerance_seconds: int
+    # Where Checkout sends the customer back when the checkout request names no URL.
+    checkout_success_url: str
+    checkout_cancel_url: str
+    # How long a processed provider event id is remembered (longer than Stripe's 3 days of retries).
+    webhook_retention_seconds: int
     # Local stage only: the dev issuer's private key (PEM) and token lifetime.
     dev_issuer_private_key: str
     dev_token_ttl_seconds: int
@@ -135,6 +152,17 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         provision_timeout_seconds=_int_from(env, "GPUAAS_PROVISION_TIMEOUT_SECONDS", 900),
         release_timeout_seconds=_int_from(env, "GPUAAS_RELEASE_TIMEOUT_SECONDS", 300),
         command_attempts=_int_from(env, "GPUAAS_COMMAND_ATTEMPTS", 3),
+        welcome_credit_micros=_int_from(env, "GPUAAS_WELCOME_CREDIT_MICROS", 0),
+        settlement_queue_url=get("GPUAAS_SETTLEMENT_QUEUE_URL", ""),
+        settlement_batch_size=_int_from(env, "GPUAAS_SETTLEMENT_BATCH_SIZE", 100),
+        stripe_secret_key=get("GPUAAS_STRIPE_SECRET_KEY", ""),
+        stripe_secret_key_secret_id=get("GPUAAS_STRIPE_SECRET_KEY_SECRET_ID", ""),
+        stripe_webhook_secret=get("GPUAAS_STRIPE_WEBHOOK_SECRET", ""),
+        stripe_webhook_secret_id=get("GPUAAS_STRIPE_WEBHOOK_SECRET_ID", ""),
+        stripe_webhook_tolerance_seconds=_int_from(env, "GPUAAS_STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300),
+        checkout_success_url=get("GPUAAS_CHECKOUT_SUCCESS_URL", ""),
+        checkout_cancel_url=get("GPUAAS_CHECKOUT_CANCEL_URL", ""),
+        webhook_retention_seconds=_int_from(env, "GPUAAS_WEBHOOK_RETENTION_SECONDS", 30 * 86400),
         agent_credentials_ttl_seconds=_int_from(env, "GPUAAS_AGENT_CREDENTIALS_TTL_SECONDS", 3600),
         dev_issuer_private_key=get("GPUAAS_DEV_ISSUER_PRIVATE_KEY", ""),
         dev_token_ttl_seconds=_int_from(env, "GPUAAS_DEV_TOKEN_TTL_SECONDS", 3600),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from chalicelib.audit.models import AuditRecord
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.page import Page
 from chalicelib.inventory.models import Node, OsImage, Sku, Slot
@@ -61,7 +62,17 @@ class AllocationUnitOfWork(Protocol):
 
     def add_command(self, command: Command) -> None: ...
 
+    def open_meter(self, allocation: Allocation) -> None:
+        """Start per-second metering of an allocation that just became active."""
+        ...
+
+    def end_meter(self, allocation_id: str, at: str) -> None:
+        """Stop metering at ``at`` (or keep an earlier end); a no-op for an allocation never metered."""
+        ...
+
     def emit(self, event: DomainEvent) -> None: ...
+
+    def audit(self, entry: AuditRecord) -> None: ...
 
     def commit(self) -> None: ...
 
@@ -101,3 +112,7 @@ class Workflows(Protocol):
 
 
 AllocationUnitOfWorkFactory = Callable[[], AllocationUnitOfWork]
+# Billing's say on a new allocation (raises when the org cannot pay for it): (org id, price per hour).
+Admission = Callable[[str, int], None]
+# The final settlement of a released allocation's meter.
+FinalSettlement = Callable[[str], object]

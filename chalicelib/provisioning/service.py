@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.audit.models import Actor, record
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
@@ -39,10 +40,12 @@ from chalicelib.provisioning.models import (
     place,
 )
 from chalicelib.provisioning.ports import (
+    Admission,
     AllocationReader,
     AllocationUnitOfWorkFactory,
     CommandQueue,
     CommandStore,
+    FinalSettlement,
     Workflows,
 )
 
@@ -81,6 +84,8 @@ class ProvisioningService:
         provision_timeout_seconds: int,
         release_timeout_seconds: int,
         attempts: int,
+        admit: Admission | None = None,
+        settle_final: FinalSettlement | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._reader = reader
@@ -94,6 +99,8 @@ class ProvisioningService:
         self._heartbeat_seconds = heartbeat_seconds
         self._timeouts = {PROVISION: provision_timeout_seconds, RELEASE: release_timeout_seconds}
         self._attempts = attempts
+        self._admit = admit
+        self._settle_final = settle_final
         self._rng = rng or random.SystemRandom()
 
     def _now(self) -> str:
@@ -113,6 +120,8 @@ class ProvisioningService:
         if image is None or image.status != OS_IMAGE_AVAILABLE:
             raise errors.OsImageNotFound()
         keys = self._ssh_keys(request)
+        if self._admit is not None:
+            self._admit(request.org_id, sku.price_per_hour_micros * request.count)
         if sku.free_slots < request.count:
             raise errors.InsufficientCapacity(f"{sku.free_slots} free slot(s) of this SKU; {request.count} asked")
         allocation_id = new_id("alc")
@@ -198,9 +207,21 @@ class ProvisioningService:
         self.get(org_id, allocation_id)
         return self._reader.allocation_events(allocation_id, limit, cursor)
 
-    def release(self, org_id: str, allocation_id: str) -> Allocation:
+    def force_release(self, actor: Actor, allocation_id: str, reason: str) -> Allocation:
+        """An operator releases any org's allocation; audited in the release's own transaction."""
+        allocation = self._must_get(allocation_id)
+        return self.release(allocation.org_id, allocation_id, f"operator: {reason}", actor=actor)
+
+    def release(
+        self, org_id: str, allocation_id: str, reason: str = "customer", actor: Actor | None = None
+    ) -> Allocation:
+        """Release at the customer's request (or billing's or an operator's: ``reason`` says whose)."""
         for _ in range(_STEP_ROUNDS):
             allocation = self.get(org_id, allocation_id)
+            if allocation.state == RELEASING and not allocation.release_command_id:
+                # Asked for before, but its workflow never began (its start failed): start it now.
+                self._start_release(allocation.id)
+                return allocation
             if RELEASE not in allocation.allowed_actions:
                 raise errors.InvalidAllocationState(f"A {allocation.state} allocation cannot be released")
             now = self._now()
@@ -208,18 +229,34 @@ class ProvisioningService:
             if allocation.state == ACTIVE:
                 after = allocation.transition(RELEASING, now=now, release_requested_at=now)
                 uow.save(allocation, after)
-                uow.emit(_event("allocation.releasing", after))
+                uow.end_meter(allocation.id, now)  # billing stops when the release is asked for
+                uow.emit(_event("allocation.releasing", after, release_reason=reason))
             else:
                 # Not built yet: the provisioning workflow hands over to release when it is.
                 after = replace(allocation, release_requested_at=now, updated_at=now, version=allocation.version + 1)
                 uow.save(allocation, after)
-                uow.emit(_event("allocation.release_requested", after))
+                uow.emit(_event("allocation.release_requested", after, release_reason=reason))
+            if actor is not None:
+                before, changed = allocation.to_dict(), after.to_dict()
+                action = "admin:allocations:force_release"
+                uow.audit(record(action, allocation.id, actor, now, before=before, after=changed, org_id=after.org_id))
             try:
                 uow.commit()
             except errors.ConcurrentUpdate:
                 continue
+            if after.state == RELEASING and self._settle_final is not None:
+                try:
+                    self._settle_final(after.id)
+                except Exception:
+                    # The minute sweep settles it to its end anyway.
+                    logger.exception("final settlement deferred", extra={"allocation_id": after.id})
             if after.state == RELEASING:
-                self._start_release(after.id)
+                try:
+                    self._start_release(after.id)
+                except Exception as exc:
+                    # Recorded as releasing (billing stopped); the same request again starts it.
+                    logger.exception("release workflow did not start", extra={"allocation_id": after.id})
+                    raise errors.ServiceUnavailable("The release is recorded; retry to start it") from exc
             return after
         raise errors.ConcurrentUpdate()
 
@@ -312,6 +349,8 @@ class ProvisioningService:
         connection = Connection(str(output["ssh_host"]), int(output["ssh_port"]), str(output["ssh_user"]))
         for _ in range(_STEP_ROUNDS):
             allocation = self._must_get(allocation_id)
+            if allocation.state == RELEASING and not allocation.release_command_id:
+                self._start_release(allocation.id)  # a retry after the handover's start failed
             if allocation.state in (ACTIVE, RELEASING, RELEASED):
                 return {"state": allocation.state}
             now = self._now()
@@ -321,6 +360,7 @@ class ProvisioningService:
                 uow.emit(_event("allocation.releasing", after))
             else:
                 after = allocation.transition(ACTIVE, now=now, connection=connection, activated_at=now)
+                uow.open_meter(after)  # billed per second from now
                 uow.emit(_event("allocation.active", after, activated_at=now))
             uow.save(allocation, after)
             try:
@@ -473,6 +513,7 @@ class ProvisioningService:
             after = replace(allocation, node_down_at=at, updated_at=self._now(), version=allocation.version + 1)
             uow = self._uow()
             uow.save(allocation, after)
+            uow.end_meter(allocation.id, at)  # not billed from the node's last sign of life
             uow.emit(_event("allocation.node_down", after, node_down_at=at))
             try:
                 uow.commit()

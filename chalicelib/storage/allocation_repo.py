@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.billing.models import Meter
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
 from chalicelib.core.events import DomainEvent
@@ -14,6 +16,7 @@ from chalicelib.inventory.models import SKU_ACTIVE, SLOT_CLAIMED, SLOT_FREE, Nod
 from chalicelib.provisioning.models import FINAL_STATES, SLOT_WIPE_PENDING, Allocation, Command
 from chalicelib.sshkeys.models import SshKey
 from chalicelib.storage import keys
+from chalicelib.storage.billing_repo import meter_item
 from chalicelib.storage.inventory_repo import DynamoInventoryReader, slot_from_item
 from chalicelib.storage.pagination import decode_cursor, encode_cursor, query_page
 from chalicelib.storage.ssh_key_repo import DynamoSshKeys
@@ -21,6 +24,7 @@ from chalicelib.storage.table import (
     AllocationEventItem,
     AllocationItem,
     CommandItem,
+    MeterItem,
     NodeItem,
     SkuItem,
     SlotItem,
@@ -247,6 +251,38 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
             attempts=0,
         )
         self.put(item, condition=CommandItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+
+    def open_meter(self, allocation: Allocation) -> None:
+        meter = Meter(
+            allocation_id=allocation.id,
+            org_id=allocation.org_id,
+            sku_id=allocation.sku_id,
+            price_per_hour_micros=allocation.price_per_hour_micros,
+            currency=allocation.currency,
+            started_at=allocation.activated_at or allocation.updated_at,
+        )
+        self.put(meter_item(meter), condition=MeterItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+
+    def end_meter(self, allocation_id: str, at: str) -> None:
+        item = get_item(MeterItem, keys.meter(allocation_id), consistent=True)
+        if item is None:
+            return  # never active, never metered
+        meter = Meter(**item.meter)
+        if meter.ends_at is not None and meter.ends_at <= at:
+            return  # it ended earlier already (its node went down before the release)
+        ended = replace(meter, ends_at=at)
+        stored = meter_item(ended)
+        pk, sk = keys.meter(allocation_id)
+        actions = [MeterItem.meter.set(ended.to_dict()), MeterItem.GSI2PK.remove(), MeterItem.GSI2SK.remove()]
+        if stored.GSI1PK is None:
+            actions += [MeterItem.GSI1PK.remove(), MeterItem.GSI1SK.remove()]
+        # Ended as read: a settlement moving the cursor meanwhile makes this change retry.
+        self.update(
+            MeterItem(PK=pk, SK=sk),
+            actions,
+            condition=MeterItem.settled_seconds == meter.settled_seconds,
+            error=errors.ConcurrentUpdate,
+        )
 
     def emit(self, event: DomainEvent) -> dict[str, Any]:
         wrapped = super().emit(event)

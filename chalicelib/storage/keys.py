@@ -161,3 +161,80 @@ def command(command_id: str) -> tuple[str, str]:
 
 def commands_in_flight(node_id: str) -> str:
     return f"NODE#{node_id}#INFLIGHT"
+
+
+def wallet(org_id: str) -> tuple[str, str]:
+    return f"WALLET#{org_id}", "WALLET"
+
+
+ALL_WALLETS_PARTITION = "WALLETS"
+DEPLETED_WALLETS_PARTITION = "WALLETS#DEPLETED"
+
+
+def ledger_entry(org_id: str, entry_id: str) -> tuple[str, str]:
+    return f"LEDGER#{org_id}", f"ENTRY#{entry_id}"
+
+
+def ledger_partition(org_id: str) -> str:
+    return f"LEDGER#{org_id}"
+
+
+def ledger_by_time(org_id: str) -> str:
+    return f"LEDGER#{org_id}#T"
+
+
+def meter(allocation_id: str) -> tuple[str, str]:
+    return f"ALLOC#{allocation_id}", "METER"
+
+
+# Open meters are spread over this many index partitions so that a sweep reads them in parallel
+# and no single partition takes every meter's writes.
+METER_SHARDS = 16
+
+
+def open_meters(shard: int) -> str:
+    return f"METERS#{shard:02d}"
+
+
+def burning_meters_of_org(org_id: str) -> str:
+    return f"ORG#{org_id}#METERS"
+
+
+def usage(org_id: str, day: str, allocation_id: str) -> tuple[str, str]:
+    return f"USAGE#{org_id}", f"{day}#{allocation_id}"
+
+
+def usage_partition(org_id: str) -> str:
+    return f"USAGE#{org_id}"
+
+
+def daily_spend(org_id: str, day: str) -> tuple[str, str]:
+    return f"SPEND#{org_id}", day
+
+
+BILLING_POLICY = ("POLICY", "BILLING")
+
+
+def spend_cap(org_id: str) -> tuple[str, str]:
+    return f"ORG#{org_id}", "SPENDCAP"
+
+
+def processed_webhook(provider: str, event_id: str) -> tuple[str, str]:
+    return f"WEBHOOK#{provider}#{event_id}", "WEBHOOK"
+
+
+def payment(payment_id: str) -> tuple[str, str]:
+    return f"PAYMENT#{payment_id}", "PAYMENT"
+
+
+def payment_partition(payment_id: str) -> str:
+    return f"PAYMENT#{payment_id}"
+
+
+def payment_refund(payment_id: str, refund_id: str) -> tuple[str, str]:
+    return f"PAYMENT#{payment_id}", f"REFUND#{refund_id}"
+
+
+def payment_ref(provider: str, reference: str) -> tuple[str, str]:
+    """A provider's id for a payment (a Checkout Session, a PaymentIntent) pointing at our payment."""
+    return f"PAYREF#{provider}#{reference}", "PAYREF"

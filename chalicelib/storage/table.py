@@ -302,3 +302,108 @@ class CommandItem(TableItem, discriminator="command"):
     attempts = NumberAttribute(default=0)
     result = JSONAttribute(null=True)
     reported_at = UnicodeAttribute(null=True)
+
+
+class WalletItem(TableItem, discriminator="wallet"):
+    """An org's prepaid balance. GSI2 lists every wallet (reconciliation); GSI1 (sparse) those at
+    or below zero since ``depleted_at`` (force-release)."""
+
+    org_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    balance_micros = NumberAttribute()
+    created_at = UnicodeAttribute()
+    notified_thresholds = JSONAttribute(default=list)
+    depleted_at = UnicodeAttribute(null=True)
+    frozen_reason = UnicodeAttribute(null=True)
+    stripe_customer_id = UnicodeAttribute(null=True)
+
+
+class LedgerEntryItem(TableItem, discriminator="ledger_entry"):
+    """One double-entry ledger entry; its key is derived from its cause, so it is written once."""
+
+    org_id = UnicodeAttribute()
+    entry = JSONAttribute()
+    kind = UnicodeAttribute()
+    wallet_delta_micros = NumberAttribute()
+    at = UnicodeAttribute()
+    allocation_id = UnicodeAttribute(null=True)
+
+
+class MeterItem(TableItem, discriminator="meter"):
+    """Per-second metering of an active allocation. GSI1 (sharded) holds meters not yet settled to
+    their end (the sweep reads it); GSI2 an org's meters still burning (burn rate, runway)."""
+
+    meter = JSONAttribute()
+    settled_seconds = NumberAttribute()
+
+
+class UsageItem(TableItem, discriminator="usage"):
+    """Seconds and charges of one allocation on one day (ADDed by each settlement)."""
+
+    org_id = UnicodeAttribute()
+    day = UnicodeAttribute()
+    allocation_id = UnicodeAttribute()
+    sku_id = UnicodeAttribute(null=True)
+    seconds = NumberAttribute(default=0)
+    micros = NumberAttribute(default=0)
+
+
+class DailySpendItem(TableItem, discriminator="daily_spend"):
+    micros = NumberAttribute(default=0)
+
+
+class SettingsItem(TableItem, discriminator="settings"):
+    """A versioned policy document (the billing policy, an org's spend cap)."""
+
+    document = JSONAttribute()
+    version = NumberAttribute()
+
+
+class WebhookItem(TableItem, discriminator="webhook"):
+    """A provider's event id, once processed (kept past the provider's retry window)."""
+
+    event_type = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()
+
+
+class PaymentItem(TableItem, discriminator="payment"):
+    """A top-up through the payment provider: what was asked, paid and refunded so far.
+    ``refunded_micros`` also holds refunds reserved by the admin API while the provider is called."""
+
+    id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    amount_micros = NumberAttribute()
+    paid_micros = NumberAttribute(null=True)
+    refunded_micros = NumberAttribute(default=0)
+    status = UnicodeAttribute()
+    customer_id = UnicodeAttribute(null=True)
+    checkout_session_id = UnicodeAttribute(null=True)
+    checkout_url = UnicodeAttribute(null=True)
+    payment_intent_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    paid_at = UnicodeAttribute(null=True)
+    failure = JSONAttribute(null=True)
+    failed_event_id = UnicodeAttribute(null=True)
+
+
+class PaymentRefItem(TableItem, discriminator="payment_ref"):
+    """A provider's id (Checkout Session, PaymentIntent) -> our payment id."""
+
+    payment_id = UnicodeAttribute()
+
+
+class RefundItem(TableItem, discriminator="refund"):
+    """One provider refund of a payment, filed under the payment; written once per refund id."""
+
+    id = UnicodeAttribute()
+    payment_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    amount_micros = NumberAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+    source = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()

@@ -9,6 +9,7 @@ Chalice can turn into a ``Request`` and route.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,15 +21,26 @@ from chalice.app import Request
 from chalicelib import bootstrap
 from chalicelib.eventlog.service import EventLogService, HistoryPage
 from chalicelib.outbox.relay import OutboxRelay
-from tests.support.contracts import function_event_names, load_function_event, validate_event
+from tests.support.contracts import ROOT, function_event_names, load_function_event, validate_event
 
 pytestmark = pytest.mark.unit
+
+ALLOCATION_ID = r"alc_[0-9a-hjkmnp-tv-z]{26}"
 
 API_EVENTS = {
     "api_get_skus": ("GET", "/v1/skus"),
     "api_post_admin_sku": ("POST", "/v1/admin/skus"),
 }
-WORKER_EVENTS = {"outbox_relay_stream", "events_archive_sqs", "catalog_reconcile_schedule", "node_health_schedule"}
+WORKER_EVENTS = {
+    "outbox_relay_stream",
+    "events_archive_sqs",
+    "catalog_reconcile_schedule",
+    "node_health_schedule",
+    "billing_sweep_schedule",
+    "billing_settle_sqs",
+    "billing_reconcile_schedule",
+    "allocation_workflow_step",
+}
 
 
 @dataclass
@@ -211,6 +223,188 @@ def test_node_health_handler_sweeps_at_the_schedule_time(monkeypatch):
     monkeypatch.setattr(bootstrap, "fleet_service", lambda: Fleet())
     assert node_health.handler(event, FakeLambdaContext()) == {"changed": {}}
     assert seen == [datetime.fromisoformat(event["time"].replace("Z", "+00:00"))]
+
+
+# Billing sweep: EventBridge schedule -> settlement batches on SQS ------------------------------
+
+
+class RecordingSettlementQueue:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send(self, messages: list[dict[str, Any]]) -> int:
+        self.sent.extend(messages)
+        return -(-len(messages) // 10)  # SendMessageBatch takes ten at a time
+
+
+class SweptBilling:
+    """Open meters in two shards (250 ids in one, 1 in the other); records when depletion was enforced."""
+
+    def __init__(self) -> None:
+        self.shard_ids = {0: [f"alc_{i:026d}" for i in range(250)], 1: ["alc_" + "z" * 26]}
+        self.enforced: list[Any] = []
+
+    @staticmethod
+    def period_end(moment: Any) -> Any:
+        from chalicelib.billing.service import BillingService
+
+        return BillingService.period_end(moment)
+
+    def shards(self) -> range:
+        return range(2)
+
+    def open_meters(self, shard: int, limit: int, cursor: str | None) -> Any:
+        from chalicelib.core.page import Page
+
+        ids = self.shard_ids[shard]
+        start = int(cursor or 0)
+        end = start + min(limit, 200)  # pages, as DynamoDB does
+        return Page(ids[start:end], str(end) if end < len(ids) else None)
+
+    def enforce_depletion(self, now: Any) -> list[str]:
+        self.enforced.append(now)
+        return []
+
+
+def test_billing_sweep_handler_settles_the_minute_of_the_schedule_time(monkeypatch):
+    from datetime import UTC, datetime
+
+    from chalicelib.core.settings import get_settings
+    from functions import billing_sweep
+
+    event = load_function_event("billing_sweep_schedule")
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"][0].endswith(":rule/gpuaas-prod-billing-sweep")
+    billing, queue = SweptBilling(), RecordingSettlementQueue()
+    monkeypatch.setattr(bootstrap, "billing_service", lambda: billing)
+    monkeypatch.setattr(billing_sweep, "SqsSettlementQueue", lambda: queue)
+    result = billing_sweep.handler(event, FakeLambdaContext())
+    scheduled = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+    assert billing.enforced == [scheduled] == [datetime(2026, 11, 26, 12, 5, tzinfo=UTC)]
+    size = get_settings().settlement_batch_size
+    assert {m["period_end"] for m in queue.sent} == {"2026-11-26T12:05:00.000Z"}
+    assert all(0 < len(m["allocation_ids"]) <= size for m in queue.sent)
+    swept = [i for m in queue.sent for i in m["allocation_ids"]]
+    assert swept == billing.shard_ids[0] + billing.shard_ids[1]  # every open meter once
+    assert result == {
+        "period_end": "2026-11-26T12:05:00.000Z",
+        "meters": 251,
+        "batches": len(queue.sent),
+        "sqs_requests": -(-len(queue.sent) // 10),
+        "force_released": [],
+    }
+    # The period ends at the scheduled time floored to its minute.
+    queue.sent.clear()
+    late = billing_sweep.handler({**event, "time": "2026-11-26T12:05:59Z"}, FakeLambdaContext())
+    assert late["period_end"] == "2026-11-26T12:05:00.000Z"
+    assert {m["period_end"] for m in queue.sent} == {"2026-11-26T12:05:00.000Z"}
+
+
+# Billing settle: SQS (a batch of allocation ids per message) -> settlement ---------------------
+
+
+def test_billing_settle_sample_carries_a_batch_per_message():
+    records = load_function_event("billing_settle_sqs")["Records"]
+    assert len(records) == 2
+    for raw in records:
+        assert raw["eventSource"] == "aws:sqs"
+        assert raw["eventSourceARN"].endswith(":gpuaas-prod-settlement")
+        body = json.loads(raw["body"])
+        assert set(body) == {"period_end", "allocation_ids"}
+        assert body["period_end"] == "2026-11-26T12:05:00.000Z"
+        assert body["allocation_ids"] and all(re.fullmatch(ALLOCATION_ID, i) for i in body["allocation_ids"])
+
+
+class SettlingBilling:
+    def __init__(self, failing: set[str] = frozenset()) -> None:
+        self.settled: list[tuple[str, Any]] = []
+        self.failing = failing
+
+    def settle(self, allocation_id: str, until: Any) -> dict[str, Any]:
+        if allocation_id in self.failing:
+            raise ConnectionError("DynamoDB unreachable")
+        self.settled.append((allocation_id, until))
+        return {"allocation_id": allocation_id, "settled_seconds": 60, "micros": 332_000}
+
+
+def test_billing_settle_handler_settles_every_allocation_of_every_batch_up_to_its_period_end(monkeypatch):
+    from datetime import UTC, datetime
+
+    from functions import billing_settle
+
+    sample = load_function_event("billing_settle_sqs")
+    billing = SettlingBilling()
+    monkeypatch.setattr(bootstrap, "billing_service", lambda: billing)
+    assert billing_settle.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}
+    expected = [i for r in sample["Records"] for i in json.loads(r["body"])["allocation_ids"]]
+    assert [a for a, _ in billing.settled] == expected
+    assert {until for _, until in billing.settled} == {datetime(2026, 11, 26, 12, 5, tzinfo=UTC)}
+
+
+def test_billing_settle_handler_reports_only_the_failed_batch_for_redelivery(monkeypatch):
+    from functions import billing_settle
+
+    sample = load_function_event("billing_settle_sqs")
+    last = sample["Records"][-1]
+    billing = SettlingBilling(failing={json.loads(last["body"])["allocation_ids"][0]})
+    monkeypatch.setattr(bootstrap, "billing_service", lambda: billing)
+    result = billing_settle.handler(sample, FakeLambdaContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": last["messageId"]}]}
+
+
+# Billing reconcile: EventBridge schedule -------------------------------------------------------
+
+
+def test_billing_reconcile_handler_takes_the_scheduled_event_and_reports_drifts(monkeypatch):
+    from functions import billing_reconcile
+
+    event = load_function_event("billing_reconcile_schedule")
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"][0].endswith(":rule/gpuaas-prod-billing-reconcile")
+    drift = {"org_id": "org_" + "4" * 26, "balance_micros": 1, "ledger_total_micros": 0, "drift_micros": 1}
+
+    class Reconciling:
+        def __init__(self, drifts: list[dict[str, Any]]) -> None:
+            self.drifts = drifts
+
+        def reconcile(self) -> list[dict[str, Any]]:
+            return self.drifts
+
+    monkeypatch.setattr(bootstrap, "billing_service", lambda: Reconciling([]))
+    assert billing_reconcile.handler(event, FakeLambdaContext()) == {"drifts": []}
+    monkeypatch.setattr(bootstrap, "billing_service", lambda: Reconciling([drift]))
+    assert billing_reconcile.handler(event, FakeLambdaContext()) == {"drifts": [drift]}
+
+
+# Allocation workflow: Step Functions task payload -> one service step -------------------------
+
+
+def test_allocation_workflow_sample_is_a_step_the_state_machines_send():
+    event = load_function_event("allocation_workflow_step")
+    assert set(event) == {"step", "allocation_id"}
+    assert re.fullmatch(ALLOCATION_ID, event["allocation_id"])
+    machine = json.loads((ROOT / "statemachines" / "provision.asl.json").read_text(encoding="utf-8"))
+    payloads = [s["Parameters"]["Payload"] for s in machine["States"].values() if "Payload" in s.get("Parameters", {})]
+    assert {"step": event["step"], "allocation_id.$": "$.allocation_id"} in payloads
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics")  # the unknown step fails before any metric
+def test_allocation_workflow_handler_dispatches_the_step_to_the_provisioning_service(monkeypatch):
+    from functions import allocation_workflow
+
+    event = load_function_event("allocation_workflow_step")
+    calls: list[tuple[str, str]] = []
+
+    class Provisioning:
+        def begin_provision(self, allocation_id: str) -> dict[str, str]:
+            calls.append(("begin_provision", allocation_id))
+            return {"command_id": "cmd_" + "0" * 26}
+
+    monkeypatch.setattr(bootstrap, "provisioning_service", lambda: Provisioning())
+    assert allocation_workflow.handler(event, FakeLambdaContext()) == {"command_id": "cmd_" + "0" * 26}
+    assert calls == [("begin_provision", event["allocation_id"])]
+    with pytest.raises(ValueError, match="unknown workflow step"):
+        allocation_workflow.handler({**event, "step": "teleport"}, FakeLambdaContext())
 
 
 # API: API Gateway REST proxy events ----------------------------------------------------------

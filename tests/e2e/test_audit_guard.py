@@ -6,13 +6,15 @@ and so does one whose success leaves no audit record carrying its request id.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.e2e.helpers import sku_body
 
 pytestmark = pytest.mark.e2e
 
-PRIVILEGED_ACTIONS = {"members:write", "api_keys:write"}
+PRIVILEGED_ACTIONS = {"members:write", "api_keys:write", "billing:spend_cap"}
 
 
 def _sku(api) -> dict:
@@ -45,6 +47,47 @@ def _drained_node(api) -> str:
 
 def _key(api) -> str:
     return api.post("/v1/api-keys", json={"name": "g", "scopes": ["read"]}, role="owner").json()["id"]
+
+
+def _refund(api):
+    """A customer's paid top-up (through the local Stripe), then the operator refunds part of it."""
+    owner = {"Authorization": f"Bearer {api.token('owner', user='guard-payer', org='guard-payer-org')}"}
+    org_id = api.request("GET", "/v1/me", role=None, headers=owner).json()["org"]["id"]
+    checkout = api.request("POST", "/v1/billing/checkout", role=None, headers=owner, json={"amount_micros": 10_000_000})
+    api.session.post(checkout.json()["url"])
+    body = {
+        "org_id": org_id,
+        "payment_id": checkout.json()["payment_id"],
+        "amount_micros": 1_000_000,
+        "reason": "guard",
+    }
+    return api.post("/v1/admin/refunds", json=body)
+
+
+def _active_allocation(api) -> str:
+    """A customer's allocation made active by a scripted host."""
+    import uuid
+
+    from tests.e2e.fleet_helpers import customer_with_key, scripted_host
+
+    sku = _sku(api)
+    image = {"name": "guard-rent-image", "family": "ubuntu", "version": "22.04", "container_image": "nvidia/cuda:12"}
+    image_id = api.post("/v1/admin/os-images", json=image).json()["id"]
+    host = scripted_host(api, sku, "gpu-guard-rent.fleet", gpus=1)
+    customer = customer_with_key(api, "guard-renter")
+    headers = {**customer, "Idempotency-Key": str(uuid.uuid4())}
+    body = {"sku_id": sku["id"], "os_image_id": image_id}
+    allocation = api.request("POST", "/v1/allocations", role=None, headers=headers, json=body).json()
+    [command] = host.commands()
+    host.provisioned(command)
+    for _ in range(100):
+        if (
+            api.request("GET", f"/v1/allocations/{allocation['id']}", role=None, headers=customer).json()["state"]
+            == "active"
+        ):
+            break
+        time.sleep(0.05)
+    return allocation["id"]
 
 
 REQUESTS = {
@@ -81,6 +124,16 @@ REQUESTS = {
         "/v1/api-keys", json={"name": "guard", "scopes": ["read"]}, role="owner"
     ),
     ("POST", "/v1/api-keys/{key_id}/revoke"): lambda api: api.post(f"/v1/api-keys/{_key(api)}/revoke", role="owner"),
+    ("POST", "/v1/admin/refunds"): _refund,
+    ("PATCH", "/v1/admin/billing-policy"): lambda api: api.patch(
+        "/v1/admin/billing-policy", json={"grace_seconds": 120}
+    ),
+    ("POST", "/v1/admin/allocations/{allocation_id}/force-release"): lambda api: api.post(
+        f"/v1/admin/allocations/{_active_allocation(api)}/force-release", json={"reason": "abuse report"}
+    ),
+    ("PUT", "/v1/billing/spend-cap"): lambda api: api.request(
+        "PUT", "/v1/billing/spend-cap", json={"daily_cap_micros": 5_000_000}, role="owner"
+    ),
 }
 
 

@@ -85,10 +85,15 @@ def test_template_model_resolves_names_and_triggers():
     assert stream.report_batch_item_failures and stream.bisect_on_error
     assert stream.maximum_retry_attempts == 10 and stream.on_failure_queue_id == "OutboxRelayDLQ"
     assert json.loads(stream.filter_patterns[0])["eventName"] == ["INSERT"]
-    (queue,) = model.queue_mappings
-    assert (queue.queue_id, queue.batch_size, queue.report_batch_item_failures) == ("EventsArchiveQueue", 10, True)
+    queues = {(q.queue_id, q.batch_size, q.report_batch_item_failures) for q in model.queue_mappings}
+    assert queues == {("EventsArchiveQueue", 10, True), ("SettlementQueue", 10, True)}
     schedules = {schedule.function_id: schedule.expression for schedule in model.schedules}
-    assert schedules == {"CatalogReconcileFunction": "rate(5 minutes)", "NodeHealthFunction": "rate(1 minute)"}
+    assert schedules == {
+        "CatalogReconcileFunction": "rate(5 minutes)",
+        "NodeHealthFunction": "rate(1 minute)",
+        "BillingSweepFunction": "rate(1 minute)",
+        "BillingReconcileFunction": "rate(1 hour)",
+    }
     assert build_model(stage="prod").tables["GpuaasTable"]["TableName"] == "gpuaas-prod-table"
 
 
