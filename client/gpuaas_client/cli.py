@@ -8,8 +8,10 @@ Exit status: 0 on success, 1 when the API (or the network) says no, 2 for a usag
 from __future__ import annotations
 
 import argparse
+import csv
 import functools
 import getpass
+import io
 import json
 import os
 import re
@@ -17,7 +19,9 @@ import shlex
 import sys
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from typing import Any, TextIO
 
 from gpuaas_client.credentials import CredentialsError, CredentialStore
@@ -26,8 +30,10 @@ from gpuaas_client.sdk import (
     ROLES,
     Allocation,
     ApiError,
+    Balance,
     Client,
     GpuaasError,
+    LedgerEntry,
     Tokens,
     WaitTimeout,
 )
@@ -36,6 +42,10 @@ DEFAULT_API_URL = "http://127.0.0.1:8000"
 MICROS_PER_UNIT = 1_000_000
 MAX_MICROS = 2**53 - 1  # the API's integers stay exact in any JSON reader
 DEFAULT_WAIT_SECONDS = 600
+DEFAULT_TOPUP_WAIT_SECONDS = 30
+DEFAULT_LEDGER_LIMIT = 50
+LEDGER_PAGE_SIZE = 200  # for --all: the API's largest page (it caps what is asked)
+LEDGER_CSV_COLUMNS = ("at", "id", "kind", "wallet_delta_micros", "currency", "allocation_id", "description")
 
 SKU_ID = re.compile(r"^sku_[0-9a-z]{26}$")
 OS_IMAGE_ID = re.compile(r"^img_[0-9a-z]{26}$")
@@ -46,6 +56,10 @@ ERROR_HINTS = {
     "NO_SSH_KEYS": "add one first: gpuaas ssh-keys add NAME ~/.ssh/id_ed25519.pub",
     "INSUFFICIENT_CAPACITY": "see what is free: gpuaas skus --available",
     "INVALID_ALLOCATION_STATE": "see its state: gpuaas allocations get ALLOCATION_ID",
+    "INSUFFICIENT_FUNDS": "see the balance and runway: gpuaas balance; top up: gpuaas topup AMOUNT",
+    "SPEND_CAP_REACHED": "see the cap: gpuaas spend-cap; an owner can raise it: gpuaas spend-cap set AMOUNT",
+    "ACCOUNT_FROZEN": "see gpuaas balance; new allocations stay refused until an operator lifts the freeze",
+    "ROUTE_NOT_FOUND": "the API may be older than this client, or this is not the local stage",
 }
 
 
@@ -82,6 +96,102 @@ def format_micros(micros: int, currency: str = "USD") -> str:
     symbol = "$" if currency == "USD" else ""
     suffix = "" if currency == "USD" else f" {currency}"
     return f"{sign}{symbol}{units}.{digits}{suffix}"
+
+
+AMOUNT = re.compile(r"(?P<whole>[0-9]+)(?:\.(?P<fraction>[0-9]+))?")
+
+
+def parse_amount(text: str, *, places: int = 2, allow_zero: bool = True) -> int:
+    """An amount in currency units (``"25"``, ``"25.50"``) -> integer micro-units (``25500000``).
+
+    Exact decimal arithmetic, never a float. Plain digits only: no sign, exponent, ``NaN``, ``inf`` or
+    ``_``; at most ``places`` decimal places (trailing zeros aside).
+    """
+    raw = text.strip()
+    match = AMOUNT.fullmatch(raw)
+    if match is None:
+        if raw.startswith("-") and AMOUNT.fullmatch(raw[1:]):
+            raise ValueError(f"must not be negative: {text!r}")
+        raise ValueError(f"not an amount: {text!r} (write it like 25 or 25.50)")
+    if len((match["fraction"] or "").rstrip("0")) > places:
+        raise ValueError(f"at most {places} decimal places: {text!r}")
+    if len(match["whole"].lstrip("0")) > 16:  # far past MAX_MICROS; keeps the product below exact
+        raise ValueError(f"too large: {text!r}")
+    micros = Decimal(raw) * MICROS_PER_UNIT  # exact: at most 22 significant digits
+    if micros > MAX_MICROS:
+        raise ValueError(f"too large: {text!r}")
+    if micros == 0 and not allow_zero:
+        raise ValueError(f"must be more than 0: {text!r}")
+    return int(micros)
+
+
+def format_duration(seconds: float | None) -> str:
+    """``11520`` -> ``"3h 12m"``: the two largest units, rounded down (a runway never looks longer
+    than it is); ``None`` -> ``"-"``."""
+    if seconds is None:
+        return "-"
+    total = max(0, int(seconds))
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    while len(parts) > 1 and parts[0][0] == 0:
+        parts.pop(0)
+    first, second = parts[0], parts[1] if len(parts) > 1 else None
+    if second is None or second[0] == 0:
+        return f"{first[0]}{first[1]}"
+    return f"{first[0]}{first[1]} {second[0]}{second[1]}"
+
+
+def format_signed_micros(micros: int, currency: str = "USD") -> str:
+    """A movement of money: ``+$25.00``, ``-$0.06``, ``$0.00``."""
+    return ("+" if micros > 0 else "") + format_micros(micros, currency)
+
+
+def _amount_arg(text: str) -> int:
+    try:
+        return parse_amount(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _topup_amount_arg(text: str) -> int:
+    try:
+        return parse_amount(text, allow_zero=False)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _day_arg(text: str) -> str:
+    """``YYYY-MM-DD``, a real day."""
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
+
+
+def _month_arg(text: str) -> str:
+    """``YYYY-MM``, a real month."""
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})", text)
+    if match is None or not 1 <= int(match[2]) <= 12:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text!r}")
+    return text
+
+
+def _time_arg(text: str) -> str:
+    """A day or a UTC time, as the API takes them: ``2026-11-26`` or ``2026-11-26T10:00:00Z``."""
+    match = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?Z?)?", text)
+    try:
+        if match is None:
+            raise ValueError
+        date.fromisoformat(match[1])
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a day or UTC time (2026-11-26, 2026-11-26T10:00:00Z): {text!r}"
+        ) from None
+    return text
 
 
 def _price_arg(text: str) -> int:
@@ -752,6 +862,250 @@ def cmd_ssh(ctx: Context) -> int:
     return 1  # only when execvp is replaced (tests)
 
 
+# Billing -------------------------------------------------------------------------------------
+
+
+def _money(micros: int | None, currency: str) -> str | None:
+    return None if micros is None else format_micros(micros, currency)
+
+
+def balance_warnings(balance: Mapping[str, Any]) -> list[str]:
+    """What the holder of this balance must know: a freeze, a depleted balance."""
+    warnings = []
+    if balance.get("frozen"):
+        reason = f" ({balance['frozen_reason']})" if balance.get("frozen_reason") else ""
+        warnings.append(f"warning: this org is frozen{reason}: new allocations are refused until an operator lifts it")
+    if balance.get("depleted_at"):
+        warnings.append(
+            f"warning: the balance ran out at {balance['depleted_at']}: active allocations are being released; "
+            "top up: gpuaas topup AMOUNT"
+        )
+    return warnings
+
+
+def _runway(balance: Mapping[str, Any]) -> str:
+    if balance.get("runway_seconds") is None:
+        return "- (nothing running)"
+    return format_duration(balance["runway_seconds"])
+
+
+def _balance_record(ctx: Context, balance: Balance) -> None:
+    b: dict[str, Any] = dict(balance)
+    currency = b.get("currency", "USD")
+    count = b.get("active_allocations")
+    ctx.out.record(
+        b,
+        [
+            ("balance", _money(b.get("balance_micros"), currency)),
+            ("burn/hour", _money(b.get("burn_rate_per_hour_micros"), currency)),
+            ("runway", _runway(b)),
+            ("running", None if count is None else f"{count} allocation{'' if count == 1 else 's'}"),
+            ("unsettled", _money(b.get("unsettled_usage_micros"), currency)),
+            ("as of", b.get("as_of")),
+        ],
+    )
+    for warning in balance_warnings(b):
+        ctx.out.note(warning)
+
+
+def cmd_balance(ctx: Context) -> int:
+    _balance_record(ctx, ctx.authed().balance())
+    return 0
+
+
+def _topup_entry(entries: Iterable[LedgerEntry], seen: Collection[str], session_id: str, amount: int) -> Any:
+    """The ledger entry of this checkout's payment: a top-up that was not there before and names the
+    checkout session (its id or cause), else one that credits its amount."""
+    new = [e for e in entries if e.get("kind") == "topup" and e.get("id") not in seen]
+    named = [e for e in new if session_id in json.dumps(e)]
+    same_amount = [e for e in new if e.get("wallet_delta_micros") == amount]
+    return (named or same_amount or [None])[0]
+
+
+def _newest_entries(client: Client) -> list[LedgerEntry]:
+    return list(islice(client.ledger(limit=DEFAULT_LEDGER_LIMIT), DEFAULT_LEDGER_LIMIT))
+
+
+def _complete_checkout(ctx: Context, client: Client, checkout: Mapping[str, Any]) -> int:
+    """Pay through the local stage's dev route, wait for the credit to reach the ledger, show the balance."""
+    a = ctx.args
+    session_id, amount = str(checkout["checkout_session_id"]), int(checkout["amount_micros"])
+    seen = {str(e.get("id")) for e in _newest_entries(client)}
+    try:
+        client.dev_complete_checkout(session_id)
+    except ApiError as exc:
+        if exc.code == "ROUTE_NOT_FOUND":
+            raise GpuaasError(
+                f"--complete works on the local stage only (no dev payment route at {ctx.api_url}); "
+                f"pay at {checkout.get('url')}"
+            ) from exc
+        raise
+    deadline = client.clock() + a.timeout
+    interval = 0.2
+    while (entry := _topup_entry(_newest_entries(client), seen, session_id, amount)) is None:
+        remaining = deadline - client.clock()
+        if remaining <= 0:
+            ctx.out.note(
+                f"error: the payment is complete but its credit is not in the ledger after {a.timeout:g}s; "
+                "it may still arrive: gpuaas balance"
+            )
+            return 1
+        client.sleep(min(interval, remaining))
+        interval = min(interval * 1.5, 2.0)
+    balance = client.balance()
+    if ctx.out.as_json:
+        ctx.out.json({"checkout": checkout, "entry": entry, "balance": balance})
+        for warning in balance_warnings(balance):
+            ctx.out.note(warning)
+        return 0
+    currency = balance.get("currency", checkout.get("currency", "USD"))
+    ctx.out.line(f"Topped up {format_micros(entry['wallet_delta_micros'], currency)} ({session_id}).")
+    _balance_record(ctx, balance)
+    return 0
+
+
+def cmd_topup(ctx: Context) -> int:
+    a = ctx.args
+    client = ctx.authed()
+    checkout = client.checkout(
+        a.amount, success_url=a.success_url, cancel_url=a.cancel_url, idempotency_key=a.idempotency_key
+    )
+    if a.complete:
+        return _complete_checkout(ctx, client, checkout)
+    if ctx.out.as_json:
+        ctx.out.json(checkout)
+    else:
+        amount = format_micros(checkout.get("amount_micros", a.amount), checkout.get("currency", "USD"))
+        ctx.out.line(f"Pay {amount} to top up: {checkout.get('url')}")
+        ctx.out.note("The balance rises once the payment succeeds: gpuaas balance")
+    return 0
+
+
+def _usage_time(seconds: int | None) -> str | None:
+    return None if seconds is None else format_duration(seconds)
+
+
+def cmd_usage(ctx: Context) -> int:
+    a = ctx.args
+    if a.since and a.until and a.since > a.until:
+        raise UsageError(f"--since {a.since} is after --until {a.until}")
+    if a.csv and ctx.out.as_json:
+        raise UsageError("--csv and --json do not go together")
+    client = ctx.authed()
+    if a.csv:
+        ctx.out.out.write(client.usage_csv(a.since, a.until))
+        return 0
+    usage: dict[str, Any] = dict(client.usage(a.since, a.until))
+    if ctx.out.as_json:
+        ctx.out.json(usage)
+        return 0
+    # The usage report names no currency: the wallet's is the org's one currency.
+    currency = usage.get("currency") or client.balance().get("currency", "USD")
+    if a.by == "allocation":
+        columns: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+            ("ALLOCATION", lambda u: u.get("allocation_id")),
+            ("SKU", lambda u: u.get("sku_id")),
+            ("TIME", lambda u: _usage_time(u.get("seconds"))),
+            ("SECONDS", lambda u: u.get("seconds")),
+            ("COST", lambda u: _money(u.get("micros"), currency)),
+        ]
+        ctx.out.table(list(usage.get("by_allocation") or []), columns)
+    else:
+        columns = [
+            ("DAY", lambda u: u.get("day")),
+            ("TIME", lambda u: _usage_time(u.get("seconds"))),
+            ("SECONDS", lambda u: u.get("seconds")),
+            ("COST", lambda u: _money(u.get("micros"), currency)),
+        ]
+        ctx.out.table(list(usage.get("by_day") or []), columns)
+    ctx.out.line(
+        f"Total {usage.get('from')} to {usage.get('to')}: {format_micros(usage.get('total_micros') or 0, currency)} "
+        f"for {format_duration(usage.get('total_seconds') or 0)} of use."
+    )
+    return 0
+
+
+LEDGER_COLUMNS: list[tuple[str, Callable[[dict[str, Any]], Any]]] = [
+    ("AT", lambda e: e.get("at")),
+    ("KIND", lambda e: e.get("kind")),
+    ("AMOUNT", lambda e: format_signed_micros(e.get("wallet_delta_micros") or 0, e.get("currency", "USD"))),
+    ("DESCRIPTION", lambda e: e.get("description")),
+    ("ALLOCATION", lambda e: e.get("allocation_id")),
+    ("ID", lambda e: e.get("id")),
+]
+
+
+def ledger_csv(entries: Iterable[Mapping[str, Any]]) -> str:
+    """Entries as the API's CSV export writes them (the same columns), spanning any number of pages."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=LEDGER_CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(entries)
+    return out.getvalue()
+
+
+def cmd_ledger(ctx: Context) -> int:
+    a = ctx.args
+    if a.csv and ctx.out.as_json:
+        raise UsageError("--csv and --json do not go together")
+    limit = None if a.all else a.limit
+    client = ctx.authed()
+    # Pages of --limit entries (the API caps a page: then more pages, stopping at --limit).
+    pages = client.ledger(since=a.since, until=a.until, limit=limit or LEDGER_PAGE_SIZE)
+    entries = list(pages if limit is None else islice(pages, limit))
+    if a.csv:
+        ctx.out.out.write(ledger_csv(entries))
+    else:
+        ctx.out.table(list(map(dict, entries)), LEDGER_COLUMNS)
+    return 0
+
+
+def cmd_statement(ctx: Context) -> int:
+    statement: dict[str, Any] = dict(ctx.authed().statement(ctx.args.month))
+    if ctx.out.as_json:
+        ctx.out.json(statement)
+        return 0
+    currency = statement.get("currency", "USD")
+    movements = statement.get("movements_micros") or {}
+    ctx.out.record(
+        statement,
+        [
+            ("month", f"{statement.get('month')} (UTC, {currency})"),
+            ("opening", _money(statement.get("opening_balance_micros"), currency)),
+            *[(f"  {kind}", format_signed_micros(micros, currency)) for kind, micros in movements.items()],
+            ("closing", _money(statement.get("closing_balance_micros"), currency)),
+        ],
+    )
+    entries = list(statement.get("entries") or [])
+    if entries:
+        ctx.out.line()
+        ctx.out.table(entries, LEDGER_COLUMNS)
+    return 0
+
+
+def cmd_spend_cap(ctx: Context) -> int:
+    a = ctx.args
+    client = ctx.authed()
+    if a.action == "set":
+        cap = client.set_spend_cap(a.amount)
+    elif a.action == "clear":
+        cap = client.set_spend_cap(None)
+    else:
+        cap = client.spend_cap()
+    if ctx.out.as_json:
+        ctx.out.json(cap)
+        return 0
+    micros = cap.get("daily_cap_micros")
+    if micros is None:
+        ctx.out.line("No daily spend cap." if a.action != "clear" else "Cleared the daily spend cap.")
+        return 0
+    # The cap names no currency: the wallet's is the org's one currency.
+    currency = client.balance().get("currency", "USD")
+    who = f" (set by {cap['updated_by']} at {cap['updated_at']})" if cap.get("updated_by") else ""
+    ctx.out.line(f"Daily spend cap: {format_micros(micros, currency)}{who}; new allocations stop at it.")
+    return 0
+
+
 # Parser --------------------------------------------------------------------------------------
 
 
@@ -898,6 +1252,93 @@ def build_parser() -> argparse.ArgumentParser:
     alloc_events = alloc_actions.add_parser("events", parents=[common], help="an allocation's history")
     alloc_events.add_argument("allocation_id")
     allocations.set_defaults(func=cmd_allocations)
+
+    balance = commands.add_parser(
+        "balance",
+        parents=[common],
+        help="the org's balance, burn per hour and runway",
+        description="The balance now (settled, less what is used and not yet settled), what the active "
+        "allocations burn per hour and how long the balance lasts at that burn. Warns (on stderr) when the "
+        "org is frozen or its balance ran out.",
+    )
+    balance.set_defaults(func=cmd_balance)
+
+    topup = commands.add_parser(
+        "topup",
+        parents=[common],
+        help="add money: open a checkout and print where to pay",
+        description="Open a checkout for AMOUNT (in currency units: 25 or 25.50) and print the URL to pay at; "
+        "the balance rises once the payment succeeds. --complete (the local stage only) pays it through "
+        "the dev payment route, waits for the credit and shows the new balance.",
+    )
+    topup.add_argument("amount", type=_topup_amount_arg, metavar="AMOUNT", help="e.g. 25 or 25.50")
+    topup.add_argument("--complete", action="store_true", help="local stage: pay it now through the dev route")
+    topup.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TOPUP_WAIT_SECONDS,
+        metavar="SECONDS",
+        help=f"with --complete: wait this long for the credit (default: {DEFAULT_TOPUP_WAIT_SECONDS})",
+    )
+    topup.add_argument("--success-url", metavar="URL", help="where the payment page sends you after paying")
+    topup.add_argument("--cancel-url", metavar="URL", help="where it sends you if you cancel")
+    topup.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="the same key makes a retried top-up open one checkout (default: a fresh UUID)",
+    )
+    topup.set_defaults(func=cmd_topup)
+
+    usage = commands.add_parser(
+        "usage",
+        parents=[common],
+        help="what was used and charged, per day or per allocation",
+        description="Seconds of use and charges for days --since to --until (inclusive, UTC; by default the "
+        "last 30 days), per day or per allocation. --csv prints the API's rows (day x allocation) as CSV.",
+    )
+    usage.add_argument("--since", type=_day_arg, metavar="DAY", help="first day, YYYY-MM-DD")
+    usage.add_argument("--until", type=_day_arg, metavar="DAY", help="last day, YYYY-MM-DD")
+    usage.add_argument("--by", choices=("day", "allocation"), default="day", help="group by (default: day)")
+    usage.add_argument("--csv", action="store_true", help="print CSV")
+    usage.set_defaults(func=cmd_usage)
+
+    ledger = commands.add_parser(
+        "ledger",
+        parents=[common],
+        help="the org's ledger: every change of the balance, newest first",
+    )
+    ledger_size = ledger.add_mutually_exclusive_group()
+    ledger_size.add_argument(
+        "--limit",
+        type=_positive_int,
+        default=DEFAULT_LEDGER_LIMIT,
+        metavar="N",
+        help=f"the newest N entries (default: {DEFAULT_LEDGER_LIMIT})",
+    )
+    ledger_size.add_argument("--all", action="store_true", help="every entry")
+    ledger.add_argument("--since", type=_time_arg, metavar="TIME", help="from (a day or a UTC time), inclusive")
+    ledger.add_argument("--until", type=_time_arg, metavar="TIME", help="to (a day or a UTC time), exclusive")
+    ledger.add_argument("--csv", action="store_true", help="print CSV (the columns of the API's export)")
+    ledger.set_defaults(func=cmd_ledger)
+
+    statement = commands.add_parser(
+        "statement", parents=[common], help="a month's opening balance, movements and closing balance"
+    )
+    statement.add_argument("month", type=_month_arg, metavar="MONTH", help="YYYY-MM (UTC)")
+    statement.set_defaults(func=cmd_statement)
+
+    spend_cap = commands.add_parser(
+        "spend-cap",
+        parents=[common],
+        help="the org's daily spend cap (show, set, clear)",
+        description="Show the daily spend cap, or (owners) set or clear it. New allocations stop at it.",
+    )
+    cap_actions = spend_cap.add_subparsers(dest="action", metavar="ACTION")
+    cap_actions.add_parser("show", parents=[common], help="show it (the default)")
+    cap_set = cap_actions.add_parser("set", parents=[common], help="set it, in currency units per day")
+    cap_set.add_argument("amount", type=_amount_arg, metavar="AMOUNT", help="e.g. 10 or 10.50 (0: no new spend)")
+    cap_actions.add_parser("clear", parents=[common], help="remove it")
+    spend_cap.set_defaults(func=cmd_spend_cap, action="show")
 
     ssh_to = commands.add_parser(
         "ssh",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NotRequired, TypedDict
 from urllib.parse import quote
@@ -29,15 +29,21 @@ __all__ = [
     "AllocationEvent",
     "ApiError",
     "ApiKey",
+    "Balance",
+    "Checkout",
     "Client",
     "CreatedApiKey",
     "GpuaasError",
+    "LedgerEntry",
     "Me",
     "Member",
     "OsImage",
     "Sku",
+    "SpendCap",
+    "Statement",
     "Tokens",
     "TransportError",
+    "Usage",
     "WaitTimeout",
 ]
 
@@ -199,6 +205,101 @@ class AllocationEvent(TypedDict):
     data: dict[str, Any]
 
 
+# Billing: money is integer micro-units of ``currency`` (1 USD = 1_000_000), never a float.
+
+
+class Balance(TypedDict):
+    org_id: str
+    currency: str
+    balance_micros: int  # now: the settled balance less what is used but not yet settled
+    settled_balance_micros: int
+    unsettled_usage_micros: int
+    burn_rate_per_hour_micros: int  # of the active allocations
+    runway_seconds: int | None  # until the balance is spent at that burn; None when nothing burns
+    active_allocations: int
+    depleted_at: str | None  # when the balance ran out (active allocations get released)
+    frozen: bool  # new allocations refused (a disputed payment) until an operator lifts it
+    frozen_reason: str | None
+    as_of: str
+
+
+class LedgerLine(TypedDict):
+    account: str
+    amount_micros: int
+
+
+class LedgerEntry(TypedDict):
+    id: str
+    org_id: str
+    kind: str  # usage, topup, refund, promotion, dispute, adjustment
+    at: str
+    description: str
+    currency: str
+    allocation_id: str | None
+    lines: list[LedgerLine]  # double entry: they sum to zero
+    wallet_delta_micros: int  # what it did to the balance (negative: a charge)
+
+
+class UsageRow(TypedDict):
+    day: str
+    allocation_id: str
+    sku_id: str | None
+    seconds: int
+    micros: int
+
+
+class UsageDay(TypedDict):
+    day: str
+    seconds: int
+    micros: int
+
+
+class UsageAllocation(TypedDict):
+    allocation_id: str
+    sku_id: str | None
+    seconds: int
+    micros: int
+
+
+# "from" is a keyword: the functional form.
+Usage = TypedDict(
+    "Usage",
+    {
+        "from": str,
+        "to": str,
+        "rows": list[UsageRow],
+        "by_day": list[UsageDay],
+        "by_allocation": list[UsageAllocation],
+        "total_seconds": int,
+        "total_micros": int,
+    },
+)
+
+
+class Statement(TypedDict):
+    org_id: str
+    month: str  # YYYY-MM, UTC
+    currency: str
+    opening_balance_micros: int
+    movements_micros: dict[str, int]  # by entry kind
+    closing_balance_micros: int
+    entries: list[LedgerEntry]
+
+
+class SpendCap(TypedDict):
+    org_id: str
+    daily_cap_micros: int | None  # None: no cap
+    updated_at: str
+    updated_by: str
+
+
+class Checkout(TypedDict):
+    checkout_session_id: str
+    url: str  # where to pay
+    amount_micros: int
+    currency: str
+
+
 # Errors -------------------------------------------------------------------------------------
 
 
@@ -298,6 +399,26 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def _when(value: str | date | None) -> str | None:
+    """A query's time: a ``date`` as ``YYYY-MM-DD``; a ``datetime`` in UTC (naive: taken as UTC) as
+    ``YYYY-MM-DDTHH:MM:SS.mmmZ``; a string as it is."""
+    if isinstance(value, datetime):
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _micros(value: int | None, what: str, *, optional: bool = False) -> int | None:
+    """Money goes out as integer micro-units: refuse a float (or a bool) before it reaches the API."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int of micro-units, not {type(value).__name__}")
+    return value
+
+
 class Client:
     """One caller of the GPUaaS API.
 
@@ -347,8 +468,9 @@ class Client:
         params: Mapping[str, Any] | None = None,
         auth: bool = True,
         idempotency_key: str | None = None,
+        accept: str = "application/json",
     ) -> requests.Response:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        headers = {"Accept": accept, "User-Agent": USER_AGENT}
         token = self._bearer() if auth else None
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -377,16 +499,23 @@ class Client:
         params: Mapping[str, Any] | None = None,
         auth: bool = True,
         idempotency_key: str | None = None,
+        text: bool = False,
     ) -> Any:
         """Send one request; on an expired access token refresh once and retry once.
 
         ``body_fn`` builds the body per attempt, for a body that names the refresh token (which the
-        refresh in between rotates).
+        refresh in between rotates). ``text``: the answer is not JSON (a CSV export); return it as it is.
         """
         refreshed = False
+        accept = "text/csv, application/json" if text else "application/json"
         while True:
             payload = body_fn() if body_fn is not None else body
-            response = self._send(method, path, body=payload, params=params, auth=auth, idempotency_key=idempotency_key)
+            response = self._send(
+                method, path, body=payload, params=params, auth=auth, idempotency_key=idempotency_key, accept=accept
+            )
+            if response.status_code < 400 and text:
+                response.encoding = response.encoding or "utf-8"
+                return response.text
             if response.status_code < 400:
                 if response.status_code == 204 or not response.content:
                     return None
@@ -645,6 +774,87 @@ class Client:
                 raise WaitTimeout(last, timeout)
             self.sleep(max(0.0, min(max(interval, wait_at_least), remaining)))
             interval = min(interval * 1.5, max(max_poll_interval, poll_interval))
+
+    # Billing --------------------------------------------------------------------------------
+    # Money is integer micro-units of the org's currency (1 USD = 1_000_000), in and out.
+
+    def balance(self) -> Balance:
+        """The balance now (settled less what is used but not yet settled), the burn rate of the active
+        allocations, the runway at that burn (``None`` when nothing burns) and the frozen/depleted flags."""
+        return self._request("GET", "/v1/billing/balance")
+
+    def ledger(
+        self,
+        *,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        limit: int | None = None,
+    ) -> Iterator[LedgerEntry]:
+        """The org's ledger, newest first, every page (``limit`` is the page size). ``since`` (inclusive)
+        and ``until`` (exclusive) are ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (or a date/datetime)."""
+        return self._paginate("/v1/billing/ledger", {"since": _when(since), "until": _when(until), "limit": limit})
+
+    def ledger_csv(
+        self,
+        *,
+        since: str | date | None = None,
+        until: str | date | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> str:
+        """One page of the ledger (``limit`` entries at most; the API caps a page) as the API's CSV export:
+        ``at,id,kind,wallet_delta_micros,currency,allocation_id,description``."""
+        params = {"since": _when(since), "until": _when(until), "limit": limit, "cursor": cursor, "format": "csv"}
+        return self._request("GET", "/v1/billing/ledger", params=params, text=True)
+
+    def usage(self, since: str | date | None = None, until: str | date | None = None) -> Usage:
+        """Seconds and charges per day and per allocation, days ``since`` to ``until`` inclusive
+        (``YYYY-MM-DD``, UTC; by default the last 30 days)."""
+        return self._request("GET", "/v1/billing/usage", params={"since": _when(since), "until": _when(until)})
+
+    def usage_csv(self, since: str | date | None = None, until: str | date | None = None) -> str:
+        """The usage rows as CSV: ``day,allocation_id,sku_id,seconds,micros``."""
+        params = {"since": _when(since), "until": _when(until), "format": "csv"}
+        return self._request("GET", "/v1/billing/usage", params=params, text=True)
+
+    def statement(self, month: str) -> Statement:
+        """A calendar month (``YYYY-MM``, UTC): opening balance, movements by kind, closing balance, entries."""
+        return self._request("GET", f"/v1/billing/statements/{_segment(month)}")
+
+    def spend_cap(self) -> SpendCap:
+        """The org's daily spend cap (``daily_cap_micros`` is ``None`` when there is none)."""
+        return self._request("GET", "/v1/billing/spend-cap")
+
+    def set_spend_cap(self, daily_cap_micros: int | None) -> SpendCap:
+        """Set the daily spend cap (``None`` clears it); new allocations stop at it. Owners, with a session."""
+        body = {"daily_cap_micros": _micros(daily_cap_micros, "daily_cap_micros", optional=True)}
+        return self._request("PUT", "/v1/billing/spend-cap", body=body)
+
+    def checkout(
+        self,
+        amount_micros: int,
+        *,
+        success_url: str | None = None,
+        cancel_url: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Checkout:
+        """Start a top-up: a payment page (``url``) for ``amount_micros``; the balance rises once it is paid.
+
+        Sends an Idempotency-Key (a fresh UUID4 unless given) and retries with it like a create, so a
+        retry never opens a second checkout.
+        """
+        body: dict[str, Any] = {"amount_micros": _micros(amount_micros, "amount_micros")}
+        if success_url is not None:
+            body["success_url"] = success_url
+        if cancel_url is not None:
+            body["cancel_url"] = cancel_url
+        key = idempotency_key or str(uuid.uuid4())
+        return self._request_retrying("POST", "/v1/billing/checkout", body=body, idempotency_key=key)
+
+    def dev_complete_checkout(self, checkout_session_id: str) -> Any:
+        """Pay a checkout without paying (the local stage's dev route only): the API delivers the signed
+        payment webhook to itself, as the payment provider would."""
+        return self._request("POST", f"/v1/dev/stripe/checkout/{_segment(checkout_session_id)}/complete")
 
     # Members --------------------------------------------------------------------------------
 
