@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,6 +48,7 @@ from chalicelib.core.page import Page
 
 CONTEXT = "billing"
 _ROUNDS = 5
+POLICY_CACHE_SECONDS = 30.0
 logger = logging.getLogger(__name__)
 
 
@@ -69,6 +71,7 @@ class BillingService:
         self._clock = clock
         self._release = release
         self._shards = shards
+        self._policy_cache: tuple[float, BillingPolicy] | None = None
 
     def _now(self) -> str:
         return isoformat(self._clock.now())
@@ -276,7 +279,7 @@ class BillingService:
             wallet = self._reader.get_wallet(org_id)
             if wallet is None:
                 return
-            policy = self._reader.get_policy()
+            policy = self._cached_policy()
             balance = wallet.balance_micros
             crossed = crossed_thresholds(balance, policy, wallet.notified_thresholds)
             still = tuple(t for t in wallet.notified_thresholds if balance <= t)
@@ -359,8 +362,8 @@ class BillingService:
         cursor = None
         while True:
             page = self._reader.list_wallets(100, cursor)
-            for wallet in page.items:
-                drift = self._drift(wallet.org_id)
+            for org_id in page.items:
+                drift = self._drift(org_id)
                 if drift is not None:
                     drifts.append(drift)
             cursor = page.next_cursor
@@ -395,6 +398,14 @@ class BillingService:
     def policy(self) -> BillingPolicy:
         return self._reader.get_policy()
 
+    def _cached_policy(self) -> BillingPolicy:
+        """The policy as the hot path (every settlement's alert check) reads it: at most
+        ``POLICY_CACHE_SECONDS`` old, so a change reaches every settling Lambda within that."""
+        now = time.monotonic()
+        if self._policy_cache is None or now - self._policy_cache[0] > POLICY_CACHE_SECONDS:
+            self._policy_cache = (now, self._reader.get_policy())
+        return self._policy_cache[1]
+
     def set_policy(self, actor: Actor, changes: dict[str, Any], expected_version: int | None) -> BillingPolicy:
         before = self._reader.get_policy()
         if expected_version is not None and expected_version != before.version:
@@ -406,6 +417,7 @@ class BillingService:
                          after=after.to_dict(), org_id="platform"))  # fmt: skip
         uow.emit(_event("billing.policy_changed", "platform", {"policy": after.to_dict()}))
         uow.commit()
+        self._policy_cache = None
         return after
 
     def spend_cap(self, org_id: str) -> SpendCap:

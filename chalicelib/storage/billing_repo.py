@@ -18,6 +18,7 @@ from chalicelib.storage.table import (
     SettingsItem,
     TableItem,
     UsageItem,
+    WalletDirectoryItem,
     WalletItem,
     bind_table,
     get_item,
@@ -131,7 +132,7 @@ class DynamoBillingReader:
     def list_wallets(self, limit: int, cursor: str | None) -> Page:
         start = decode_cursor(cursor, key_attributes=_GSI2_KEY, partition=("GSI2PK", keys.ALL_WALLETS_PARTITION))
         items, last = query_page(TableItem.gsi2.query, keys.ALL_WALLETS_PARTITION, limit=limit, start_key=start)
-        return Page([_wallet(i) for i in items if isinstance(i, WalletItem)], encode_cursor(last))
+        return Page([i.GSI2SK for i in items if isinstance(i, WalletDirectoryItem)], encode_cursor(last))
 
     def depleted_wallets(self) -> list[Wallet]:
         return [_wallet(i) for i in TableItem.gsi1.query(keys.DEPLETED_WALLETS_PARTITION) if isinstance(i, WalletItem)]
@@ -172,8 +173,6 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
         item = WalletItem(
             PK=pk,
             SK=sk,
-            GSI2PK=keys.ALL_WALLETS_PARTITION,
-            GSI2SK=wallet.org_id,
             org_id=wallet.org_id,
             currency=wallet.currency,
             balance_micros=wallet.balance_micros,
@@ -181,6 +180,10 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             notified_thresholds=[],
         )
         self.put(item, condition=WalletItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        # Listed through a directory item written once, not through the wallet itself: an index key
+        # on the wallet would be rewritten by every balance change of every org (one hot partition).
+        dpk, dsk = keys.wallet_directory(wallet.org_id)
+        self.put(WalletDirectoryItem(PK=dpk, SK=dsk, GSI2PK=keys.ALL_WALLETS_PARTITION, GSI2SK=wallet.org_id))
 
     def record(self, entry: LedgerEntry) -> None:
         pk, sk = keys.ledger_entry(entry.org_id, entry.id)

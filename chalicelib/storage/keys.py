@@ -167,6 +167,10 @@ def wallet(org_id: str) -> tuple[str, str]:
     return f"WALLET#{org_id}", "WALLET"
 
 
+def wallet_directory(org_id: str) -> tuple[str, str]:
+    return f"WALLET#{org_id}", "DIRECTORY"
+
+
 ALL_WALLETS_PARTITION = "WALLETS"
 DEPLETED_WALLETS_PARTITION = "WALLETS#DEPLETED"
 

@@ -305,8 +305,8 @@ class CommandItem(TableItem, discriminator="command"):
 
 
 class WalletItem(TableItem, discriminator="wallet"):
-    """An org's prepaid balance. GSI2 lists every wallet (reconciliation); GSI1 (sparse) those at
-    or below zero since ``depleted_at`` (force-release)."""
+    """An org's prepaid balance. GSI1 (sparse) lists those at or below zero since ``depleted_at``
+    (force-release); the wallet is in no other index, so balance changes write no index copies."""
 
     org_id = UnicodeAttribute()
     currency = UnicodeAttribute()
@@ -316,6 +316,10 @@ class WalletItem(TableItem, discriminator="wallet"):
     depleted_at = UnicodeAttribute(null=True)
     frozen_reason = UnicodeAttribute(null=True)
     stripe_customer_id = UnicodeAttribute(null=True)
+
+
+class WalletDirectoryItem(TableItem, discriminator="wallet_directory"):
+    """Lists an org's wallet (GSI2 ``WALLETS``) for reconciliation; written once, never updated."""
 
 
 class LedgerEntryItem(TableItem, discriminator="ledger_entry"):
