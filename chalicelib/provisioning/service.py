@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.audit.models import Actor, record
@@ -54,6 +54,8 @@ PROTOCOL_VERSION = 1
 # Placement re-reads the free slots after a lost race; past this many rounds the caller retries.
 _CLAIM_ROUNDS = 12
 _STEP_ROUNDS = 5
+# A release workflow that has not taken its first step after this long is not coming.
+_RELEASE_RESTART_AFTER = timedelta(seconds=60)
 # Errors the workflows raise into Step Functions (ErrorEquals in statemachines/*.asl.json).
 COMMAND_FAILED = "CommandFailed"
 COMMAND_REJECTED = "CommandRejected"
@@ -219,8 +221,12 @@ class ProvisioningService:
         for _ in range(_STEP_ROUNDS):
             allocation = self.get(org_id, allocation_id)
             if allocation.state == RELEASING and not allocation.release_command_id:
-                # Asked for before, but its workflow never began (its start failed): start it now.
-                self._start_release(allocation.id)
+                # Asked for before, but its workflow never began: its start failed, or it failed before
+                # its first step. Start it now; under a new execution name once the first one has had
+                # ample time to begin (a name is used once, and a live first run must not get a twin).
+                since = self._clock.now() - datetime.fromisoformat(allocation.updated_at.replace("Z", "+00:00"))
+                retry = f"r{int(self._clock.now().timestamp())}" if since > _RELEASE_RESTART_AFTER else None
+                self._start_release(allocation.id, retry)
                 return allocation
             if RELEASE not in allocation.allowed_actions:
                 raise errors.InvalidAllocationState(f"A {allocation.state} allocation cannot be released")
@@ -260,8 +266,9 @@ class ProvisioningService:
             return after
         raise errors.ConcurrentUpdate()
 
-    def _start_release(self, allocation_id: str) -> None:
-        self._workflows.start(RELEASE, f"{allocation_id}-release", self._workflow_input(allocation_id, RELEASE))
+    def _start_release(self, allocation_id: str, retry: str | None = None) -> None:
+        name = f"{allocation_id}-release" + (f"-{retry}" if retry else "")
+        self._workflows.start(RELEASE, name, self._workflow_input(allocation_id, RELEASE))
 
     def _workflow_input(self, allocation_id: str, kind: str) -> dict[str, Any]:
         return {

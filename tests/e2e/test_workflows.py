@@ -205,3 +205,44 @@ def test_results_are_taken_once_and_only_from_the_commands_node(api, setup):
     assert api.post(path, json=body).status_code == 403
     assert api.request("GET", "/v1/allocations", role=None, headers=small.auth).status_code == 403
     assert big.commands(wait=0.2, expect=1) == []  # the other node never saw it
+
+
+def test_a_release_whose_workflow_did_not_start_is_started_by_asking_again(api, setup, monkeypatch):
+    from datetime import timedelta
+
+    from chalicelib import bootstrap
+
+    sku, _, host, customer = setup
+    service = bootstrap.provisioning_service()
+    real_start = service._workflows.start
+    names: list[str] = []
+
+    def flaky_start(workflow, name, payload):
+        names.append(name)
+        if len(names) in (1, 3):  # the first and third release starts fail
+            raise RuntimeError("Step Functions is unavailable")
+        return real_start(workflow, name, payload)
+
+    for retry_later in (False, True):
+        allocation = create(api, setup)
+        [command] = host.commands()
+        host.provisioned(command)
+        wait_state(api, setup, allocation["id"], "active")
+        monkeypatch.setattr(service._workflows, "start", flaky_start)
+        path = f"/v1/allocations/{allocation['id']}/release"
+        first = api.request("POST", path, role=None, headers=customer)
+        assert first.status_code == 503 and first.headers["Retry-After"]
+        assert get(api, setup, allocation["id"])["state"] == "releasing"  # billing stopped already
+        if retry_later:  # a first run that died before its first step: the retry takes a new name
+            later = type("Later", (), {"now": lambda self: bootstrap.clock.now() + timedelta(minutes=5)})()
+            monkeypatch.setattr(service, "_clock", later)
+        assert api.request("POST", path, role=None, headers=customer).status_code == 202
+        monkeypatch.setattr(service._workflows, "start", real_start)
+        monkeypatch.setattr(service, "_clock", bootstrap.clock)
+        [wipe] = host.commands()
+        host.report(wipe["command_id"], wiped=True)
+        assert wait_state(api, setup, allocation["id"], "released")["state"] == "released"
+    first_id, second_id = names[0].split("-")[0], names[2].split("-")[0]
+    assert names[:2] == [f"{first_id}-release"] * 2  # soon after: the same name, never a twin run
+    assert names[2] == f"{second_id}-release" and names[3].startswith(f"{second_id}-release-r")
+    assert free_slots(api, sku) == 4
