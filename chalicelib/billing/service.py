@@ -49,6 +49,9 @@ from chalicelib.core.page import Page
 CONTEXT = "billing"
 _ROUNDS = 5
 POLICY_CACHE_SECONDS = 30.0
+# Usage is booked on the day of the last second it covers: the minute that ends at midnight
+# belongs to the day before.
+_LAST_INSTANT = timedelta(microseconds=1)
 logger = logging.getLogger(__name__)
 
 
@@ -249,7 +252,7 @@ class BillingService:
                 cause={"from_second": meter.settled_seconds, "to_second": after.settled_seconds},
             )
             uow = self._uow()
-            uow.settle(meter, after, entry, day_of(period_end), seconds)
+            uow.settle(meter, after, entry, day_of(period_end - _LAST_INSTANT), seconds)
             try:
                 uow.commit()
             except errors.ConcurrentUpdate:
