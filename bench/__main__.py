@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import auth_latency, cold_start, dynamodb_requests, provisioning
+from bench import auth_latency, cold_start, dynamodb_requests, provisioning, settlement
 from bench.table import print_table
 
 
@@ -34,6 +34,10 @@ def main() -> int:
     print_table(provisioning.latency_title(), latency_rows, provisioning.LATENCY_HEADER)
     print_table("Provisioning latency: notes", latency_notes, ("what", "measured"))
     print_table(provisioning.agent_title(), agent_rows, provisioning.AGENT_HEADER)
+    minute_rows, sweep_rows, sweep_notes = settlement.run()
+    print_table(settlement.minute_title(), minute_rows, settlement.MINUTE_HEADER)
+    print_table(settlement.sweep_title(), sweep_rows, settlement.SWEEP_HEADER)
+    print_table("Settlement sweep: notes", sweep_notes, settlement.SWEEP_HEADER)
     print(f"\nbench finished in {time.perf_counter() - start:.1f} s")
     return 0
 
