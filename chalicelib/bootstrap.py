@@ -270,3 +270,9 @@ def reset() -> None:
         audit_trail,
     ):
         factory.cache_clear()
+    import sys
+
+    # The idempotency stores hold a boto3 client of the cloud they were made for.
+    idempotency = sys.modules.get("chalicelib.adapters.idempotency")
+    if idempotency is not None:
+        idempotency.persistence_layer.cache_clear()
