@@ -156,20 +156,6 @@ def _write_meters(plans: list[Plan], period_end_ms: int) -> None:
             batch.save(meter_item(plan.meter(period_end_ms)))
 
 
-@contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 # -- moto's transaction backup ---------------------------------------------------------------------
 
 
@@ -407,7 +393,7 @@ def _replace(value: Any, old: str, new: str) -> Any:
 
 def _per_minute() -> list[tuple[str, str]]:
     from bench.dynamodb_requests import TABLE, configure_env, create_table
-    from bench.provisioning import _forget_connections, _reset_moto
+    from bench.provisioning import _env, _forget_connections, _reset_moto
 
     configure_env()
     _reset_moto()
