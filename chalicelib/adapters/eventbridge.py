@@ -10,7 +10,7 @@ from chalicelib.core import errors
 from chalicelib.core.settings import get_settings
 
 
-class PublishFailed(errors.ServiceUnavailable):
+class PublishFailed(errors.ServiceUnavailableError):
     pass
 
 

@@ -40,18 +40,18 @@ def verify_event(payload: bytes, signature: str | None, secret: str, tolerance_s
     if not secret:
         # Our configuration is missing, not the sender's fault: 503 makes Stripe retry later.
         logger.error("no Stripe webhook secret is configured")
-        raise errors.PaymentsUnavailable("Webhooks cannot be verified now")
+        raise errors.PaymentsUnavailableError("Webhooks cannot be verified now")
     try:
         stripe.Webhook.construct_event(payload, signature, secret, tolerance=tolerance_seconds)
     except (stripe.SignatureVerificationError, UnicodeDecodeError) as exc:
-        raise errors.InvalidSignature() from exc
+        raise errors.InvalidSignatureError() from exc
     except json.JSONDecodeError as exc:  # signed, but not JSON
-        raise errors.MalformedJson() from exc
+        raise errors.MalformedJsonError() from exc
     except (ValueError, AttributeError, TypeError, KeyError) as exc:  # signed JSON, but no event
-        raise errors.ValidationFailed("The body is not a Stripe event") from exc
+        raise errors.ValidationFailedError("The body is not a Stripe event") from exc
     event = json.loads(payload)
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
-        raise errors.ValidationFailed("The body is not a Stripe event")
+        raise errors.ValidationFailedError("The body is not a Stripe event")
     return event
 
 
@@ -72,15 +72,17 @@ def _stripe_errors(*, refund: bool = False) -> Iterator[None]:
     except stripe.InvalidRequestError as exc:
         code = getattr(exc, "code", None)
         if refund and code in ("charge_already_refunded", "amount_too_large", "refund_amount_too_large"):
-            raise errors.RefundExceedsPayment(exc.user_message or None) from exc
+            raise errors.RefundExceedsPaymentError(exc.user_message or None) from exc
         logger.warning("Stripe refused a request", extra={"code": code, "stripe_message": str(exc)})
-        raise errors.ValidationFailed(f"The payment provider refused the request: {exc.user_message or code}") from exc
+        raise errors.ValidationFailedError(
+            f"The payment provider refused the request: {exc.user_message or code}"
+        ) from exc
     except stripe.IdempotencyError as exc:
-        raise errors.ConcurrentUpdate("The same payment request is in progress; try again") from exc
+        raise errors.ConcurrentUpdateError("The same payment request is in progress; try again") from exc
     except stripe.StripeError as exc:
         # Unreachable, rate-limited, failing, or our key is wrong: say so and let the client retry.
         logger.error("Stripe is unavailable", extra={"error": type(exc).__name__, "stripe_message": str(exc)})
-        raise errors.PaymentsUnavailable() from exc
+        raise errors.PaymentsUnavailableError() from exc
 
 
 def _plain(obj: Any) -> dict[str, Any]:
@@ -115,7 +117,7 @@ class StripeGateway:
         key = self._api_key()
         if not key:
             logger.error("no Stripe API key is configured")
-            raise errors.PaymentsUnavailable("Payments are not configured")
+            raise errors.PaymentsUnavailableError("Payments are not configured")
         return key
 
     def create_customer(self, org_id: str, *, idempotency_key: str) -> str:
@@ -134,7 +136,7 @@ class StripeGateway:
         import stripe
 
         if not request.success_url or not request.cancel_url:
-            raise errors.ValidationFailed("success_url and cancel_url are required (no default is configured)")
+            raise errors.ValidationFailedError("success_url and cancel_url are required (no default is configured)")
         with _stripe_errors():
             session = stripe.checkout.Session.create(
                 api_key=self._key(),
@@ -306,7 +308,7 @@ def deliver(url: str, payload: bytes, signature: str, timeout: float = 10) -> tu
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()
     except OSError as exc:
-        raise errors.PaymentsUnavailable(f"The webhook could not be delivered: {exc}") from exc
+        raise errors.PaymentsUnavailableError(f"The webhook could not be delivered: {exc}") from exc
     try:
         return status, json.loads(raw)
     except ValueError:

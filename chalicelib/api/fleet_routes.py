@@ -51,5 +51,5 @@ def register(api: Api) -> None:
         """The agent is alive; here is what its GPUs look like."""
         body: schemas.HeartbeatBody = ctx.body
         if body.node_id != ctx.me.user_id:
-            raise errors.Forbidden("A node reports only for itself")
+            raise errors.ForbiddenError("A node reports only for itself")
         return Reply(bootstrap.fleet_service().heartbeat(ctx.me.user_id, body.model_dump(mode="json")))

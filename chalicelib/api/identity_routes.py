@@ -104,7 +104,7 @@ def register(api: Api) -> None:
         body: schemas.CreateApiKeyBody = ctx.body
         bad = [s for s in body.scopes if not policy.valid_scope(s)]
         if bad:
-            raise errors.ValidationFailed(f"Unknown or session-only scopes: {', '.join(bad)}")
+            raise errors.ValidationFailedError(f"Unknown or session-only scopes: {', '.join(bad)}")
         key, secret = bootstrap.identity_service().create_api_key(
             ctx.actor, name=body.name, scopes=tuple(dict.fromkeys(body.scopes)), expires_in_days=body.expires_in_days
         )

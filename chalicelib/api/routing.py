@@ -55,13 +55,13 @@ class RequestContext:
     def actor(self) -> Actor:
         """Who the audit trail names for this request (a route that mutates always has a principal)."""
         if self.principal is None:
-            raise errors.Unauthenticated()
+            raise errors.UnauthenticatedError()
         return self.principal.actor(self.request_id)
 
     @property
     def me(self) -> Principal:
         if self.principal is None:
-            raise errors.Unauthenticated()
+            raise errors.UnauthenticatedError()
         return self.principal
 
 
@@ -167,7 +167,7 @@ class Api:
             query = self._parse_query(spec, request.query_params)
             ctx = RequestContext(request_id, principal, body, query, headers, request.raw_body or b"")
             if spec.idempotency_key_required and headers.get("idempotency-key") is None:
-                raise errors.InvalidIdempotencyKey("This request needs an Idempotency-Key header")
+                raise errors.InvalidIdempotencyKeyError("This request needs an Idempotency-Key header")
             if spec.idempotent and headers.get("idempotency-key") is not None:
                 reply = self._idempotent(spec, ctx, view, params)
             else:
@@ -184,7 +184,7 @@ class Api:
                 # can be retried as it is, so say so instead of blaming the client or hiding it in a 500.
                 logger.warning("dependency unavailable", extra={"error": repr(exc)})
                 metrics.add_metric(name="DependencyUnavailable", unit="Count", value=1)
-                unavailable = errors.ServiceUnavailable(headers={"Retry-After": "1"})
+                unavailable = errors.ServiceUnavailableError(headers={"Retry-After": "1"})
                 return error_response(unavailable, request_id, rate_headers)
             logger.exception("unhandled error")
             metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
@@ -246,7 +246,7 @@ class Api:
             "RateLimit-Reset": str(decision.reset_seconds),
         }
         if not decision.allowed:
-            raise errors.RateLimited(
+            raise errors.RateLimitedError(
                 f"More than {limit} {route_class} requests in {settings.rate_limit_window_seconds} s",
                 headers={"Retry-After": str(decision.reset_seconds)},
             )
@@ -257,39 +257,39 @@ class Api:
         settings = get_settings()
         raw = request.raw_body or b""
         if len(raw) > settings.max_body_bytes:
-            raise errors.PayloadTooLarge(f"The body is larger than {settings.max_body_bytes} bytes")
+            raise errors.PayloadTooLargeError(f"The body is larger than {settings.max_body_bytes} bytes")
         if spec.takes_raw_body:
             return None
         if spec.body is None:
             if raw.strip() not in (b"", b"{}"):
-                raise errors.ValidationFailed("This route takes no request body")
+                raise errors.ValidationFailedError("This route takes no request body")
             return None
         content_type = (request.headers or {}).get("content-type", "")
         if raw and content_type.split(";")[0].strip().lower() != "application/json":
-            raise errors.UnsupportedMediaType()
+            raise errors.UnsupportedMediaTypeError()
         try:
             data = json.loads(raw or b"{}")
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             # RecursionError: nesting deeper than the parser's stack, a malformed body all the same.
-            raise errors.MalformedJson() from exc
+            raise errors.MalformedJsonError() from exc
         if not isinstance(data, dict):
-            raise errors.ValidationFailed("The request body must be a JSON object")
+            raise errors.ValidationFailedError("The request body must be a JSON object")
         try:
             return parse(event=data, model=spec.body)
         except ValidationError as exc:
-            raise errors.ValidationFailed(details=_validation_details(exc)) from exc
+            raise errors.ValidationFailedError(details=_validation_details(exc)) from exc
 
     @staticmethod
     def _parse_query(spec: RouteSpec, query_params: dict[str, str] | None) -> Any:
         params = dict(query_params or {})
         if spec.query is None:
             if params:
-                raise errors.ValidationFailed("This route takes no query parameters")
+                raise errors.ValidationFailedError("This route takes no query parameters")
             return None
         try:
             return parse(event=params, model=spec.query)
         except ValidationError as exc:
-            raise errors.ValidationFailed(details=_validation_details(exc)) from exc
+            raise errors.ValidationFailedError(details=_validation_details(exc)) from exc
 
     def _idempotent(
         self, spec: RouteSpec, ctx: RequestContext, view: Callable[..., Reply], params: dict[str, str]
@@ -305,7 +305,7 @@ class Api:
 
         key = ctx.header("idempotency-key") or ""
         if not 1 <= len(key) <= _IDEMPOTENCY_KEY_MAX or not key.isprintable():
-            raise errors.InvalidIdempotencyKey(f"Use 1 to {_IDEMPOTENCY_KEY_MAX} printable characters")
+            raise errors.InvalidIdempotencyKeyError(f"Use 1 to {_IDEMPOTENCY_KEY_MAX} printable characters")
         principal = ctx.principal
         scope = f"{principal.org_id}:{principal.user_id}" if principal else "anonymous"
         body_json = ctx.body.model_dump(mode="json") if isinstance(ctx.body, BaseModel) else None
@@ -337,9 +337,9 @@ class Api:
         try:
             return run(request=request)
         except IdempotencyValidationError as exc:
-            raise errors.IdempotencyKeyReused() from exc
+            raise errors.IdempotencyKeyReusedError() from exc
         except IdempotencyAlreadyInProgressError as exc:
-            raise errors.IdempotencyInProgress() from exc
+            raise errors.IdempotencyInProgressError() from exc
 
 
 _TRANSIENT_CODES = frozenset(

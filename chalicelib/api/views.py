@@ -37,5 +37,5 @@ def if_match_version(ctx: RequestContext) -> int | None:
         value = value[2:]
     value = value.strip('"')
     if not value.isdigit() or len(value) > 15:
-        raise errors.ValidationFailed('If-Match must be a version ETag such as "3"')
+        raise errors.ValidationFailedError('If-Match must be a version ETag such as "3"')
     return int(value)

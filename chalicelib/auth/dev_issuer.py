@@ -40,7 +40,7 @@ def _kid(jwk: dict[str, Any]) -> str:
 def _private_pem() -> str:
     settings = get_settings()
     if not settings.is_local or not settings.dev_issuer_private_key:
-        raise errors.ServiceUnavailable("The development issuer is not configured")
+        raise errors.ServiceUnavailableError("The development issuer is not configured")
     return settings.dev_issuer_private_key
 
 

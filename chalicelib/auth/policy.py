@@ -96,33 +96,33 @@ def rate_class(action: str, principal: Principal | None) -> str | None:
 def authorize(principal: Principal | None, action: str) -> None:
     if not is_known(action):
         # A route whose action is not in the policy is refused, never allowed by default.
-        raise errors.Forbidden(f"No policy covers {action}")
+        raise errors.ForbiddenError(f"No policy covers {action}")
     if action in PUBLIC_ACTIONS:
         return
     if principal is None:
-        raise errors.Unauthenticated()
+        raise errors.UnauthenticatedError()
     # A node token opens the agent routes only, and the agent routes take nothing else.
     if (principal.via == NODE) != (action in AGENT_ACTIONS):
-        raise errors.Forbidden("Agent routes take a node token, and a node token takes only agent routes")
+        raise errors.ForbiddenError("Agent routes take a node token, and a node token takes only agent routes")
     if principal.via == NODE:
         return
     if principal.via == API_KEY:
         _check_scopes(principal, action)
     if action.startswith("admin:"):
         if not principal.operator:
-            raise errors.Forbidden("This action needs the platform operator role")
+            raise errors.ForbiddenError("This action needs the platform operator role")
         return
     if principal.role not in ROLE_ACTIONS[action]:
-        raise errors.Forbidden(f"The {principal.role} role may not perform {action}")
+        raise errors.ForbiddenError(f"The {principal.role} role may not perform {action}")
 
 
 def _check_scopes(principal: Principal, action: str) -> None:
     if action in SESSION_ONLY:
-        raise errors.Forbidden(f"{action} needs a signed-in user, not an API key")
+        raise errors.ForbiddenError(f"{action} needs a signed-in user, not an API key")
     scopes = set(principal.scopes)
     if "write" in scopes or action in scopes or ("read" in scopes and is_read(action)):
         return
-    raise errors.Forbidden(f"This API key's scopes do not include {action}")
+    raise errors.ForbiddenError(f"This API key's scopes do not include {action}")
 
 
 def valid_scope(scope: str) -> bool:

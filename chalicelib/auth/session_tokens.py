@@ -25,7 +25,7 @@ ALGORITHM = "ES256"
 class SessionTokens:
     def __init__(self, private_pem: str, *, issuer: str, audience: str, clock: Clock) -> None:
         if not private_pem:
-            raise errors.ServiceUnavailable("No session signing key is configured")
+            raise errors.ServiceUnavailableError("No session signing key is configured")
         self._pem = private_pem
         self._issuer = issuer
         self._audience = audience
@@ -74,9 +74,9 @@ class SessionTokens:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM:
-                raise errors.InvalidToken("The token's algorithm is not accepted")
+                raise errors.InvalidTokenError("The token's algorithm is not accepted")
             if header.get("kid") != self.public_jwk["kid"]:
-                raise errors.InvalidToken("The token was not signed by a current key")
+                raise errors.InvalidTokenError("The token was not signed by a current key")
             claims = jwt.decode(
                 token,
                 self._private_key.public_key(),
@@ -87,14 +87,14 @@ class SessionTokens:
                 leeway=5,
             )
         except jwt.ExpiredSignatureError as exc:
-            raise errors.InvalidToken("The token has expired") from exc
+            raise errors.InvalidTokenError("The token has expired") from exc
         except jwt.ImmatureSignatureError as exc:
-            raise errors.InvalidToken("The token is not valid yet") from exc
+            raise errors.InvalidTokenError("The token is not valid yet") from exc
         except (jwt.PyJWTError, ValueError) as exc:
-            raise errors.InvalidToken("The token is not valid") from exc
+            raise errors.InvalidTokenError("The token is not valid") from exc
         org, role = claims.get("org"), claims.get("role")
         if not isinstance(org, str) or not org or role not in ORG_ROLES:
-            raise errors.InvalidToken("The token carries no valid org and role")
+            raise errors.InvalidTokenError("The token carries no valid org and role")
         return Principal(
             user_id=str(claims["sub"]),
             org_id=org,

@@ -25,10 +25,10 @@ def _jwks_client(url: str) -> Any:
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise errors.Unauthenticated("Send an Authorization: Bearer <token> header")
+        raise errors.UnauthenticatedError("Send an Authorization: Bearer <token> header")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise errors.Unauthenticated("The Authorization header must be 'Bearer <token>'")
+        raise errors.UnauthenticatedError("The Authorization header must be 'Bearer <token>'")
     return token.strip()
 
 
@@ -38,11 +38,11 @@ def _issuer_of(token: str, issuers: tuple[OidcIssuer, ...]) -> OidcIssuer:
     try:
         claimed = jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.PyJWTError as exc:
-        raise errors.InvalidToken("The token is not a JWT") from exc
+        raise errors.InvalidTokenError("The token is not a JWT") from exc
     for issuer in issuers:
         if issuer.issuer == claimed:
             return issuer
-    raise errors.InvalidToken("The token's issuer is not trusted")
+    raise errors.InvalidTokenError("The token's issuer is not trusted")
 
 
 def verify_oidc_token(token: str) -> VerifiedIdentity:
@@ -50,12 +50,12 @@ def verify_oidc_token(token: str) -> VerifiedIdentity:
 
     settings = get_settings()
     if not settings.oidc_issuers:
-        raise errors.ServiceUnavailable("No identity provider is configured")
+        raise errors.ServiceUnavailableError("No identity provider is configured")
     issuer = _issuer_of(token, settings.oidc_issuers)
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") not in settings.oidc_algorithms:
-            raise errors.InvalidToken("The token's algorithm is not accepted")
+            raise errors.InvalidTokenError("The token's algorithm is not accepted")
         key = _jwks_client(issuer.jwks_url).get_signing_key_from_jwt(token)
         claims = jwt.decode(
             token,
@@ -69,13 +69,13 @@ def verify_oidc_token(token: str) -> VerifiedIdentity:
     except errors.AppError:
         raise
     except jwt.ExpiredSignatureError as exc:
-        raise errors.InvalidToken("The token has expired") from exc
+        raise errors.InvalidTokenError("The token has expired") from exc
     except jwt.ImmatureSignatureError as exc:
-        raise errors.InvalidToken("The token is not valid yet") from exc
+        raise errors.InvalidTokenError("The token is not valid yet") from exc
     except jwt.PyJWKClientConnectionError as exc:
-        raise errors.ServiceUnavailable("The identity provider's keys cannot be fetched") from exc
+        raise errors.ServiceUnavailableError("The identity provider's keys cannot be fetched") from exc
     except (jwt.PyJWTError, ValueError) as exc:
-        raise errors.InvalidToken("The token is not valid") from exc
+        raise errors.InvalidTokenError("The token is not valid") from exc
     subject = str(claims["sub"])
     email = claims.get("email") if isinstance(claims.get("email"), str) else ""
     name = claims.get("name") if isinstance(claims.get("name"), str) else ""

@@ -224,7 +224,7 @@ class BillingPolicy:
         merged["version"] = self.version + 1
         policy = BillingPolicy.from_dict(merged)
         if policy.checkout_min_micros > policy.checkout_max_micros:
-            raise errors.ValidationFailed("checkout_min_micros must not exceed checkout_max_micros")
+            raise errors.ValidationFailedError("checkout_min_micros must not exceed checkout_max_micros")
         return policy
 
 
@@ -271,6 +271,6 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     try:
         start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
     except ValueError as exc:
-        raise errors.ValidationFailed("month must look like 2026-11") from exc
+        raise errors.ValidationFailedError("month must look like 2026-11") from exc
     end = (start + timedelta(days=32)).replace(day=1)
     return start, end

@@ -106,7 +106,7 @@ class BillingService:
             )
             uow.record(entry)
             uow.emit(_event("billing.credited", org_id, _entry_data(entry)))
-        with contextlib.suppress(errors.ConcurrentUpdate, errors.LedgerEntryExists):
+        with contextlib.suppress(errors.ConcurrentUpdateError, errors.LedgerEntryExistsError):
             uow.commit()  # refused when a concurrent request opened it first
         opened = self._reader.get_wallet(org_id)
         assert opened is not None
@@ -171,7 +171,7 @@ class BillingService:
             uow.audit(record(f"billing:{kind}", entry_id, actor, entry.at, after=entry.to_dict(), org_id=org_id))
         try:
             uow.commit()
-        except errors.LedgerEntryExists:
+        except errors.LedgerEntryExistsError:
             return False
         self._check_alerts(org_id)
         return True
@@ -199,20 +199,20 @@ class BillingService:
         the policy's minimum runway at its burn rate including the new allocation."""
         wallet = self.wallet(org_id)
         if wallet.frozen_reason:
-            raise errors.AccountFrozen(f"New allocations are frozen: {wallet.frozen_reason}")
+            raise errors.AccountFrozenError(f"New allocations are frozen: {wallet.frozen_reason}")
         policy = self._reader.get_policy()
         cap = self._reader.get_spend_cap(org_id)
         if cap is not None and cap.daily_cap_micros is not None:
             spent = self._reader.daily_spend(org_id, day_of(self._clock.now()))
             if spent >= cap.daily_cap_micros:
-                raise errors.SpendCapReached(
+                raise errors.SpendCapReachedError(
                     f"Today's spend ({spent} micros) reached the org's daily cap ({cap.daily_cap_micros} micros)"
                 )
         view = self.balance(org_id)
         burn = view["burn_rate_per_hour_micros"] + price_per_hour_micros
         needed = burn * policy.min_runway_seconds // 3600
         if view["balance_micros"] < needed:
-            raise errors.InsufficientFunds(
+            raise errors.InsufficientFundsError(
                 f"A balance of {needed} micros is needed for {policy.min_runway_seconds} s of runway; "
                 f"the balance is {view['balance_micros']}"
             )
@@ -255,18 +255,18 @@ class BillingService:
             uow.settle(meter, after, entry, day_of(period_end - _LAST_INSTANT), seconds)
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue  # another settlement moved the cursor first: read it again
-            except errors.LedgerEntryExists:
+            except errors.LedgerEntryExistsError:
                 continue
             self._check_alerts(meter.org_id)
             return {"allocation_id": allocation_id, "settled_seconds": seconds, "micros": micros}
-        raise errors.ConcurrentUpdate()
+        raise errors.ConcurrentUpdateError()
 
     def _close(self, meter: Meter) -> None:
         uow = self._uow()
         uow.close_meter(meter)
-        with contextlib.suppress(errors.ConcurrentUpdate):
+        with contextlib.suppress(errors.ConcurrentUpdateError):
             uow.commit()  # closed (or moved) by a concurrent settlement
 
     @staticmethod
@@ -315,7 +315,7 @@ class BillingService:
             try:
                 uow.commit()
                 return
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue
 
     def enforce_depletion(self, now: datetime) -> list[str]:
@@ -336,7 +336,7 @@ class BillingService:
             for meter in meters:
                 try:
                     self._release(wallet.org_id, meter.allocation_id, "balance_depleted")
-                except (errors.InvalidAllocationState, errors.AllocationNotFound):
+                except (errors.InvalidAllocationStateError, errors.AllocationNotFoundError):
                     continue  # released meanwhile
                 except Exception:
                     # One allocation that cannot be released now must not keep the org's others
@@ -412,7 +412,7 @@ class BillingService:
     def set_policy(self, actor: Actor, changes: dict[str, Any], expected_version: int | None) -> BillingPolicy:
         before = self._reader.get_policy()
         if expected_version is not None and expected_version != before.version:
-            raise errors.PreconditionFailed()
+            raise errors.PreconditionFailedError()
         after = before.with_changes(changes)
         uow = self._uow()
         uow.set_policy(before, after)
@@ -444,7 +444,7 @@ class BillingService:
 
     def usage(self, org_id: str, since_day: str, until_day: str) -> dict[str, Any]:
         if since_day > until_day:
-            raise errors.ValidationFailed("from must not be after to")
+            raise errors.ValidationFailedError("from must not be after to")
         rows = self._reader.usage(org_id, since_day, until_day)
         by_day: dict[str, dict[str, int]] = {}
         by_allocation: dict[str, dict[str, Any]] = {}

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+CATALOG: dict[str, type[AppError]] = {}
+
 
 class AppError(Exception):
+    """An error a client may see. Each subclass names its stable ``code``, its HTTP ``status`` and the
+    message it carries when none is given; defining the subclass files it in ``CATALOG``."""
+
     code: ClassVar[str] = "INTERNAL_ERROR"
     status: ClassVar[int] = 500
     default_message: ClassVar[str] = "Internal error"
@@ -25,51 +30,165 @@ class AppError(Exception):
         self.headers = headers or {}
         super().__init__(self.message)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" not in cls.__dict__:
+            return  # a refinement of its parent (same code, same answer), not a catalog entry
+        if cls.code in CATALOG:
+            raise TypeError(f"error code {cls.code} is defined twice: {CATALOG[cls.code].__name__}, {cls.__name__}")
+        CATALOG[cls.code] = cls
 
-def _error(code: str, status: int, default_message: str) -> type[AppError]:
-    cls = type(
-        "".join(part.capitalize() for part in code.split("_")) + "Error",
-        (AppError,),
-        {"code": code, "status": status, "default_message": default_message, "__module__": __name__},
-    )
-    CATALOG[code] = cls
-    return cls
-
-
-CATALOG: dict[str, type[AppError]] = {"INTERNAL_ERROR": AppError}
 
 # Request shape and protocol.
-MalformedJson = _error("MALFORMED_JSON", 400, "The request body is not valid JSON")
-ValidationFailed = _error("VALIDATION_ERROR", 400, "The request is not valid")
-InvalidCursor = _error("INVALID_CURSOR", 400, "The pagination cursor is not valid")
-InvalidIdempotencyKey = _error("INVALID_IDEMPOTENCY_KEY", 400, "The Idempotency-Key header is not valid")
-Unauthenticated = _error("UNAUTHENTICATED", 401, "Authentication is required")
-InvalidToken = _error("INVALID_TOKEN", 401, "The access token is not valid")
-Forbidden = _error("FORBIDDEN", 403, "You are not allowed to do this")
-RouteNotFound = _error("ROUTE_NOT_FOUND", 404, "No route matches this method and path")
-MethodNotAllowed = _error("METHOD_NOT_ALLOWED", 405, "This method is not allowed on this path")
-IdempotencyInProgress = _error(
-    "IDEMPOTENCY_IN_PROGRESS", 409, "A request with this Idempotency-Key is still being processed"
-)
-PreconditionFailed = _error("PRECONDITION_FAILED", 412, "The resource changed since the version you sent")
-PayloadTooLarge = _error("PAYLOAD_TOO_LARGE", 413, "The request body is too large")
-UnsupportedMediaType = _error("UNSUPPORTED_MEDIA_TYPE", 415, "The request body must be application/json")
-IdempotencyKeyReused = _error("IDEMPOTENCY_KEY_REUSED", 422, "This Idempotency-Key was used with a different request")
-RateLimited = _error("RATE_LIMITED", 429, "Too many requests")
-ServiceUnavailable = _error("SERVICE_UNAVAILABLE", 503, "The service is temporarily unavailable")
+class MalformedJsonError(AppError):
+    code = "MALFORMED_JSON"
+    status = 400
+    default_message = "The request body is not valid JSON"
+
+
+class ValidationFailedError(AppError):
+    code = "VALIDATION_ERROR"
+    status = 400
+    default_message = "The request is not valid"
+
+
+class InvalidCursorError(AppError):
+    code = "INVALID_CURSOR"
+    status = 400
+    default_message = "The pagination cursor is not valid"
+
+
+class InvalidIdempotencyKeyError(AppError):
+    code = "INVALID_IDEMPOTENCY_KEY"
+    status = 400
+    default_message = "The Idempotency-Key header is not valid"
+
+
+class UnauthenticatedError(AppError):
+    code = "UNAUTHENTICATED"
+    status = 401
+    default_message = "Authentication is required"
+
+
+class InvalidTokenError(AppError):
+    code = "INVALID_TOKEN"
+    status = 401
+    default_message = "The access token is not valid"
+
+
+class ForbiddenError(AppError):
+    code = "FORBIDDEN"
+    status = 403
+    default_message = "You are not allowed to do this"
+
+
+class RouteNotFoundError(AppError):
+    code = "ROUTE_NOT_FOUND"
+    status = 404
+    default_message = "No route matches this method and path"
+
+
+class MethodNotAllowedError(AppError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
+    default_message = "This method is not allowed on this path"
+
+
+class IdempotencyInProgressError(AppError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    status = 409
+    default_message = "A request with this Idempotency-Key is still being processed"
+
+
+class PreconditionFailedError(AppError):
+    code = "PRECONDITION_FAILED"
+    status = 412
+    default_message = "The resource changed since the version you sent"
+
+
+class PayloadTooLargeError(AppError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+    default_message = "The request body is too large"
+
+
+class UnsupportedMediaTypeError(AppError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    status = 415
+    default_message = "The request body must be application/json"
+
+
+class IdempotencyKeyReusedError(AppError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+    status = 422
+    default_message = "This Idempotency-Key was used with a different request"
+
+
+class RateLimitedError(AppError):
+    code = "RATE_LIMITED"
+    status = 429
+    default_message = "Too many requests"
+
+
+class ServiceUnavailableError(AppError):
+    code = "SERVICE_UNAVAILABLE"
+    status = 503
+    default_message = "The service is temporarily unavailable"
+
 
 # Inventory.
-SkuNotFound = _error("SKU_NOT_FOUND", 404, "No such SKU")
-SkuNameTaken = _error("SKU_NAME_TAKEN", 409, "A SKU with this name already exists")
-SkuRetired = _error("SKU_RETIRED", 409, "The SKU is retired")
-SkuMismatch = _error("SKU_MISMATCH", 422, "The node does not match the SKU")
-NodeNotFound = _error("NODE_NOT_FOUND", 404, "No such node")
-NodeHostnameTaken = _error("NODE_HOSTNAME_TAKEN", 409, "A node with this hostname already exists")
-OsImageNotFound = _error("OS_IMAGE_NOT_FOUND", 404, "No such OS image")
-OsImageNameTaken = _error("OS_IMAGE_NAME_TAKEN", 409, "An OS image with this name already exists")
-ConcurrentUpdate = _error(
-    "CONCURRENT_UPDATE", 409, "The resource was changed by another request; read it again and retry"
-)
+class SkuNotFoundError(AppError):
+    code = "SKU_NOT_FOUND"
+    status = 404
+    default_message = "No such SKU"
+
+
+class SkuNameTakenError(AppError):
+    code = "SKU_NAME_TAKEN"
+    status = 409
+    default_message = "A SKU with this name already exists"
+
+
+class SkuRetiredError(AppError):
+    code = "SKU_RETIRED"
+    status = 409
+    default_message = "The SKU is retired"
+
+
+class SkuMismatchError(AppError):
+    code = "SKU_MISMATCH"
+    status = 422
+    default_message = "The node does not match the SKU"
+
+
+class NodeNotFoundError(AppError):
+    code = "NODE_NOT_FOUND"
+    status = 404
+    default_message = "No such node"
+
+
+class NodeHostnameTakenError(AppError):
+    code = "NODE_HOSTNAME_TAKEN"
+    status = 409
+    default_message = "A node with this hostname already exists"
+
+
+class OsImageNotFoundError(AppError):
+    code = "OS_IMAGE_NOT_FOUND"
+    status = 404
+    default_message = "No such OS image"
+
+
+class OsImageNameTakenError(AppError):
+    code = "OS_IMAGE_NAME_TAKEN"
+    status = 409
+    default_message = "An OS image with this name already exists"
+
+
+class ConcurrentUpdateError(AppError):
+    code = "CONCURRENT_UPDATE"
+    status = 409
+    default_message = "The resource was changed by another request; read it again and retry"
 
 
 def error_for_code(code: str) -> type[AppError]:
@@ -77,35 +196,152 @@ def error_for_code(code: str) -> type[AppError]:
 
 
 # Identity and access.
-UserNotFound = _error("USER_NOT_FOUND", 404, "No such user")
-OrgNotFound = _error("ORG_NOT_FOUND", 404, "No such org")
-MemberNotFound = _error("MEMBER_NOT_FOUND", 404, "No such member in this org")
-MemberExists = _error("MEMBER_EXISTS", 409, "This user is already a member of the org")
-LastOwner = _error("LAST_OWNER", 409, "The org's last owner cannot be removed or demoted")
-ApiKeyNotFound = _error("API_KEY_NOT_FOUND", 404, "No such API key")
+class UserNotFoundError(AppError):
+    code = "USER_NOT_FOUND"
+    status = 404
+    default_message = "No such user"
+
+
+class OrgNotFoundError(AppError):
+    code = "ORG_NOT_FOUND"
+    status = 404
+    default_message = "No such org"
+
+
+class MemberNotFoundError(AppError):
+    code = "MEMBER_NOT_FOUND"
+    status = 404
+    default_message = "No such member in this org"
+
+
+class MemberExistsError(AppError):
+    code = "MEMBER_EXISTS"
+    status = 409
+    default_message = "This user is already a member of the org"
+
+
+class LastOwnerError(AppError):
+    code = "LAST_OWNER"
+    status = 409
+    default_message = "The org's last owner cannot be removed or demoted"
+
+
+class ApiKeyNotFoundError(AppError):
+    code = "API_KEY_NOT_FOUND"
+    status = 404
+    default_message = "No such API key"
+
 
 # Fleet and node agents.
-UnsupportedProtocol = _error("UNSUPPORTED_PROTOCOL", 422, "The agent and the control plane share no protocol version")
+class UnsupportedProtocolError(AppError):
+    code = "UNSUPPORTED_PROTOCOL"
+    status = 422
+    default_message = "The agent and the control plane share no protocol version"
+
 
 # Allocations and node commands.
-AllocationNotFound = _error("ALLOCATION_NOT_FOUND", 404, "No such allocation")
-InsufficientCapacity = _error("INSUFFICIENT_CAPACITY", 409, "Not enough free slots of this SKU on any one node")
-SlotUnavailable = _error("SLOT_UNAVAILABLE", 409, "A chosen slot was taken meanwhile; try again")
-InvalidAllocationState = _error("INVALID_ALLOCATION_STATE", 409, "The allocation's state does not allow this action")
-NoSshKeys = _error("NO_SSH_KEYS", 422, "An allocation needs at least one of your SSH keys")
-CommandNotFound = _error("COMMAND_NOT_FOUND", 404, "No such command for this node")
-CommandAlreadyReported = _error("COMMAND_ALREADY_REPORTED", 409, "This command's result was already reported")
+class AllocationNotFoundError(AppError):
+    code = "ALLOCATION_NOT_FOUND"
+    status = 404
+    default_message = "No such allocation"
+
+
+class InsufficientCapacityError(AppError):
+    code = "INSUFFICIENT_CAPACITY"
+    status = 409
+    default_message = "Not enough free slots of this SKU on any one node"
+
+
+class SlotUnavailableError(AppError):
+    code = "SLOT_UNAVAILABLE"
+    status = 409
+    default_message = "A chosen slot was taken meanwhile; try again"
+
+
+class InvalidAllocationStateError(AppError):
+    code = "INVALID_ALLOCATION_STATE"
+    status = 409
+    default_message = "The allocation's state does not allow this action"
+
+
+class NoSshKeysError(AppError):
+    code = "NO_SSH_KEYS"
+    status = 422
+    default_message = "An allocation needs at least one of your SSH keys"
+
+
+class CommandNotFoundError(AppError):
+    code = "COMMAND_NOT_FOUND"
+    status = 404
+    default_message = "No such command for this node"
+
+
+class CommandAlreadyReportedError(AppError):
+    code = "COMMAND_ALREADY_REPORTED"
+    status = 409
+    default_message = "This command's result was already reported"
+
 
 # Billing and payments.
-InsufficientFunds = _error("INSUFFICIENT_FUNDS", 402, "The balance does not cover the minimum runway; top up first")
-SpendCapReached = _error("SPEND_CAP_REACHED", 402, "The org's daily spend cap is reached")
-AccountFrozen = _error("ACCOUNT_FROZEN", 403, "New allocations are frozen for this org")
-LedgerEntryExists = _error("LEDGER_ENTRY_EXISTS", 409, "This ledger entry was already posted")
-InvalidSignature = _error("INVALID_SIGNATURE", 400, "The webhook signature is not valid")
-PaymentNotFound = _error("PAYMENT_NOT_FOUND", 404, "No such payment for this org")
-RefundExceedsPayment = _error("REFUND_EXCEEDS_PAYMENT", 409, "The refund is larger than what is left of the payment")
-PaymentsUnavailable = _error("PAYMENTS_UNAVAILABLE", 503, "The payment provider is not reachable; try again")
+class InsufficientFundsError(AppError):
+    code = "INSUFFICIENT_FUNDS"
+    status = 402
+    default_message = "The balance does not cover the minimum runway; top up first"
+
+
+class SpendCapReachedError(AppError):
+    code = "SPEND_CAP_REACHED"
+    status = 402
+    default_message = "The org's daily spend cap is reached"
+
+
+class AccountFrozenError(AppError):
+    code = "ACCOUNT_FROZEN"
+    status = 403
+    default_message = "New allocations are frozen for this org"
+
+
+class LedgerEntryExistsError(AppError):
+    code = "LEDGER_ENTRY_EXISTS"
+    status = 409
+    default_message = "This ledger entry was already posted"
+
+
+class InvalidSignatureError(AppError):
+    code = "INVALID_SIGNATURE"
+    status = 400
+    default_message = "The webhook signature is not valid"
+
+
+class PaymentNotFoundError(AppError):
+    code = "PAYMENT_NOT_FOUND"
+    status = 404
+    default_message = "No such payment for this org"
+
+
+class RefundExceedsPaymentError(AppError):
+    code = "REFUND_EXCEEDS_PAYMENT"
+    status = 409
+    default_message = "The refund is larger than what is left of the payment"
+
+
+class PaymentsUnavailableError(AppError):
+    code = "PAYMENTS_UNAVAILABLE"
+    status = 503
+    default_message = "The payment provider is not reachable; try again"
+
 
 # SSH keys.
-SshKeyNotFound = _error("SSH_KEY_NOT_FOUND", 404, "No such SSH key")
-SshKeyExists = _error("SSH_KEY_EXISTS", 409, "You already have this SSH key")
+class SshKeyNotFoundError(AppError):
+    code = "SSH_KEY_NOT_FOUND"
+    status = 404
+    default_message = "No such SSH key"
+
+
+class SshKeyExistsError(AppError):
+    code = "SSH_KEY_EXISTS"
+    status = 409
+    default_message = "You already have this SSH key"
+
+
+CATALOG["INTERNAL_ERROR"] = AppError

@@ -72,12 +72,12 @@ class FleetService:
     def issue_bootstrap_token(self, actor: Actor, sku_id: str, ttl_seconds: int) -> tuple[BootstrapToken, str]:
         """A single-use token that lets one host join the fleet as a node of ``sku_id``."""
         if not 60 <= ttl_seconds <= self._bootstrap_max_ttl:
-            raise errors.ValidationFailed(f"ttl_seconds must be between 60 and {self._bootstrap_max_ttl}")
+            raise errors.ValidationFailedError(f"ttl_seconds must be between 60 and {self._bootstrap_max_ttl}")
         sku = self._reader.get_sku(sku_id)
         if sku is None:
-            raise errors.SkuNotFound()
+            raise errors.SkuNotFoundError()
         if sku.status != SKU_ACTIVE:
-            raise errors.SkuRetired()
+            raise errors.SkuRetiredError()
         now = self._clock.now()
         token_id = ulid().lower()[-16:]
         secret = secrets.token_urlsafe(32)
@@ -98,16 +98,16 @@ class FleetService:
     def register(self, presented: str, registration: AgentRegistration) -> RegisteredNode:
         token = self._valid_bootstrap_token(presented)
         if not set(registration.protocol_versions) & set(PROTOCOL_VERSIONS):
-            raise errors.UnsupportedProtocol(
+            raise errors.UnsupportedProtocolError(
                 f"This control plane speaks protocol {list(PROTOCOL_VERSIONS)}; the agent offered "
                 f"{list(registration.protocol_versions)}"
             )
         sku = self._reader.get_sku(token.sku_id)
         if sku is None or sku.status != SKU_ACTIVE:
-            raise errors.SkuRetired("The SKU this token was issued for is no longer sold")
+            raise errors.SkuRetiredError("The SKU this token was issued for is no longer sold")
         gpu_count = len(registration.gpus)
         if gpu_count == 0 or gpu_count % sku.gpus != 0:
-            raise errors.SkuMismatch(f"{gpu_count} GPUs cannot be cut into slots of {sku.gpus} for SKU {sku.id}")
+            raise errors.SkuMismatchError(f"{gpu_count} GPUs cannot be cut into slots of {sku.gpus} for SKU {sku.id}")
         node_id = new_id("node")
         now = isoformat(self._clock.now())
         slots = partition_into_slots(node_id, sku, gpu_count)
@@ -146,16 +146,16 @@ class FleetService:
         """The node a node token belongs to: one read."""
         match = _NODE_TOKEN_RE.match(presented)
         if match is None:
-            raise errors.InvalidToken("The node token is malformed")
+            raise errors.InvalidTokenError("The node token is malformed")
         credential = self._reader.get_node_credential(match.group(1))
         if credential is None or not hmac.compare_digest(credential.token_hash, token_hash(match.group(2))):
-            raise errors.InvalidToken("The node token is not valid")
+            raise errors.InvalidTokenError("The node token is not valid")
         return credential
 
     def queue_credentials(self, node_id: str) -> dict[str, Any]:
         credential = self._reader.get_node_credential(node_id)
         if credential is None:
-            raise errors.NodeNotFound()
+            raise errors.NodeNotFoundError()
         issued = self._credentials.issue(node_id, credential.queue_arn, self._credentials_ttl)
         return {**issued, "queue_url": credential.queue_url, "region": self._region}
 
@@ -176,7 +176,7 @@ class FleetService:
             # the node (a no-op when it already is) and let an operator look before undraining.
             # A concurrent change of the node defers the drain to the next heartbeat, which reports
             # the same (cumulative) error counts.
-            with contextlib.suppress(errors.ConcurrentUpdate):
+            with contextlib.suppress(errors.ConcurrentUpdateError):
                 self._drain(Actor.system(f"heartbeat:{node_id}:{beat.received_at}"), node_id, "; ".join(faults)[:256])
         if self._on_heartbeat is not None:
             # The node is alive: the workflows waiting for its commands hear about it.
@@ -197,21 +197,21 @@ class FleetService:
             try:
                 if self._set_health(node_id, health, received_at) is not None:
                     changed[node_id] = health
-            except (errors.ConcurrentUpdate, errors.NodeNotFound):
+            except (errors.ConcurrentUpdateError, errors.NodeNotFoundError):
                 continue  # the next sweep, a minute later, looks again
         return changed
 
     def _valid_bootstrap_token(self, presented: str) -> BootstrapToken:
         match = _BOOTSTRAP_RE.match(presented)
         if match is None:
-            raise errors.InvalidToken("The bootstrap token is malformed")
+            raise errors.InvalidTokenError("The bootstrap token is malformed")
         token = self._reader.get_bootstrap_token(f"bst_{match.group(1)}")
         if token is None or not hmac.compare_digest(token.secret_hash, token_hash(match.group(2))):
-            raise errors.InvalidToken("The bootstrap token is not valid")
+            raise errors.InvalidTokenError("The bootstrap token is not valid")
         if token.used_at is not None:
-            raise errors.InvalidToken("The bootstrap token has already been used")
+            raise errors.InvalidTokenError("The bootstrap token has already been used")
         if token.expires_at <= isoformat(self._clock.now()):
-            raise errors.InvalidToken("The bootstrap token has expired")
+            raise errors.InvalidTokenError("The bootstrap token has expired")
         return replace(token)
 
 

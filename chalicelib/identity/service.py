@@ -139,31 +139,35 @@ class IdentityService:
 
     def refresh(self, refresh_token: str, *, org_id: str | None = None) -> SessionTokens:
         if not _REFRESH_RE.match(refresh_token or ""):
-            raise errors.InvalidToken("The refresh token is not valid")
+            raise errors.InvalidTokenError("The refresh token is not valid")
         token = self._reader.get_refresh_token(token_hash(refresh_token))
         now = self._now()
         if token is None or token.expires_at <= isoformat(now):
-            raise errors.InvalidToken("The refresh token is not valid or has expired")
+            raise errors.InvalidTokenError("The refresh token is not valid or has expired")
         family = self._reader.get_family(token.family_id)
         user = self._reader.get_user(token.user_id)
         if family is None or family.revoked or user is None or family.created_at < user.sessions_not_before:
-            raise errors.InvalidToken("This session has been signed out")
+            raise errors.InvalidTokenError("This session has been signed out")
         if token.used:
             # A spent token is back: someone holds a copy. Kill every token of the family.
             self._revoke(family, reason="refresh_token_reused")
-            raise errors.InvalidToken("This refresh token was already used; the session has been revoked")
+            raise errors.InvalidTokenError("This refresh token was already used; the session has been revoked")
         membership = self._reader.get_membership(org_id or token.org_id, user.id)
         if membership is None:
-            raise errors.OrgNotFound() if org_id else errors.InvalidToken("You are no longer a member of this org")
+            raise (
+                errors.OrgNotFoundError()
+                if org_id
+                else errors.InvalidTokenError("You are no longer a member of this org")
+            )
         fresh_secret, fresh = self._new_refresh_token(family, user.id, membership.org_id, now)
         uow = self._uow()
         uow.rotate(token, fresh)
         try:
             uow.commit()
-        except errors.ConcurrentUpdate as exc:
+        except errors.ConcurrentUpdateError as exc:
             # Another refresh spent the same token first: that is a reuse too.
             self._revoke(family, reason="refresh_token_reused")
-            raise errors.InvalidToken("This refresh token was already used; the session has been revoked") from exc
+            raise errors.InvalidTokenError("This refresh token was already used; the session has been revoked") from exc
         access = self._signer.sign(
             user=user,
             org_id=membership.org_id,
@@ -218,11 +222,11 @@ class IdentityService:
         if org_id:
             membership = self._reader.get_membership(org_id, user.id)
             if membership is None:
-                raise errors.OrgNotFound()
+                raise errors.OrgNotFoundError()
             return membership
         memberships = self._reader.memberships_of(user.id)
         if not memberships:
-            raise errors.Forbidden("You are not a member of any org")
+            raise errors.ForbiddenError("You are not a member of any org")
         preferred = [m for m in memberships if m.org_id == user.default_org_id]
         return (preferred or memberships)[0]
 
@@ -260,7 +264,7 @@ class IdentityService:
     def _require_user(self, user_id: str) -> User:
         user = self._reader.get_user(user_id)
         if user is None:
-            raise errors.UserNotFound()
+            raise errors.UserNotFoundError()
         return user
 
     # Who am I ---------------------------------------------------------------------------------
@@ -270,7 +274,7 @@ class IdentityService:
         memberships = self._reader.memberships_of(user_id)
         current = next((m for m in memberships if m.org_id == org_id), None)
         if current is None:
-            raise errors.Forbidden("You are no longer a member of this org")
+            raise errors.ForbiddenError("You are no longer a member of this org")
         return {
             "user": user.to_dict(),
             "org": {"id": current.org_id, "name": current.org_name},
@@ -288,12 +292,12 @@ class IdentityService:
         self._may_grant(actor, role)
         user = self._reader.get_user(user_id)
         if user is None:
-            raise errors.UserNotFound(f"No user {user_id}; they must sign in once first")
+            raise errors.UserNotFoundError(f"No user {user_id}; they must sign in once first")
         if self._reader.get_membership(actor.org_id, user_id) is not None:
-            raise errors.MemberExists()
+            raise errors.MemberExistsError()
         org = self._reader.get_org(actor.org_id)
         if org is None:
-            raise errors.OrgNotFound()
+            raise errors.OrgNotFoundError()
         now = isoformat(self._now())
         member = Membership(org.id, user.id, role, now, user.email, user.name, org.name)
         uow = self._uow()
@@ -356,13 +360,13 @@ class IdentityService:
     def _member(self, org_id: str, user_id: str) -> Membership:
         member = self._reader.get_membership(org_id, user_id)
         if member is None:
-            raise errors.MemberNotFound()
+            raise errors.MemberNotFoundError()
         return member
 
     @staticmethod
     def _may_grant(actor: Actor, role: str) -> None:
         if role == OWNER and actor.role != OWNER:
-            raise errors.Forbidden("Only an owner can grant or take away the owner role")
+            raise errors.ForbiddenError("Only an owner can grant or take away the owner role")
 
     # API keys ---------------------------------------------------------------------------------
 
@@ -371,7 +375,7 @@ class IdentityService:
     ) -> tuple[ApiKey, str]:
         days = self._max_key_days if expires_in_days is None else expires_in_days
         if not 1 <= days <= self._max_key_days:
-            raise errors.ValidationFailed(f"expires_in_days must be between 1 and {self._max_key_days}")
+            raise errors.ValidationFailedError(f"expires_in_days must be between 1 and {self._max_key_days}")
         now = self._now()
         prefix = ulid().lower()[-16:]
         secret = secrets.token_urlsafe(32)
@@ -401,7 +405,7 @@ class IdentityService:
     def revoke_api_key(self, actor: Actor, key_id: str) -> ApiKey:
         key = self._reader.get_api_key(key_id)
         if key is None or key.org_id != actor.org_id:
-            raise errors.ApiKeyNotFound()
+            raise errors.ApiKeyNotFoundError()
         if key.revoked_at is not None:
             return key
         uow = self._uow()
@@ -413,15 +417,15 @@ class IdentityService:
         """The key and its creator for a presented secret; one read, plus a throttled last-used write."""
         match = _API_KEY_RE.match(presented)
         if match is None:
-            raise errors.InvalidToken("The API key is malformed")
+            raise errors.InvalidTokenError("The API key is malformed")
         key = self._reader.get_api_key(f"key_{match.group(1)}")
         now = self._now()
         if key is None or not hmac.compare_digest(key.secret_hash, token_hash(match.group(2))):
-            raise errors.InvalidToken("The API key is not valid")
+            raise errors.InvalidTokenError("The API key is not valid")
         if key.revoked_at is not None:
-            raise errors.InvalidToken("The API key has been revoked")
+            raise errors.InvalidTokenError("The API key has been revoked")
         if key.expires_at is not None and key.expires_at <= isoformat(now):
-            raise errors.InvalidToken("The API key has expired")
+            raise errors.InvalidTokenError("The API key has expired")
         if key.last_used_at is None or key.last_used_at < isoformat(now - timedelta(seconds=self._touch_every)):
             self._toucher.touch(key.id, isoformat(now), isoformat(now - timedelta(seconds=self._touch_every)))
         creator = User(id=key.created_by, email="", name="", created_at=key.created_at)

@@ -72,15 +72,15 @@ class InventoryService:
     def get_sku(self, sku_id: str, *, include_retired: bool = False) -> Sku:
         sku = self._reader.get_sku(sku_id)
         if sku is None or (sku.status == SKU_RETIRED and not include_retired):
-            raise errors.SkuNotFound(f"No SKU with id {sku_id}")
+            raise errors.SkuNotFoundError(f"No SKU with id {sku_id}")
         return sku
 
     def update_sku(self, actor: Actor, sku_id: str, changes: dict[str, Any], *, expected_version: int | None) -> Sku:
         before = self.get_sku(sku_id, include_retired=True)
         if expected_version is not None and expected_version != before.version:
-            raise errors.PreconditionFailed(f"SKU {sku_id} is at version {before.version}, not {expected_version}")
+            raise errors.PreconditionFailedError(f"SKU {sku_id} is at version {before.version}, not {expected_version}")
         if before.status == SKU_RETIRED:
-            raise errors.SkuRetired(f"SKU {sku_id} is retired and cannot be changed")
+            raise errors.SkuRetiredError(f"SKU {sku_id} is retired and cannot be changed")
         after, changed = before.with_changes(changes, now=self._now())
         if not changed:
             return before
@@ -94,7 +94,7 @@ class InventoryService:
     def retire_sku(self, actor: Actor, sku_id: str, *, expected_version: int | None) -> Sku:
         before = self.get_sku(sku_id, include_retired=True)
         if expected_version is not None and expected_version != before.version:
-            raise errors.PreconditionFailed(f"SKU {sku_id} is at version {before.version}, not {expected_version}")
+            raise errors.PreconditionFailedError(f"SKU {sku_id} is at version {before.version}, not {expected_version}")
         if before.status == SKU_RETIRED:
             # Retiring twice is a no-op, not an error: the caller's intent already holds.
             return before
@@ -142,7 +142,7 @@ class InventoryService:
                 )
                 try:
                     uow.commit()
-                except errors.ConcurrentUpdate:
+                except errors.ConcurrentUpdateError:
                     continue
                 corrected.append(sku.id)
             cursor = page.next_cursor
@@ -172,7 +172,7 @@ class InventoryService:
     def get_os_image(self, image_id: str) -> OsImage:
         image = self._reader.get_os_image(image_id)
         if image is None:
-            raise errors.OsImageNotFound(f"No OS image with id {image_id}")
+            raise errors.OsImageNotFoundError(f"No OS image with id {image_id}")
         return image
 
     def list_os_images(self, *, available_only: bool, limit: int, cursor: str | None) -> Page:
@@ -183,13 +183,13 @@ class InventoryService:
     def create_node(self, actor: Actor, cmd: CreateNode) -> Node:
         sku = self._reader.get_sku(cmd.sku_id)
         if sku is None:
-            raise errors.SkuNotFound(f"No SKU with id {cmd.sku_id}")
+            raise errors.SkuNotFoundError(f"No SKU with id {cmd.sku_id}")
         if sku.status == SKU_RETIRED:
-            raise errors.SkuRetired(f"SKU {sku.id} is retired; nodes cannot be added to it")
+            raise errors.SkuRetiredError(f"SKU {sku.id} is retired; nodes cannot be added to it")
         if cmd.gpu_model != sku.gpu_model:
-            raise errors.SkuMismatch(f"Node has {cmd.gpu_model} GPUs but SKU {sku.id} sells {sku.gpu_model}")
+            raise errors.SkuMismatchError(f"Node has {cmd.gpu_model} GPUs but SKU {sku.id} sells {sku.gpu_model}")
         if cmd.gpu_count % sku.gpus != 0:
-            raise errors.SkuMismatch(
+            raise errors.SkuMismatchError(
                 f"{cmd.gpu_count} GPUs cannot be cut into slots of {sku.gpus} GPUs for SKU {sku.id}"
             )
         node_id = new_id("node")
@@ -263,7 +263,7 @@ class InventoryService:
     def get_node(self, node_id: str) -> Node:
         node = self._reader.get_node(node_id)
         if node is None:
-            raise errors.NodeNotFound(f"No node with id {node_id}")
+            raise errors.NodeNotFoundError(f"No node with id {node_id}")
         return node
 
     def list_nodes(self, limit: int, cursor: str | None) -> Page:

@@ -40,7 +40,7 @@ def micros_from_cents(cents: int) -> int:
 
 def cents_from_micros(micros: int) -> int:
     if micros % MICROS_PER_CENT:
-        raise errors.ValidationFailed("amount_micros must be a whole number of cents (a multiple of 10000)")
+        raise errors.ValidationFailedError("amount_micros must be a whole number of cents (a multiple of 10000)")
     return micros // MICROS_PER_CENT
 
 
@@ -166,9 +166,9 @@ class ProviderRefund:
         return self.status in ("pending", "succeeded", "requires_action")
 
 
-class RefundAlreadyRecorded(errors.ConcurrentUpdate):
+class RefundAlreadyRecorded(errors.ConcurrentUpdateError):
     """The refund id is recorded already (the provider's event and the admin API met)."""
 
 
-class PaymentIntentLinked(errors.ConcurrentUpdate):
+class PaymentIntentLinked(errors.ConcurrentUpdateError):
     """The PaymentIntent id is linked to a payment already."""

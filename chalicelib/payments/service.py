@@ -121,7 +121,7 @@ class PaymentsService:
         cents_from_micros(amount_micros)
         policy = self._billing.policy()
         if not policy.checkout_min_micros <= amount_micros <= policy.checkout_max_micros:
-            raise errors.ValidationFailed(
+            raise errors.ValidationFailedError(
                 f"amount_micros must be between {policy.checkout_min_micros} and {policy.checkout_max_micros}"
             )
         wallet = self._billing.wallet(org_id)
@@ -168,7 +168,7 @@ class PaymentsService:
         uow.open_checkout(payment, session)
         try:
             uow.commit()
-        except errors.ConcurrentUpdate:
+        except errors.ConcurrentUpdateError:
             uow = self._uow()  # the provider reported on it already: keep the status it set
             uow.open_checkout(payment, session, set_status=False)
             uow.commit()
@@ -187,10 +187,10 @@ class PaymentsService:
         send its signed event to the webhook like Stripe does."""
         complete = getattr(self._gateway, "complete_checkout", None)
         if complete is None:
-            raise errors.ServiceUnavailable("Checkouts are completed by the payment provider in this stage")
+            raise errors.ServiceUnavailableError("Checkouts are completed by the payment provider in this stage")
         payment = self._reader.find(STRIPE, checkout_session_id)
         if payment is None:
-            raise errors.PaymentNotFound()
+            raise errors.PaymentNotFoundError()
         return complete(payment, webhook_url)
 
     # Webhook ------------------------------------------------------------------------------
@@ -208,12 +208,12 @@ class PaymentsService:
         data = event.get("data")
         obj = data.get("object") if isinstance(data, dict) else None
         if not isinstance(obj, dict) or not _id(obj.get("id")):
-            raise errors.ValidationFailed("The event carries no object")
+            raise errors.ValidationFailedError("The event carries no object")
         outcome = handler(event_id, obj)
         # Only now that the effect is done: a failure before this line gets the event again.
         uow = self._uow()
         uow.mark_webhook(STRIPE, event_id, event_type, outcome, self._now())
-        with contextlib.suppress(errors.ConcurrentUpdate):
+        with contextlib.suppress(errors.ConcurrentUpdateError):
             uow.commit()  # a concurrent delivery of the same event marked it first
         logger.info("stripe event applied", extra={"event_id": event_id, "type": event_type, "outcome": outcome})
         return {"received": True, "outcome": outcome}
@@ -293,7 +293,7 @@ class PaymentsService:
         )
         try:
             uow.commit()
-        except errors.ConcurrentUpdate:
+        except errors.ConcurrentUpdateError:
             return DUPLICATE  # announced by a concurrent delivery, or paid meanwhile
         return RECORDED
 
@@ -362,15 +362,17 @@ class PaymentsService:
         """Refund part or all of an org's payment through the provider and debit the wallet
         (audited). ``reference``: our payment id or the Checkout Session id."""
         if amount_micros <= 0:
-            raise errors.ValidationFailed("amount_micros must be positive")
+            raise errors.ValidationFailedError("amount_micros must be positive")
         cents = cents_from_micros(amount_micros)
         payment = self._reader.get(reference) if reference.startswith("pay_") else self._reader.find(STRIPE, reference)
         if payment is None or payment.org_id != org_id:
-            raise errors.PaymentNotFound()
+            raise errors.PaymentNotFoundError()
         if payment.paid_micros is None or payment.payment_intent_id is None:
-            raise errors.RefundExceedsPayment("Nothing is paid on this payment yet")
+            raise errors.RefundExceedsPaymentError("Nothing is paid on this payment yet")
         if amount_micros > payment.refundable_micros:
-            raise errors.RefundExceedsPayment(f"{payment.refundable_micros} micros of this payment are left to refund")
+            raise errors.RefundExceedsPaymentError(
+                f"{payment.refundable_micros} micros of this payment are left to refund"
+            )
         # Counted before the provider is asked, so that concurrent refunds cannot exceed the payment.
         for attempt in range(_ROUNDS):
             uow = self._uow()
@@ -378,7 +380,7 @@ class PaymentsService:
             try:
                 uow.commit()
                 break
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 if attempt == _ROUNDS - 1:
                     raise  # REFUND_EXCEEDS_PAYMENT is not retried: it is the answer
         try:
@@ -389,7 +391,7 @@ class PaymentsService:
                 metadata={"org_id": org_id, "payment_id": payment.id, "reason": reason[:500]},
             )
             if not refund.counts:
-                raise errors.PaymentsUnavailable(f"The payment provider did not refund ({refund.status})")
+                raise errors.PaymentsUnavailableError(f"The payment provider did not refund ({refund.status})")
         except Exception:
             uow = self._uow()
             uow.release_refund(payment.id, amount_micros)

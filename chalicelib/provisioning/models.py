@@ -125,7 +125,7 @@ class Allocation:
 
     def transition(self, to: str, *, now: str, **changes: Any) -> Allocation:
         if to not in TRANSITIONS[self.state]:
-            raise errors.InvalidAllocationState(f"An allocation cannot go from {self.state} to {to}")
+            raise errors.InvalidAllocationStateError(f"An allocation cannot go from {self.state} to {to}")
         return replace(self, state=to, updated_at=now, version=self.version + 1, **changes)
 
     def to_record(self) -> dict[str, Any]:

@@ -112,20 +112,20 @@ class ProvisioningService:
 
     def create(self, request: AllocationRequest) -> Allocation:
         if not 1 <= request.count <= self._max_slots:
-            raise errors.ValidationFailed(f"count must be between 1 and {self._max_slots}")
+            raise errors.ValidationFailedError(f"count must be between 1 and {self._max_slots}")
         sku = self._reader.get_sku(request.sku_id)
         if sku is None:
-            raise errors.SkuNotFound()
+            raise errors.SkuNotFoundError()
         if sku.status != SKU_ACTIVE:
-            raise errors.SkuRetired()
+            raise errors.SkuRetiredError()
         image = self._reader.get_os_image(request.os_image_id)
         if image is None or image.status != OS_IMAGE_AVAILABLE:
-            raise errors.OsImageNotFound()
+            raise errors.OsImageNotFoundError()
         keys = self._ssh_keys(request)
         if self._admit is not None:
             self._admit(request.org_id, sku.price_per_hour_micros * request.count)
         if sku.free_slots < request.count:
-            raise errors.InsufficientCapacity(f"{sku.free_slots} free slot(s) of this SKU; {request.count} asked")
+            raise errors.InsufficientCapacityError(f"{sku.free_slots} free slot(s) of this SKU; {request.count} asked")
         allocation_id = new_id("alc")
         now = self._now()
         excluded: frozenset[tuple[str, int]] = frozenset()
@@ -134,7 +134,7 @@ class ProvisioningService:
             placement = place(free, request.count, exclude=excluded, rng=self._rng)
             if placement is None:
                 detail = "no free slot" if not free else f"no single node has {request.count} free slot(s)"
-                raise errors.InsufficientCapacity(f"Not enough capacity for this SKU: {detail}")
+                raise errors.InsufficientCapacityError(f"Not enough capacity for this SKU: {detail}")
             allocation = Allocation(
                 id=allocation_id,
                 org_id=request.org_id,
@@ -163,20 +163,20 @@ class ProvisioningService:
             uow.emit(_event("allocation.requested", allocation, os_image_id=image.id))
             try:
                 uow.commit()
-            except errors.SlotUnavailable:
+            except errors.SlotUnavailableError:
                 # Another request took one of these slots first: choose again without them.
                 excluded |= {(s.node_id, s.index) for s in placement.slots}
                 time.sleep(self._rng.uniform(0.001, 0.01))
                 continue
             break
         else:
-            raise errors.ConcurrentUpdate("Too many concurrent requests for this SKU; try again")
+            raise errors.ConcurrentUpdateError("Too many concurrent requests for this SKU; try again")
         try:
             self._workflows.start(PROVISION, allocation.id, self._workflow_input(allocation.id, PROVISION))
         except Exception as exc:
             logger.exception("provision workflow did not start", extra={"allocation_id": allocation.id})
             self.compensate(allocation.id, {"Error": "WorkflowUnavailable", "Cause": str(exc)[:200]})
-            raise errors.ServiceUnavailable("Provisioning is unavailable; nothing was reserved") from exc
+            raise errors.ServiceUnavailableError("Provisioning is unavailable; nothing was reserved") from exc
         return allocation
 
     def _ssh_keys(self, request: AllocationRequest) -> list[Any]:
@@ -186,23 +186,23 @@ class ProvisioningService:
         else:
             missing = [k for k in request.ssh_key_ids if k not in owned]
             if missing:
-                raise errors.SshKeyNotFound(f"No such SSH key: {missing[0]}")
+                raise errors.SshKeyNotFoundError(f"No such SSH key: {missing[0]}")
             keys = [owned[k] for k in dict.fromkeys(request.ssh_key_ids)]
         if not keys:
-            raise errors.NoSshKeys("Add an SSH key (POST /v1/ssh-keys) before renting a GPU")
+            raise errors.NoSshKeysError("Add an SSH key (POST /v1/ssh-keys) before renting a GPU")
         if len(keys) > MAX_SSH_KEYS:
-            raise errors.ValidationFailed(f"At most {MAX_SSH_KEYS} SSH keys per allocation")
+            raise errors.ValidationFailedError(f"At most {MAX_SSH_KEYS} SSH keys per allocation")
         return keys
 
     def get(self, org_id: str, allocation_id: str) -> Allocation:
         allocation = self._reader.get_allocation(allocation_id)
         if allocation is None or allocation.org_id != org_id:
-            raise errors.AllocationNotFound()
+            raise errors.AllocationNotFoundError()
         return allocation
 
     def list(self, org_id: str, state: str | None, limit: int, cursor: str | None) -> Page:
         if state is not None and state not in STATES:
-            raise errors.ValidationFailed(f"state must be one of {', '.join(STATES)}")
+            raise errors.ValidationFailedError(f"state must be one of {', '.join(STATES)}")
         return self._reader.list_allocations(org_id, state, limit, cursor)
 
     def events(self, org_id: str, allocation_id: str, limit: int, cursor: str | None) -> Page:
@@ -229,7 +229,7 @@ class ProvisioningService:
                 self._start_release(allocation.id, retry)
                 return allocation
             if RELEASE not in allocation.allowed_actions:
-                raise errors.InvalidAllocationState(f"A {allocation.state} allocation cannot be released")
+                raise errors.InvalidAllocationStateError(f"A {allocation.state} allocation cannot be released")
             now = self._now()
             uow = self._uow()
             if allocation.state == ACTIVE:
@@ -248,7 +248,7 @@ class ProvisioningService:
                 uow.audit(record(action, allocation.id, actor, now, before=before, after=changed, org_id=after.org_id))
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue
             if after.state == RELEASING and self._settle_final is not None:
                 try:
@@ -262,9 +262,9 @@ class ProvisioningService:
                 except Exception as exc:
                     # Recorded as releasing (billing stopped); the same request again starts it.
                     logger.exception("release workflow did not start", extra={"allocation_id": after.id})
-                    raise errors.ServiceUnavailable("The release is recorded; retry to start it") from exc
+                    raise errors.ServiceUnavailableError("The release is recorded; retry to start it") from exc
             return after
-        raise errors.ConcurrentUpdate()
+        raise errors.ConcurrentUpdateError()
 
     def _start_release(self, allocation_id: str, retry: str | None = None) -> None:
         name = f"{allocation_id}-release" + (f"-{retry}" if retry else "")
@@ -287,7 +287,7 @@ class ProvisioningService:
             if allocation.state == PROVISIONING and allocation.provision_command_id:
                 return {"command_id": allocation.provision_command_id}
             if allocation.state != PENDING:
-                raise errors.InvalidAllocationState(f"Cannot provision a {allocation.state} allocation")
+                raise errors.InvalidAllocationStateError(f"Cannot provision a {allocation.state} allocation")
             command = self._new_command(allocation, PROVISION)
             after = allocation.transition(PROVISIONING, now=self._now(), provision_command_id=command.id)
             uow = self._uow()
@@ -296,10 +296,10 @@ class ProvisioningService:
             uow.emit(_event("allocation.provisioning", after))
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue
             return {"command_id": command.id}
-        raise errors.ConcurrentUpdate()
+        raise errors.ConcurrentUpdateError()
 
     def begin_release(self, allocation_id: str) -> dict[str, Any]:
         """The release command for a releasing allocation (once)."""
@@ -308,7 +308,7 @@ class ProvisioningService:
             if allocation.release_command_id:
                 return {"command_id": allocation.release_command_id}
             if allocation.state != RELEASING:
-                raise errors.InvalidAllocationState(f"Cannot release a {allocation.state} allocation")
+                raise errors.InvalidAllocationStateError(f"Cannot release a {allocation.state} allocation")
             command = self._new_command(allocation, RELEASE)
             after = replace(allocation, release_command_id=command.id, version=allocation.version + 1)
             uow = self._uow()
@@ -316,10 +316,10 @@ class ProvisioningService:
             uow.add_command(command)
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue
             return {"command_id": command.id}
-        raise errors.ConcurrentUpdate()
+        raise errors.ConcurrentUpdateError()
 
     def send_command(self, command_id: str, task_token: str) -> None:
         """Hand the command to the node's queue; ``task_token`` waits for the agent's result.
@@ -329,7 +329,7 @@ class ProvisioningService:
         """
         command = self._reader.get_command(command_id)
         if command is None:
-            raise errors.CommandNotFound()
+            raise errors.CommandNotFoundError()
         now = self._clock.now()
         document = {
             **command.document,
@@ -338,7 +338,7 @@ class ProvisioningService:
         }
         try:
             command = self._commands.attach_token(command_id, task_token, document)
-        except errors.CommandAlreadyReported:
+        except errors.CommandAlreadyReportedError:
             # The result arrived while no task was waiting (between a timeout and this retry).
             stored = self._reader.get_command(command_id)
             assert stored is not None and stored.result is not None
@@ -351,7 +351,7 @@ class ProvisioningService:
         released it meanwhile (the release workflow then starts)."""
         command = self._reader.get_command(command_id)
         if command is None or command.result is None:
-            raise errors.CommandNotFound()
+            raise errors.CommandNotFoundError()
         output = command.result.get("output") or {}
         connection = Connection(str(output["ssh_host"]), int(output["ssh_port"]), str(output["ssh_user"]))
         for _ in range(_STEP_ROUNDS):
@@ -372,12 +372,12 @@ class ProvisioningService:
             uow.save(allocation, after)
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue
             if after.state == RELEASING:
                 self._start_release(after.id)
             return {"state": after.state}
-        raise errors.ConcurrentUpdate()
+        raise errors.ConcurrentUpdateError()
 
     def compensate(self, allocation_id: str, error: dict[str, Any]) -> dict[str, Any]:
         """Undo a provisioning that did not finish: slots back, allocation failed with a reason.
@@ -400,12 +400,12 @@ class ProvisioningService:
             uow.emit(_event("allocation.failed", after))
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue
             if allocation.provision_command_id:
                 self._send_wipe(after)
             return {"state": FAILED, "reason": reason}
-        raise errors.ConcurrentUpdate()
+        raise errors.ConcurrentUpdateError()
 
     def _agent_reason(self, allocation: Allocation) -> str | None:
         """What the agent said about a failed provision command, read from the command itself (the
@@ -436,10 +436,10 @@ class ProvisioningService:
             uow.emit(_event("allocation.released", after, wiped=wiped, released_at=now))
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue
             return {"state": RELEASED, "wiped": wiped}
-        raise errors.ConcurrentUpdate()
+        raise errors.ConcurrentUpdateError()
 
     # Agents -------------------------------------------------------------------------------
 
@@ -447,7 +447,7 @@ class ProvisioningService:
         command = self._reader.get_command(command_id)
         if command is None or command.node_id != node_id:
             # Another node's command is "not found" for this node: it learns nothing about it.
-            raise errors.CommandNotFound()
+            raise errors.CommandNotFoundError()
         _check_output(command.kind, result)
         command = self._commands.record_result(command_id, result, self._now())
         resumed = self._resume(command.task_token, result) if command.task_token else False
@@ -485,7 +485,7 @@ class ProvisioningService:
             try:
                 uow.commit()
                 return
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 fresh = self._reader.get_allocation(allocation.id)
                 if fresh is None or fresh.wiped:
                     return
@@ -524,7 +524,7 @@ class ProvisioningService:
             uow.emit(_event("allocation.node_down", after, node_down_at=at))
             try:
                 uow.commit()
-            except errors.ConcurrentUpdate:
+            except errors.ConcurrentUpdateError:
                 continue  # changed meanwhile (released, most likely); the next sweep looks again
             marked += 1
         return marked
@@ -534,7 +534,7 @@ class ProvisioningService:
     def _must_get(self, allocation_id: str) -> Allocation:
         allocation = self._reader.get_allocation(allocation_id)
         if allocation is None:
-            raise errors.AllocationNotFound()
+            raise errors.AllocationNotFoundError()
         return allocation
 
     def _new_command(self, allocation: Allocation, kind: str) -> Command:
@@ -582,4 +582,4 @@ def _check_output(kind: str, result: dict[str, Any]) -> None:
     needed = ("ssh_host", "ssh_port", "ssh_user") if kind == PROVISION else ("wiped",)
     missing = [k for k in needed if k not in output]
     if missing:
-        raise errors.ValidationFailed(f"A succeeded {kind} result needs output.{missing[0]}")
+        raise errors.ValidationFailedError(f"A succeeded {kind} result needs output.{missing[0]}")

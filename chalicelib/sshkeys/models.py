@@ -51,24 +51,26 @@ def parse_public_key(text: str, *, rsa_min_bits: int) -> ParsedKey:
 
     line = text.strip()
     if "\n" in line or "\r" in line:
-        raise errors.ValidationFailed("Send one public key per request, on one line")
+        raise errors.ValidationFailedError("Send one public key per request, on one line")
     parts = line.split(None, 2)
     if len(parts) < 2:
-        raise errors.ValidationFailed("A public key is '<type> <base64> [comment]'")
+        raise errors.ValidationFailedError("A public key is '<type> <base64> [comment]'")
     key_type, blob_b64 = parts[0], parts[1]
     comment = parts[2] if len(parts) == 3 else ""
     if key_type not in ALLOWED_TYPES:
-        raise errors.ValidationFailed(f"Key type {key_type!r} is not accepted; use one of {', '.join(ALLOWED_TYPES)}")
+        raise errors.ValidationFailedError(
+            f"Key type {key_type!r} is not accepted; use one of {', '.join(ALLOWED_TYPES)}"
+        )
     try:
         blob = base64.b64decode(blob_b64, validate=True)
         key = load_ssh_public_key(f"{key_type} {blob_b64}".encode())
     except (ValueError, TypeError, base64.binascii.Error) as exc:
-        raise errors.ValidationFailed("The public key is not a valid OpenSSH key") from exc
+        raise errors.ValidationFailedError("The public key is not a valid OpenSSH key") from exc
     # The type named on the line must be the type inside the blob.
     declared = blob[4 : 4 + int.from_bytes(blob[:4], "big")].decode(errors="replace")
     if declared != key_type:
-        raise errors.ValidationFailed("The key's type does not match its data")
+        raise errors.ValidationFailedError("The key's type does not match its data")
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < rsa_min_bits:
-        raise errors.ValidationFailed(f"RSA keys need at least {rsa_min_bits} bits")
+        raise errors.ValidationFailedError(f"RSA keys need at least {rsa_min_bits} bits")
     digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
     return ParsedKey(key_type, f"{key_type} {blob_b64}", comment, f"SHA256:{digest}")

@@ -65,7 +65,7 @@ class SshKeyService:
     def delete(self, actor: Actor, key_id: str) -> None:
         key = self._store.get(actor.user_id, key_id)
         if key is None:
-            raise errors.SshKeyNotFound()
+            raise errors.SshKeyNotFoundError()
         uow = self._uow()
         uow.delete_ssh_key(key)
         uow.emit(_event("ssh_key.deleted", key))

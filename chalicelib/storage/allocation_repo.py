@@ -170,17 +170,19 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
                 ],
                 # Still free, and still in the free-slot index (its node still takes new work).
                 condition=(SlotItem.state == SLOT_FREE) & SlotItem.GSI1PK.exists(),
-                error=errors.SlotUnavailable,
+                error=errors.SlotUnavailableError,
             )
         pk, sk = keys.sku(allocation.sku_id)
         self.update(
             SkuItem(PK=pk, SK=sk),
             [SkuItem.free_slots.add(-len(slots))],
             condition=(SkuItem.free_slots >= len(slots)) & (SkuItem.status == SKU_ACTIVE),
-            error=errors.InsufficientCapacity,
+            error=errors.InsufficientCapacityError,
         )
         self.put(
-            _allocation_item(allocation), condition=AllocationItem.PK.does_not_exist(), error=errors.ConcurrentUpdate
+            _allocation_item(allocation),
+            condition=AllocationItem.PK.does_not_exist(),
+            error=errors.ConcurrentUpdateError,
         )
 
     def save(self, before: Allocation, after: Allocation) -> None:
@@ -197,7 +199,7 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
             AllocationItem(PK=pk, SK=sk),
             actions,
             condition=AllocationItem.version == before.version,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def free_slots(self, allocation: Allocation, node: Node) -> None:
@@ -214,7 +216,7 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
                 SlotItem(PK=pk, SK=sk),
                 actions,
                 condition=SlotItem.allocation_id == allocation.id,
-                error=errors.ConcurrentUpdate,
+                error=errors.ConcurrentUpdateError,
             )
         if placeable:
             pk, sk = keys.sku(allocation.sku_id)
@@ -222,11 +224,11 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
                 SkuItem(PK=pk, SK=sk),
                 [SkuItem.free_slots.add(len(allocation.slots))],
                 condition=SkuItem.PK.exists(),
-                error=errors.SkuNotFound,
+                error=errors.SkuNotFoundError,
             )
         # Whether the slots enter the pool depends on the node's state as read: it must not have
         # changed (a drain meanwhile moves free slots out of the pool itself).
-        self.check(NodeItem, keys.node(node.id), NodeItem.version == node.version, errors.ConcurrentUpdate)
+        self.check(NodeItem, keys.node(node.id), NodeItem.version == node.version, errors.ConcurrentUpdateError)
 
     def hold_slots_for_wipe(self, allocation: Allocation) -> None:
         for slot in allocation.slots:
@@ -235,7 +237,7 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
                 SlotItem(PK=pk, SK=sk),
                 [SlotItem.state.set(SLOT_WIPE_PENDING)],
                 condition=SlotItem.allocation_id == allocation.id,
-                error=errors.ConcurrentUpdate,
+                error=errors.ConcurrentUpdateError,
             )
 
     def add_command(self, command: Command) -> None:
@@ -250,7 +252,7 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
             document=command.document,
             attempts=0,
         )
-        self.put(item, condition=CommandItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=CommandItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def open_meter(self, allocation: Allocation) -> None:
         meter = Meter(
@@ -261,7 +263,7 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
             currency=allocation.currency,
             started_at=allocation.activated_at or allocation.updated_at,
         )
-        self.put(meter_item(meter), condition=MeterItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(meter_item(meter), condition=MeterItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def end_meter(self, allocation_id: str, at: str) -> None:
         item = get_item(MeterItem, keys.meter(allocation_id), consistent=True)
@@ -281,7 +283,7 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
             MeterItem(PK=pk, SK=sk),
             actions,
             condition=MeterItem.settled_seconds == meter.settled_seconds,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def emit(self, event: DomainEvent) -> dict[str, Any]:
@@ -314,7 +316,7 @@ class DynamoCommandStore:
                 add_version_condition=False,
             )
         except UpdateError as exc:
-            _raise_if_conditional(exc, errors.CommandAlreadyReported)
+            _raise_if_conditional(exc, errors.CommandAlreadyReportedError)
         return _command(command)
 
     def record_result(self, command_id: str, result: dict[str, Any], at: str) -> Command:
@@ -331,7 +333,7 @@ class DynamoCommandStore:
                 add_version_condition=False,
             )
         except UpdateError as exc:
-            _raise_if_conditional(exc, errors.CommandAlreadyReported)
+            _raise_if_conditional(exc, errors.CommandAlreadyReportedError)
         return _command(command)
 
     def drop_in_flight(self, command_id: str) -> None:
@@ -342,7 +344,7 @@ class DynamoCommandStore:
     def _item(command_id: str) -> CommandItem:
         item = get_item(CommandItem, keys.command(command_id), consistent=True)
         if item is None:
-            raise errors.CommandNotFound()
+            raise errors.CommandNotFoundError()
         return item
 
 

@@ -179,7 +179,7 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             created_at=wallet.created_at,
             notified_thresholds=[],
         )
-        self.put(item, condition=WalletItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=WalletItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
         # Listed through a directory item written once, not through the wallet itself: an index key
         # on the wallet would be rewritten by every balance change of every org (one hot partition).
         dpk, dsk = keys.wallet_directory(wallet.org_id)
@@ -200,7 +200,7 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             allocation_id=entry.allocation_id,
         )
         # The id is the cause: a second write of the same cause is refused, never doubled.
-        self.put(item, condition=LedgerEntryItem.PK.does_not_exist(), error=errors.LedgerEntryExists)
+        self.put(item, condition=LedgerEntryItem.PK.does_not_exist(), error=errors.LedgerEntryExistsError)
 
     def _move_balance(self, org_id: str, delta: int) -> None:
         pk, sk = keys.wallet(org_id)
@@ -208,7 +208,7 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             WalletItem(PK=pk, SK=sk),
             [WalletItem.balance_micros.add(delta)],
             condition=WalletItem.PK.exists(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def post(self, entry: LedgerEntry) -> None:
@@ -251,7 +251,7 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             MeterItem(PK=pk, SK=sk),
             actions,
             condition=MeterItem.settled_seconds == before.settled_seconds,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def set_alerts(self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None) -> None:
@@ -274,13 +274,13 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             WalletItem(PK=pk, SK=sk),
             actions,
             condition=(WalletItem.notified_thresholds == list(before.notified_thresholds)) & was_depleted,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def set_frozen(self, org_id: str, reason: str | None) -> None:
         pk, sk = keys.wallet(org_id)
         action = WalletItem.frozen_reason.set(reason) if reason else WalletItem.frozen_reason.remove()
-        self.update(WalletItem(PK=pk, SK=sk), [action], condition=WalletItem.PK.exists(), error=errors.OrgNotFound)
+        self.update(WalletItem(PK=pk, SK=sk), [action], condition=WalletItem.PK.exists(), error=errors.OrgNotFoundError)
 
     def set_stripe_customer(self, org_id: str, customer_id: str) -> None:
         pk, sk = keys.wallet(org_id)
@@ -288,7 +288,7 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             WalletItem(PK=pk, SK=sk),
             [WalletItem.stripe_customer_id.set(customer_id)],
             condition=WalletItem.PK.exists(),
-            error=errors.OrgNotFound,
+            error=errors.OrgNotFoundError,
         )
 
     def set_policy(self, before: BillingPolicy, after: BillingPolicy) -> None:
@@ -298,7 +298,7 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
         self.put(
             SettingsItem(PK=pk, SK=sk, document=document, version=after.version),
             condition=condition,
-            error=errors.PreconditionFailed,
+            error=errors.PreconditionFailedError,
         )
 
     def set_spend_cap(self, cap: SpendCap) -> None:

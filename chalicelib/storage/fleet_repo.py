@@ -59,7 +59,7 @@ class DynamoFleetUnitOfWork(DynamoInventoryUnitOfWork):
             secret_hash=token.secret_hash,
             ttl=_expiry(token.expires_at, days_after=30),
         )
-        self.put(item, condition=BootstrapTokenItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=BootstrapTokenItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def consume_bootstrap_token(self, token: BootstrapToken, node_id: str, at: str) -> None:
         pk, sk = keys.bootstrap_token(token.id)
@@ -68,7 +68,7 @@ class DynamoFleetUnitOfWork(DynamoInventoryUnitOfWork):
             BootstrapTokenItem(PK=pk, SK=sk),
             [BootstrapTokenItem.used_at.set(at), BootstrapTokenItem.node_id.set(node_id)],
             condition=BootstrapTokenItem.used_at.does_not_exist() & (BootstrapTokenItem.expires_at > at),
-            error=errors.InvalidToken,
+            error=errors.InvalidTokenError,
         )
 
     def add_node_credential(self, credential: NodeCredential) -> None:
@@ -81,7 +81,7 @@ class DynamoFleetUnitOfWork(DynamoInventoryUnitOfWork):
             queue_url=credential.queue_url,
             queue_arn=credential.queue_arn,
         )
-        self.put(item, condition=NodeCredentialItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=NodeCredentialItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
 
 class DynamoHeartbeats:

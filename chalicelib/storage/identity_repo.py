@@ -157,9 +157,9 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
         self.put(
             UniqueItem(PK=pk, SK=sk, owner_id=user.id),
             condition=UniqueItem.PK.does_not_exist(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
-        self.put(self._user_item(user), condition=UserItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(self._user_item(user), condition=UserItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def update_user(self, before: User, after: User) -> None:
         pk, sk = keys.user(after.id)
@@ -167,7 +167,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
             UserItem(PK=pk, SK=sk),
             [UserItem.operator.set(after.operator), UserItem.sessions_not_before.set(after.sessions_not_before)],
             condition=UserItem.PK.exists(),
-            error=errors.UserNotFound,
+            error=errors.UserNotFoundError,
         )
 
     def add_org(self, org: Org) -> None:
@@ -175,7 +175,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
         self.put(
             UniqueItem(PK=pk, SK=sk, owner_id=org.id),
             condition=UniqueItem.PK.does_not_exist(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
         opk, osk = keys.org(org.id)
         self.put(
@@ -189,12 +189,14 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
                 created_at=org.created_at,
             ),
             condition=OrgItem.PK.does_not_exist(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def add_membership(self, membership: Membership, *, counted: bool = False) -> None:
         self.put(
-            self._membership_item(membership), condition=MembershipItem.PK.does_not_exist(), error=errors.MemberExists
+            self._membership_item(membership),
+            condition=MembershipItem.PK.does_not_exist(),
+            error=errors.MemberExistsError,
         )
         # One transaction cannot touch the org item twice: a new org is written with its count.
         if membership.role == OWNER and not counted:
@@ -206,7 +208,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
             MembershipItem(PK=pk, SK=sk),
             [MembershipItem.role.set(after.role)],
             condition=MembershipItem.role == before.role,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
         if before.role == OWNER and after.role != OWNER:
             self._owner_delta(after.org_id, -1)
@@ -218,7 +220,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
         self.delete(
             MembershipItem(PK=pk, SK=sk),
             condition=MembershipItem.role == membership.role,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
         if membership.role == OWNER:
             self._owner_delta(membership.org_id, -1)
@@ -232,7 +234,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
             OrgItem(PK=pk, SK=sk),
             [OrgItem.owner_count.add(delta)],
             condition=condition,
-            error=errors.OrgNotFound if delta > 0 else errors.LastOwner,
+            error=errors.OrgNotFoundError if delta > 0 else errors.LastOwnerError,
         )
 
     def add_session(self, family: SessionFamily, token: RefreshToken) -> None:
@@ -251,7 +253,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
                 ttl=_expiry(token.expires_at),
             ),
             condition=SessionItem.PK.does_not_exist(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
         self._put_refresh(token)
 
@@ -261,10 +263,10 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
             RefreshTokenItem(PK=pk, SK=sk),
             [RefreshTokenItem.used.set(True)],
             condition=RefreshTokenItem.used == False,  # noqa: E712 - a pynamodb condition, not a comparison
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
         fpk, fsk = keys.session(spent.family_id)
-        self.check(SessionItem, (fpk, fsk), SessionItem.revoked == False, errors.InvalidToken)  # noqa: E712
+        self.check(SessionItem, (fpk, fsk), SessionItem.revoked == False, errors.InvalidTokenError)  # noqa: E712
         self._put_refresh(fresh)
 
     def revoke_family(self, family: SessionFamily) -> None:
@@ -273,7 +275,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
             SessionItem(PK=pk, SK=sk),
             [SessionItem.revoked.set(True)],
             condition=SessionItem.PK.exists(),
-            error=errors.InvalidToken,
+            error=errors.InvalidTokenError,
         )
 
     def add_api_key(self, key: ApiKey) -> None:
@@ -296,7 +298,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
             created_at=key.created_at,
             expires_at=key.expires_at,
         )
-        self.put(item, condition=ApiKeyItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=ApiKeyItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def revoke_api_key(self, key: ApiKey, at: str) -> None:
         pk, sk = keys.api_key(key.id)
@@ -304,7 +306,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
             ApiKeyItem(PK=pk, SK=sk),
             [ApiKeyItem.revoked_at.set(at)],
             condition=ApiKeyItem.revoked_at.does_not_exist(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def _put_refresh(self, token: RefreshToken) -> None:
@@ -321,7 +323,7 @@ class DynamoIdentityUnitOfWork(DynamoUnitOfWork):
                 ttl=_expiry(token.expires_at),
             ),
             condition=RefreshTokenItem.PK.does_not_exist(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     @staticmethod

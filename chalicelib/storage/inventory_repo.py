@@ -221,7 +221,7 @@ class DynamoInventoryReader:
             filter_condition = condition if filter_condition is None else filter_condition & condition
         start = decode_cursor(cursor, key_attributes=_GSI1_KEY, partition=("GSI1PK", keys.CATALOG_PARTITION))
         if start is not None and prefix is not None and not start["GSI1SK"]["S"].startswith(prefix):
-            raise errors.InvalidCursor()
+            raise errors.InvalidCursorError()
         items, last = query_page(
             TableItem.gsi1.query,
             keys.CATALOG_PARTITION,
@@ -285,12 +285,12 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
         super().__init__(clock)
 
     def add_sku(self, sku: Sku) -> None:
-        self._claim_unique("sku_name", sku.name, sku.id, errors.SkuNameTaken)
-        self.put(sku_item(sku), condition=SkuItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self._claim_unique("sku_name", sku.name, sku.id, errors.SkuNameTakenError)
+        self.put(sku_item(sku), condition=SkuItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def update_sku(self, before: Sku, after: Sku) -> None:
         if before.name != after.name:
-            self._claim_unique("sku_name", after.name, after.id, errors.SkuNameTaken)
+            self._claim_unique("sku_name", after.name, after.id, errors.SkuNameTakenError)
             self._release_unique("sku_name", before.name, before.id)
         item = sku_item(after)
         pk, sk = keys.sku(after.id)
@@ -314,18 +314,18 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
             target,
             actions,
             condition=SkuItem.version == before.version,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def add_os_image(self, image: OsImage) -> None:
-        self._claim_unique("os_image_name", image.name, image.id, errors.OsImageNameTaken)
-        self.put(os_image_item(image), condition=OsImageItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self._claim_unique("os_image_name", image.name, image.id, errors.OsImageNameTakenError)
+        self.put(os_image_item(image), condition=OsImageItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def add_node(self, node: Node, slots: tuple[Slot, ...], sku: Sku) -> None:
-        self._claim_unique("hostname", node.hostname, node.id, errors.NodeHostnameTaken)
-        self.put(node_item(node), condition=NodeItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self._claim_unique("hostname", node.hostname, node.id, errors.NodeHostnameTakenError)
+        self.put(node_item(node), condition=NodeItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
         for slot in slots:
-            self.put(slot_item(slot), condition=SlotItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+            self.put(slot_item(slot), condition=SlotItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
         # ADD keeps concurrent node registrations from losing each other's capacity; the
         # condition keeps capacity from being added to a SKU retired meanwhile.
         pk, sk = keys.sku(sku.id)
@@ -333,7 +333,7 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
             SkuItem(PK=pk, SK=sk),
             [SkuItem.total_slots.add(len(slots)), SkuItem.free_slots.add(len(slots))],
             condition=SkuItem.status == SKU_ACTIVE,
-            error=errors.SkuRetired,
+            error=errors.SkuRetiredError,
         )
 
     def set_node_state(self, before: Node, after: Node) -> None:
@@ -342,7 +342,7 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
             NodeItem(PK=pk, SK=sk),
             [NodeItem.status.set(after.status), NodeItem.health.set(after.health), NodeItem.version.set(after.version)],
             condition=NodeItem.version == before.version,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
         if before.placeable == after.placeable:
             return
@@ -359,7 +359,10 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
                 actions = [SlotItem.GSI1PK.remove(), SlotItem.GSI1SK.remove()]
             # The slot must still be free: a claim that got there first wins, and this change retries.
             self.update(
-                SlotItem(PK=spk, SK=ssk), actions, condition=SlotItem.state == SLOT_FREE, error=errors.ConcurrentUpdate
+                SlotItem(PK=spk, SK=ssk),
+                actions,
+                condition=SlotItem.state == SLOT_FREE,
+                error=errors.ConcurrentUpdateError,
             )
         if free_slots:
             skpk, sksk = keys.sku(after.sku_id)
@@ -368,7 +371,7 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
                 SkuItem(PK=skpk, SK=sksk),
                 [SkuItem.free_slots.add(delta)],
                 condition=SkuItem.PK.exists(),
-                error=errors.SkuNotFound,
+                error=errors.SkuNotFoundError,
             )
 
     def correct_capacity(self, sku: Sku, total_slots: int, free_slots: int) -> None:
@@ -377,7 +380,7 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
             SkuItem(PK=pk, SK=sk),
             [SkuItem.total_slots.set(total_slots), SkuItem.free_slots.set(free_slots)],
             condition=(SkuItem.total_slots == sku.total_slots) & (SkuItem.free_slots == sku.free_slots),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def _claim_unique(self, kind: str, value: str, owner_id: str, error: type[errors.AppError]) -> None:
@@ -389,5 +392,5 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
         self.delete(
             UniqueItem(PK=pk, SK=sk, owner_id=owner_id),
             condition=UniqueItem.owner_id == owner_id,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )

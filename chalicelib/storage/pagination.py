@@ -33,20 +33,20 @@ def decode_cursor(
     if cursor is None:
         return None
     if not cursor or len(cursor) > _MAX_CURSOR_CHARS:
-        raise errors.InvalidCursor()
+        raise errors.InvalidCursorError()
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         data = json.loads(raw)
     except (binascii.Error, ValueError) as exc:
-        raise errors.InvalidCursor() from exc
+        raise errors.InvalidCursorError() from exc
     if (
         not isinstance(data, dict)
         or set(data) != set(key_attributes)
         or not all(isinstance(v, str) and v for v in data.values())
     ):
-        raise errors.InvalidCursor()
+        raise errors.InvalidCursorError()
     if partition is not None and data.get(partition[0]) != partition[1]:
-        raise errors.InvalidCursor()
+        raise errors.InvalidCursorError()
     return {name: {"S": value} for name, value in data.items()}
 
 

@@ -130,17 +130,17 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
             customer_id=payment.customer_id,
             created_at=payment.created_at,
         )
-        self.put(item, condition=PaymentItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=PaymentItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def open_checkout(self, payment: Payment, session: CheckoutSession, *, set_status: bool = True) -> None:
-        self._ref(session.id, payment.id, errors.ConcurrentUpdate)
+        self._ref(session.id, payment.id, errors.ConcurrentUpdateError)
         actions = [PaymentItem.checkout_session_id.set(session.id), PaymentItem.checkout_url.set(session.url)]
         self.update(
             PaymentItem(**self._key(payment.id)),
             [*actions, PaymentItem.status.set(OPEN)] if set_status else actions,
             # An early event may have marked it paid (or failed) already: only "creating" opens.
             condition=PaymentItem.status == CREATING if set_status else PaymentItem.PK.exists(),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def abandon(self, payment_id: str) -> None:
@@ -148,7 +148,7 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
             PaymentItem(**self._key(payment_id)),
             [PaymentItem.status.set(ABANDONED)],
             condition=PaymentItem.status == CREATING,
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def link_payment_intent(self, payment: Payment, payment_intent_id: str) -> None:
@@ -166,7 +166,7 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
             PaymentItem(**self._key(payment_id)),
             [PaymentItem.status.set(PAID), PaymentItem.paid_micros.set(paid_micros), PaymentItem.paid_at.set(at)],
             condition=PaymentItem.PK.exists(),
-            error=errors.PaymentNotFound,
+            error=errors.PaymentNotFoundError,
         )
 
     def mark_failed(self, payment_id: str, failure: dict[str, Any], event_id: str) -> None:
@@ -178,7 +178,7 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
                 PaymentItem.failed_event_id.set(event_id),
             ],
             condition=PaymentItem.PK.exists() & (PaymentItem.status != PAID),
-            error=errors.ConcurrentUpdate,
+            error=errors.ConcurrentUpdateError,
         )
 
     def reserve_refund(self, payment_id: str, micros: int, paid_micros: int) -> None:
@@ -186,7 +186,7 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
             PaymentItem(**self._key(payment_id)),
             [PaymentItem.refunded_micros.add(micros)],
             condition=(PaymentItem.paid_micros == paid_micros) & (PaymentItem.refunded_micros <= paid_micros - micros),
-            error=errors.RefundExceedsPayment,
+            error=errors.RefundExceedsPaymentError,
         )
 
     def release_refund(self, payment_id: str, micros: int) -> None:
@@ -214,7 +214,7 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
                 PaymentItem(**self._key(refund.payment_id)),
                 [PaymentItem.refunded_micros.add(refund.amount_micros)],
                 condition=PaymentItem.PK.exists(),
-                error=errors.PaymentNotFound,
+                error=errors.PaymentNotFoundError,
             )
 
     def mark_webhook(self, provider: str, event_id: str, event_type: str, outcome: str, at: str) -> None:
@@ -228,4 +228,4 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
             outcome=outcome,
             ttl=now + timedelta(seconds=get_settings().webhook_retention_seconds),
         )
-        self.put(item, condition=WebhookItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=WebhookItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)

@@ -46,7 +46,7 @@ class DynamoSshKeyUnitOfWork(DynamoUnitOfWork):
         self.put(
             UniqueItem(PK=upk, SK=usk, owner_id=key.id),
             condition=UniqueItem.PK.does_not_exist(),
-            error=errors.SshKeyExists,
+            error=errors.SshKeyExistsError,
         )
         pk, sk = keys.ssh_key(key.user_id, key.id)
         item = SshKeyItem(
@@ -61,10 +61,12 @@ class DynamoSshKeyUnitOfWork(DynamoUnitOfWork):
             fingerprint=key.fingerprint,
             created_at=key.created_at,
         )
-        self.put(item, condition=SshKeyItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=SshKeyItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     def delete_ssh_key(self, key: SshKey) -> None:
         pk, sk = keys.ssh_key(key.user_id, key.id)
-        self.delete(SshKeyItem(PK=pk, SK=sk), condition=SshKeyItem.PK.exists(), error=errors.SshKeyNotFound)
+        self.delete(SshKeyItem(PK=pk, SK=sk), condition=SshKeyItem.PK.exists(), error=errors.SshKeyNotFoundError)
         upk, usk = keys.unique("ssh_fingerprint", f"{key.user_id}#{key.fingerprint}")
-        self.delete(UniqueItem(PK=upk, SK=usk), condition=UniqueItem.owner_id == key.id, error=errors.ConcurrentUpdate)
+        self.delete(
+            UniqueItem(PK=upk, SK=usk), condition=UniqueItem.owner_id == key.id, error=errors.ConcurrentUpdateError
+        )

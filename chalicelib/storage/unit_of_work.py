@@ -97,7 +97,7 @@ class DynamoUnitOfWork:
         )
         # An event id is new by construction; the condition turns a replayed commit into an error
         # instead of a silent second publication.
-        self.put(item, condition=OutboxItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=OutboxItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
         return wrapped
 
     def audit(self, entry: AuditRecord) -> None:
@@ -112,7 +112,7 @@ class DynamoUnitOfWork:
             actor_id=entry.actor.user_id,
             record=entry.to_dict(),
         )
-        self.put(item, condition=AuditItem.PK.does_not_exist(), error=errors.ConcurrentUpdate)
+        self.put(item, condition=AuditItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
     # Commit -------------------------------------------------------------------------------
 
@@ -122,7 +122,7 @@ class DynamoUnitOfWork:
         if not self._writes:
             return
         if len(self._writes) > MAX_TRANSACTION_ITEMS:
-            raise errors.ValidationFailed(
+            raise errors.ValidationFailedError(
                 f"This change needs {len(self._writes)} writes; one transaction holds at most {MAX_TRANSACTION_ITEMS}"
             )
         ordered = sorted(self._writes, key=lambda w: _ORDER.index(w.kind))
@@ -136,12 +136,12 @@ class DynamoUnitOfWork:
                 codes = [r.code if r else None for r in reasons]
                 for write, code in zip(ordered, codes, strict=False):
                     if code == "ConditionalCheckFailed":
-                        raise (write.error or errors.ConcurrentUpdate)() from exc
+                        raise (write.error or errors.ConcurrentUpdateError)() from exc
                 if "TransactionConflict" in codes and attempt < _CONFLICT_RETRIES:
                     time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # noqa: S311 - jitter, not crypto
                     continue
                 if "TransactionConflict" in codes:
-                    raise errors.ConcurrentUpdate() from exc
+                    raise errors.ConcurrentUpdateError() from exc
                 raise
 
     def _send(self, ordered: list[_Write]) -> None:

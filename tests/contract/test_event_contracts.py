@@ -316,7 +316,8 @@ def test_events_built_from_the_real_domain_objects_validate(event: DomainEvent):
 
 def test_events_emitted_by_the_inventory_service_validate():
     """Drive the real use cases over the in-memory fakes and validate every event they emit."""
-    from tests.unit.fakes import FakeClock, FakeReader, FakeUnitOfWork, InMemoryStore
+    from tests.fakes.clock import FakeClock
+    from tests.fakes.inventory import FakeReader, FakeUnitOfWork, InMemoryStore
 
     store = InMemoryStore()
     service = InventoryService(FakeReader(store), lambda: FakeUnitOfWork(store), FakeClock(AT))

@@ -194,7 +194,8 @@ def test_catalog_reconcile_sample_is_a_scheduled_event():
 def test_catalog_reconcile_handler_takes_the_scheduled_event(monkeypatch):
     from chalicelib.inventory.service import InventoryService
     from functions import catalog_reconcile
-    from tests.unit.fakes import FakeClock, FakeReader, FakeUnitOfWork, InMemoryStore
+    from tests.fakes.clock import FakeClock
+    from tests.fakes.inventory import FakeReader, FakeUnitOfWork, InMemoryStore
 
     store = InMemoryStore()
     service = InventoryService(FakeReader(store), lambda: FakeUnitOfWork(store), FakeClock())

@@ -19,7 +19,7 @@ from responses import matchers
 pytestmark = pytest.mark.unit
 
 BASE = "http://api.test"
-CLIENT_SRC = Path(__file__).resolve().parents[2] / "client" / "gpuaas_client"
+CLIENT_SRC = Path(__file__).resolve().parents[3] / "client" / "gpuaas_client"
 
 
 @pytest.fixture

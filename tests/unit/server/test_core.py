@@ -22,8 +22,8 @@ def test_ulids_sort_by_time_and_are_unique():
 def test_error_codes_are_unique_and_statuses_are_http_errors():
     assert len(errors.CATALOG) == len({cls.code for cls in errors.CATALOG.values()})
     assert all(400 <= cls.status <= 599 for cls in errors.CATALOG.values())
-    assert errors.error_for_code("SKU_NOT_FOUND") is errors.SkuNotFound
-    assert errors.SkuNotFound.__name__ == "SkuNotFoundError"
+    assert errors.error_for_code("SKU_NOT_FOUND") is errors.SkuNotFoundError
+    assert errors.SkuNotFoundError.__name__ == "SkuNotFoundError"
 
 
 def test_envelope_is_cloudevents():
@@ -47,8 +47,8 @@ def test_cursor_round_trip_and_forgeries_are_refused():
     attrs = ("PK", "SK", "GSI1PK", "GSI1SK")
     assert decode_cursor(cursor, key_attributes=attrs, partition=("GSI1PK", "CATALOG")) == key
     for bad in ["", "!!!", "bm90IGpzb24", encode_cursor({"PK": {"S": "x"}}), "A" * 5000]:
-        with pytest.raises(errors.InvalidCursor):
+        with pytest.raises(errors.InvalidCursorError):
             decode_cursor(bad, key_attributes=attrs)
     other = encode_cursor({**key, "GSI1PK": {"S": "NODES"}})
-    with pytest.raises(errors.InvalidCursor):
+    with pytest.raises(errors.InvalidCursorError):
         decode_cursor(other, key_attributes=attrs, partition=("GSI1PK", "CATALOG"))

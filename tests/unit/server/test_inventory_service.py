@@ -10,7 +10,8 @@ from chalicelib.core import errors
 from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
 from chalicelib.inventory.models import SKU_RETIRED, CatalogFilter
 from chalicelib.inventory.service import InventoryService
-from tests.unit.fakes import FakeClock, FakeReader, FakeUnitOfWork, InMemoryStore
+from tests.fakes.clock import FakeClock
+from tests.fakes.inventory import FakeReader, FakeUnitOfWork, InMemoryStore
 
 ACTOR = Actor(user_id="usr_ops", org_id="org_ops", role="owner", operator=True, request_id="req-test")
 
@@ -55,7 +56,7 @@ def test_create_sku_writes_the_sku_and_its_event_in_one_commit(service, store):
 
 def test_a_sku_name_is_unique_and_a_refused_create_writes_nothing(service, store):
     service.create_sku(ACTOR, h100())
-    with pytest.raises(errors.SkuNameTaken):
+    with pytest.raises(errors.SkuNameTakenError):
         service.create_sku(ACTOR, h100())
     assert len(store.skus) == 1
     assert len(store.outbox) == 1
@@ -73,7 +74,7 @@ def test_node_is_cut_into_slots_of_the_sku_and_capacity_follows(service, store):
 
 @pytest.mark.parametrize(
     ("gpu_model", "gpu_count", "error"),
-    [("A100-80GB-SXM", 8, errors.SkuMismatch), ("H100-80GB-SXM", 7, errors.SkuMismatch)],
+    [("A100-80GB-SXM", 8, errors.SkuMismatchError), ("H100-80GB-SXM", 7, errors.SkuMismatchError)],
 )
 def test_a_node_that_does_not_fit_its_sku_is_refused(service, store, gpu_model, gpu_count, error):
     sku = service.create_sku(ACTOR, h100(gpus=2, name="h100-80gb-x2"))
@@ -85,7 +86,7 @@ def test_a_node_that_does_not_fit_its_sku_is_refused(service, store, gpu_model, 
 def test_hostnames_are_unique(service):
     sku = service.create_sku(ACTOR, h100())
     service.create_node(ACTOR, CreateNode("gpu-001.fleet", sku.id, "H100-80GB-SXM", 8))
-    with pytest.raises(errors.NodeHostnameTaken):
+    with pytest.raises(errors.NodeHostnameTakenError):
         service.create_node(ACTOR, CreateNode("gpu-001.fleet", sku.id, "H100-80GB-SXM", 8))
 
 
@@ -102,7 +103,7 @@ def test_update_changes_only_what_differs_and_bumps_the_version(service, store):
 def test_update_with_a_stale_version_is_refused(service):
     sku = service.create_sku(ACTOR, h100())
     service.update_sku(ACTOR, sku.id, {"vcpus": 30}, expected_version=1)
-    with pytest.raises(errors.PreconditionFailed):
+    with pytest.raises(errors.PreconditionFailedError):
         service.update_sku(ACTOR, sku.id, {"vcpus": 32}, expected_version=1)
 
 
@@ -115,7 +116,7 @@ def test_racing_updates_lose_no_update_and_never_both_win(service, store):
     first.update_sku(before, replace(before, vcpus=30, version=2))
     second.update_sku(before, replace(before, vcpus=40, version=2))
     first.commit()
-    with pytest.raises(errors.ConcurrentUpdate):
+    with pytest.raises(errors.ConcurrentUpdateError):
         second.commit()
     assert store.skus[sku.id].vcpus == 30
 
@@ -126,11 +127,11 @@ def test_retired_sku_leaves_the_catalog_takes_no_nodes_and_retiring_twice_is_har
     assert retired.status == SKU_RETIRED
     assert service.retire_sku(ACTOR, sku.id, expected_version=None).version == retired.version
     assert service.list_catalog(CatalogFilter(), 10, None).items == []
-    with pytest.raises(errors.SkuNotFound):
+    with pytest.raises(errors.SkuNotFoundError):
         service.get_sku(sku.id)
-    with pytest.raises(errors.SkuRetired):
+    with pytest.raises(errors.SkuRetiredError):
         service.create_node(ACTOR, CreateNode("gpu-009.fleet", sku.id, "H100-80GB-SXM", 8))
-    with pytest.raises(errors.SkuRetired):
+    with pytest.raises(errors.SkuRetiredError):
         service.update_sku(ACTOR, sku.id, {"vcpus": 2}, expected_version=None)
     assert [e.type for e in store.outbox] == ["sku.created", "sku.retired"]
 
@@ -173,9 +174,9 @@ def test_os_images(service, store):
         ACTOR, CreateOsImage("ubuntu-22-04-cuda-12-4", "ubuntu", "22.04", "nvidia/cuda:12.4.1", "12.4")
     )
     assert service.get_os_image(image.id) == image
-    with pytest.raises(errors.OsImageNameTaken):
+    with pytest.raises(errors.OsImageNameTakenError):
         service.create_os_image(ACTOR, CreateOsImage("ubuntu-22-04-cuda-12-4", "ubuntu", "22.04", "x", None))
-    with pytest.raises(errors.OsImageNotFound):
+    with pytest.raises(errors.OsImageNotFoundError):
         service.get_os_image("img_missing")
 
 

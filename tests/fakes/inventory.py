@@ -6,22 +6,10 @@ from __future__ import annotations
 import copy
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
 from chalicelib.core import errors
 from chalicelib.core.events import DomainEvent
 from chalicelib.inventory.models import SKU_ACTIVE, SLOT_FREE, CatalogFilter, Node, OsImage, Page, Sku, Slot
-
-
-class FakeClock:
-    def __init__(self, start: datetime | None = None) -> None:
-        self.moment = start or datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def advance(self, seconds: float) -> None:
-        self.moment += timedelta(seconds=seconds)
 
 
 class InMemoryStore:
@@ -100,21 +88,21 @@ class FakeUnitOfWork:
         self.ops: list = []
 
     def add_sku(self, sku: Sku) -> None:
-        self.ops.append(("unique", ("sku_name", sku.name), sku.id, errors.SkuNameTaken))
+        self.ops.append(("unique", ("sku_name", sku.name), sku.id, errors.SkuNameTakenError))
         self.ops.append(("sku_new", sku))
 
     def update_sku(self, before: Sku, after: Sku) -> None:
         if before.name != after.name:
-            self.ops.append(("unique", ("sku_name", after.name), after.id, errors.SkuNameTaken))
+            self.ops.append(("unique", ("sku_name", after.name), after.id, errors.SkuNameTakenError))
             self.ops.append(("unique_release", ("sku_name", before.name)))
         self.ops.append(("sku_update", before, after))
 
     def add_os_image(self, image: OsImage) -> None:
-        self.ops.append(("unique", ("os_image_name", image.name), image.id, errors.OsImageNameTaken))
+        self.ops.append(("unique", ("os_image_name", image.name), image.id, errors.OsImageNameTakenError))
         self.ops.append(("image_new", image))
 
     def add_node(self, node: Node, slots: tuple[Slot, ...], sku: Sku) -> None:
-        self.ops.append(("unique", ("hostname", node.hostname), node.id, errors.NodeHostnameTaken))
+        self.ops.append(("unique", ("hostname", node.hostname), node.id, errors.NodeHostnameTakenError))
         self.ops.append(("node_new", node, slots, sku.id))
 
     def correct_capacity(self, sku: Sku, total_slots: int, free_slots: int) -> None:
@@ -150,7 +138,7 @@ class FakeUnitOfWork:
             before, after = op[1], op[2]
             current = s["skus"].get(before.id)
             if current is None or current.version != before.version:
-                raise errors.ConcurrentUpdate()
+                raise errors.ConcurrentUpdateError()
             s["skus"][after.id] = replace(after, total_slots=current.total_slots, free_slots=current.free_slots)
         elif kind == "image_new":
             s["images"][op[1].id] = op[1]
@@ -158,7 +146,7 @@ class FakeUnitOfWork:
             node, slots, sku_id = op[1], op[2], op[3]
             sku = s["skus"][sku_id]
             if sku.status != SKU_ACTIVE:
-                raise errors.SkuRetired()
+                raise errors.SkuRetiredError()
             s["nodes"][node.id] = replace(node, slots=())
             for slot in slots:
                 s["slots"][(slot.node_id, slot.index)] = slot
@@ -169,7 +157,7 @@ class FakeUnitOfWork:
             sku, total, free = op[1], op[2], op[3]
             current = s["skus"][sku.id]
             if (current.total_slots, current.free_slots) != (sku.total_slots, sku.free_slots):
-                raise errors.ConcurrentUpdate()
+                raise errors.ConcurrentUpdateError()
             s["skus"][sku.id] = replace(current, total_slots=total, free_slots=free)
         elif kind == "event":
             s["outbox"].append(op[1])

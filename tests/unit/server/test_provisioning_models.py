@@ -73,9 +73,9 @@ def test_transitions_outside_the_table_are_refused():
     a = allocation()
     moved = a.transition(PROVISIONING, now="t1")
     assert (moved.state, moved.version, moved.updated_at) == (PROVISIONING, 2, "t1")
-    with pytest.raises(errors.InvalidAllocationState):
+    with pytest.raises(errors.InvalidAllocationStateError):
         a.transition(ACTIVE, now="t1")
-    with pytest.raises(errors.InvalidAllocationState):
+    with pytest.raises(errors.InvalidAllocationStateError):
         allocation(state=RELEASED).transition(RELEASING, now="t1")
 
 

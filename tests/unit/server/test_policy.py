@@ -31,7 +31,7 @@ def test_every_route_declares_an_action_the_policy_covers():
 
 
 def test_an_unknown_action_is_refused_even_for_an_operator():
-    with pytest.raises(errors.Forbidden):
+    with pytest.raises(errors.ForbiddenError):
         policy.authorize(principal("owner", operator=True), "ghost:write")
 
 
@@ -53,29 +53,29 @@ def test_role_matrix(role, action, allowed):
     if allowed:
         policy.authorize(principal(role), action)
     else:
-        with pytest.raises(errors.Forbidden):
+        with pytest.raises(errors.ForbiddenError):
             policy.authorize(principal(role), action)
 
 
 def test_operators_reach_admin_routes_and_anonymous_callers_only_public_ones():
     policy.authorize(principal("viewer", operator=True), "admin:skus:create")
     policy.authorize(None, "catalog:read")
-    with pytest.raises(errors.Unauthenticated):
+    with pytest.raises(errors.UnauthenticatedError):
         policy.authorize(None, "members:read")
 
 
 def test_api_key_scopes():
     read_key = principal("owner", scopes=("read",), key=True)
     policy.authorize(read_key, "members:read")
-    with pytest.raises(errors.Forbidden):
+    with pytest.raises(errors.ForbiddenError):
         policy.authorize(read_key, "api_keys:write")
     listed = principal("owner", scopes=("members:read",), key=True)
     policy.authorize(listed, "members:read")
-    with pytest.raises(errors.Forbidden):
+    with pytest.raises(errors.ForbiddenError):
         policy.authorize(listed, "api_keys:read")
     # Whatever the scopes, a key never manages credentials or membership.
     for action in policy.SESSION_ONLY:
-        with pytest.raises(errors.Forbidden):
+        with pytest.raises(errors.ForbiddenError):
             policy.authorize(principal("owner", scopes=("write",), key=True), action)
     assert policy.valid_scope("read") and policy.valid_scope("members:read")
     assert not policy.valid_scope("members:write") and not policy.valid_scope("admin:skus:create")

@@ -40,17 +40,17 @@ def test_accepts_modern_keys_and_fingerprints_them_like_ssh_keygen():
     ],
 )
 def test_refuses_what_sshd_would_refuse(text):
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.ValidationFailedError):
         parse_public_key(text, rsa_min_bits=2048)
 
 
 def test_refuses_two_keys_a_type_mismatch_and_short_rsa():
     a, b = openssh(ed25519.Ed25519PrivateKey.generate()), openssh(ed25519.Ed25519PrivateKey.generate())
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.ValidationFailedError):
         parse_public_key(f"{a}\n{b}", rsa_min_bits=2048)
     rsa_line = openssh(rsa.generate_private_key(65537, 1024))  # noqa: S505 - the weak key under test
-    with pytest.raises(errors.ValidationFailed, match="at least 2048"):
+    with pytest.raises(errors.ValidationFailedError, match="at least 2048"):
         parse_public_key(rsa_line, rsa_min_bits=2048)
     blob = a.split()[1]
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.ValidationFailedError):
         parse_public_key(f"ssh-rsa {blob}", rsa_min_bits=2048)

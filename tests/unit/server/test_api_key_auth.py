@@ -8,7 +8,7 @@ import pytest
 from chalicelib.audit.models import Actor
 from chalicelib.core import errors
 from chalicelib.identity.service import IdentityService
-from tests.unit.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 
@@ -81,23 +81,23 @@ def test_a_key_is_stored_as_a_hash_and_authenticates_with_its_secret(world):
 def test_expired_revoked_wrong_and_malformed_keys_are_refused(world):
     service, store, clock = world
     key, secret = service.create_api_key(ACTOR, name="ci", scopes=("read",), expires_in_days=1)
-    with pytest.raises(errors.InvalidToken):
+    with pytest.raises(errors.InvalidTokenError):
         service.authenticate_api_key(secret[:-1] + ("A" if secret[-1] != "A" else "B"))
     for malformed in ["", "gpk_", "gpk_x_y", secret + "x", "Bearer " + secret]:
-        with pytest.raises(errors.InvalidToken):
+        with pytest.raises(errors.InvalidTokenError):
             service.authenticate_api_key(malformed)
     clock.advance(timedelta(days=1, seconds=1).total_seconds())
-    with pytest.raises(errors.InvalidToken, match="expired"):
+    with pytest.raises(errors.InvalidTokenError, match="expired"):
         service.authenticate_api_key(secret)
     store.keys[key.id] = replace(store.keys[key.id], revoked_at="2026-11-26T12:00:00.000Z", expires_at=None)
-    with pytest.raises(errors.InvalidToken, match="revoked"):
+    with pytest.raises(errors.InvalidTokenError, match="revoked"):
         service.authenticate_api_key(secret)
 
 
 def test_key_lifetime_is_bounded_by_policy(world):
     service, _, _ = world
     for days in (0, 31):
-        with pytest.raises(errors.ValidationFailed):
+        with pytest.raises(errors.ValidationFailedError):
             service.create_api_key(ACTOR, name="ci", scopes=("read",), expires_in_days=days)
     key, _ = service.create_api_key(ACTOR, name="ci", scopes=("read",), expires_in_days=None)
     assert key.expires_at is not None

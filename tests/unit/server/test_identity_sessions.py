@@ -9,7 +9,7 @@ import pytest
 from chalicelib.core import errors
 from chalicelib.identity.models import VerifiedIdentity
 from chalicelib.identity.service import IdentityService
-from tests.unit.fakes import FakeClock
+from tests.fakes.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 
@@ -77,9 +77,9 @@ class Uow:
         def apply():
             current = self.s.tokens[spent.token_hash]
             if current.used:
-                raise errors.ConcurrentUpdate()
+                raise errors.ConcurrentUpdateError()
             if self.s.families[spent.family_id].revoked:
-                raise errors.InvalidToken()
+                raise errors.InvalidTokenError()
             self.s.tokens[spent.token_hash] = replace(current, used=True)
             self.s.tokens[fresh.token_hash] = fresh
 
@@ -139,9 +139,9 @@ def test_refresh_rotates_and_replay_kills_the_family(world):
     session = service.sign_in(ALICE)
     rotated = service.refresh(session.refresh_token)
     assert rotated.refresh_token != session.refresh_token
-    with pytest.raises(errors.InvalidToken, match="already used"):
+    with pytest.raises(errors.InvalidTokenError, match="already used"):
         service.refresh(session.refresh_token)
-    with pytest.raises(errors.InvalidToken):
+    with pytest.raises(errors.InvalidTokenError):
         service.refresh(rotated.refresh_token)
     assert "session.revoked" in store.events
 
@@ -150,10 +150,10 @@ def test_expired_and_malformed_refresh_tokens_are_refused(world):
     service, _, clock = world
     session = service.sign_in(ALICE)
     for bad in ["", "gpr_short", session.refresh_token + "x"]:
-        with pytest.raises(errors.InvalidToken):
+        with pytest.raises(errors.InvalidTokenError):
             service.refresh(bad)
     clock.advance(3601)
-    with pytest.raises(errors.InvalidToken, match="expired"):
+    with pytest.raises(errors.InvalidTokenError, match="expired"):
         service.refresh(session.refresh_token)
 
 
@@ -165,7 +165,7 @@ def test_sign_out_everywhere_ends_every_session(world):
 
     service.logout_everywhere(one.user_id, Actor(one.user_id, one.org_id, "owner", False, "req"))
     for session in (one, two):
-        with pytest.raises(errors.InvalidToken, match="signed out"):
+        with pytest.raises(errors.InvalidTokenError, match="signed out"):
             service.refresh(session.refresh_token)
     clock.advance(1)
     fresh = service.sign_in(ALICE)
@@ -176,5 +176,5 @@ def test_a_removed_member_cannot_refresh_into_the_org(world):
     service, store, _ = world
     session = service.sign_in(ALICE)
     del store.members[(session.org_id, session.user_id)]
-    with pytest.raises(errors.InvalidToken, match="no longer a member"):
+    with pytest.raises(errors.InvalidTokenError, match="no longer a member"):
         service.refresh(session.refresh_token)

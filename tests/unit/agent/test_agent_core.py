@@ -16,7 +16,7 @@ import pytest
 import requests
 import responses
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT / "node_agent") not in sys.path:  # works without `pip install -e ./node_agent` too
     sys.path.append(str(ROOT / "node_agent"))
 

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 AGENT_DIR = ROOT / "node_agent"
 if str(AGENT_DIR) not in sys.path:  # works without `pip install -e ./node_agent` too
     sys.path.append(str(AGENT_DIR))

@@ -102,12 +102,12 @@ def test_runway_and_periods():
     assert minute_floor(T0) == T0.replace(second=0, microsecond=0)
     start, end = month_bounds("2026-12")
     assert (start.month, end.year, end.month) == (12, 2027, 1)
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.ValidationFailedError):
         month_bounds("2026-13")
 
 
 def test_policy_changes_are_versioned_and_checked():
     policy = BillingPolicy().with_changes({"grace_seconds": 60, "low_balance_thresholds_micros": (1, 5)})
     assert policy.version == 1 and policy.grace_seconds == 60 and policy.low_balance_thresholds_micros == (5, 1)
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.ValidationFailedError):
         policy.with_changes({"checkout_min_micros": 10, "checkout_max_micros": 5})

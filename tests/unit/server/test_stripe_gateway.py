@@ -49,19 +49,19 @@ def test_the_local_signer_signs_exactly_as_stripe_does():
     ids=["missing", "empty", "forged", "garbage", "wrong-secret", "stale", "other-body"],
 )
 def test_anything_else_is_an_invalid_signature(signature):
-    with pytest.raises(errors.InvalidSignature):
+    with pytest.raises(errors.InvalidSignatureError):
         verify_event(PAYLOAD, signature, SECRET, 300)
 
 
 def test_no_configured_secret_is_our_fault_not_the_senders():
-    with pytest.raises(errors.PaymentsUnavailable):
+    with pytest.raises(errors.PaymentsUnavailableError):
         verify_event(PAYLOAD, stripe_signed(PAYLOAD), "", 300)
 
 
 def test_a_signed_body_that_is_not_an_event_is_refused():
-    with pytest.raises(errors.MalformedJson):
+    with pytest.raises(errors.MalformedJsonError):
         verify_event(b"not json", stripe_signed(b"not json"), SECRET, 300)
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.ValidationFailedError):
         verify_event(b"[1]", stripe_signed(b"[1]"), SECRET, 300)
 
 
@@ -105,9 +105,9 @@ def test_a_checkout_session_names_the_org_the_payment_and_the_amount_in_cents(mo
 
 
 def test_checkout_needs_return_urls_and_a_key():
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.ValidationFailedError):
         _gateway().create_checkout_session(_request(success_url=""), idempotency_key="k")
-    with pytest.raises(errors.PaymentsUnavailable):
+    with pytest.raises(errors.PaymentsUnavailableError):
         _gateway(key="").create_checkout_session(_request(), idempotency_key="k")
 
 
