@@ -1,7 +1,21 @@
-"""Wires real adapters into the use cases (tests wire fakes into the same services)."""
+"""The composition root: builds each context's service from its adapters and the other contexts'
+services that implement its ports. Wiring only: every rule lives in a context.
+
+Who calls whom (each arrow a Protocol in the consumer's ``ports.py``; doc/architecture.md draws it):
+
+- provisioning -> billing: ``BillingAdmission``, ``UsageSettlement`` (BillingService)
+- billing -> provisioning: ``AllocationReleaser`` (ProvisioningService, through DeferredReleaser)
+- fleet -> inventory: ``NodeStates`` (InventoryService)
+- fleet -> provisioning: ``NodeWorkloads`` (ProvisioningService)
+- payments -> billing: the wallet credits of paid checkouts and refunds (BillingService)
+
+Services are built once per process (Lambda containers reuse them) and lazily, so a route pays
+only for the contexts it uses.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -9,6 +23,7 @@ from chalicelib.core.clock import SystemClock
 
 if TYPE_CHECKING:
     from chalicelib.auth.session_tokens import SessionTokens
+    from chalicelib.billing.ports import AllocationReleaser
     from chalicelib.billing.service import BillingService
     from chalicelib.eventlog.service import EventLogService
     from chalicelib.fleet.service import FleetService
@@ -23,6 +38,18 @@ if TYPE_CHECKING:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
 
 clock = SystemClock()
+
+
+class DeferredReleaser:
+    """billing's ``AllocationReleaser``, served by provisioning, which is itself built on billing
+    (admission, settlement): the provisioning service is looked up at the first release, not when
+    billing is built, which breaks the cycle."""
+
+    def __init__(self, provisioning: Callable[[], AllocationReleaser]) -> None:
+        self._provisioning = provisioning
+
+    def release(self, org_id: str, allocation_id: str, reason: str) -> object:
+        return self._provisioning().release(org_id, allocation_id, reason)
 
 
 @cache
@@ -99,9 +126,8 @@ def fleet_service() -> FleetService:
         StsQueueCredentials(),
         DynamoHeartbeats(),
         clock,
-        drain=lambda actor, node_id, reason: inventory_service().drain_node(actor, node_id, reason),
-        set_health=_set_node_health,
-        on_heartbeat=lambda node_id: provisioning_service().keep_alive(node_id),
+        nodes=inventory_service(),
+        workloads=provisioning_service(),
         suspect_after_seconds=settings.node_suspect_after_seconds,
         down_after_seconds=settings.node_down_after_seconds,
         region=settings.region,
@@ -109,17 +135,6 @@ def fleet_service() -> FleetService:
         heartbeat_interval_seconds=settings.heartbeat_interval_seconds,
         credentials_ttl_seconds=settings.agent_credentials_ttl_seconds,
     )
-
-
-def _set_node_health(node_id: str, health: str, seen: str) -> object:
-    from chalicelib.inventory.models import DOWN
-
-    changed = inventory_service().set_node_health(node_id, health, seen)
-    if health == DOWN:
-        # Allocations on a node that is down stop being billed from its last sign of life; the
-        # call is idempotent, so a sweep that died half way is completed by the next one.
-        provisioning_service().node_down(node_id, seen)
-    return changed
 
 
 @cache
@@ -150,13 +165,9 @@ def provisioning_service() -> ProvisioningService:
         provision_timeout_seconds=settings.provision_timeout_seconds,
         release_timeout_seconds=settings.release_timeout_seconds,
         attempts=settings.command_attempts,
-        admit=lambda org_id, price: billing_service().check_can_start(org_id, price),
-        settle_final=_settle_final,
+        admission=billing_service(),
+        settlement=billing_service(),
     )
-
-
-def _settle_final(allocation_id: str) -> object:
-    return billing_service().settle(allocation_id, clock.now())
 
 
 @cache
@@ -172,7 +183,7 @@ def billing_service() -> BillingService:
         DynamoBillingReader(default_policy),
         lambda: DynamoBillingUnitOfWork(clock),
         clock,
-        release=lambda org_id, allocation_id, reason: provisioning_service().release(org_id, allocation_id, reason),
+        releaser=DeferredReleaser(provisioning_service),
         shards=keys.METER_SHARDS,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.audit.models import AuditRecord
@@ -77,7 +76,7 @@ class BillingUnitOfWork(Protocol):
 
     def set_spend_cap(self, cap: SpendCap) -> None: ...
 
-    def emit(self, event: DomainEvent) -> Any: ...
+    def emit(self, event: DomainEvent) -> None: ...
 
     def audit(self, entry: AuditRecord) -> None: ...
 
@@ -85,5 +84,13 @@ class BillingUnitOfWork(Protocol):
 
 
 BillingUnitOfWorkFactory = Callable[[], BillingUnitOfWork]
-ReleaseAllocation = Callable[[str, str, str], Any]  # (org id, allocation id, reason)
-Now = Callable[[], datetime]
+
+
+# What billing needs from provisioning (implemented by chalicelib.provisioning.service.ProvisioningService).
+
+
+class AllocationReleaser(Protocol):
+    def release(self, org_id: str, allocation_id: str, reason: str) -> object:
+        """Release the allocation (billing's force-release when an org's money ran out); raises
+        INVALID_ALLOCATION_STATE or ALLOCATION_NOT_FOUND when it is released already."""
+        ...

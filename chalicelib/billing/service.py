@@ -40,7 +40,7 @@ from chalicelib.billing.models import (
     parse_time,
     runway_seconds,
 )
-from chalicelib.billing.ports import BillingReader, BillingUnitOfWorkFactory, ReleaseAllocation
+from chalicelib.billing.ports import AllocationReleaser, BillingReader, BillingUnitOfWorkFactory
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
@@ -65,14 +65,14 @@ class BillingService:
         reader: BillingReader,
         unit_of_work: BillingUnitOfWorkFactory,
         clock: Clock,
+        releaser: AllocationReleaser,
         *,
-        release: ReleaseAllocation | None = None,
         shards: int = 16,
     ) -> None:
         self._reader = reader
         self._uow = unit_of_work
         self._clock = clock
-        self._release = release
+        self._releaser = releaser
         self._shards = shards
         self._policy_cache: tuple[float, BillingPolicy] | None = None
 
@@ -321,8 +321,6 @@ class BillingService:
     def enforce_depletion(self, now: datetime) -> list[str]:
         """Release every active allocation of orgs at or below zero for longer than the grace
         period. Returns the allocation ids released."""
-        if self._release is None:
-            return []
         grace = timedelta(seconds=self._reader.get_policy().grace_seconds)
         released: list[str] = []
         for wallet in self._reader.depleted_wallets():
@@ -335,7 +333,7 @@ class BillingService:
             done: list[str] = []
             for meter in meters:
                 try:
-                    self._release(wallet.org_id, meter.allocation_id, "balance_depleted")
+                    self._releaser.release(wallet.org_id, meter.allocation_id, "balance_depleted")
                 except (errors.InvalidAllocationStateError, errors.AllocationNotFoundError):
                     continue  # released meanwhile
                 except Exception:

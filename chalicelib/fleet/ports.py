@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from chalicelib.audit.models import AuditRecord
+from chalicelib.audit.models import Actor, AuditRecord
 from chalicelib.core.events import DomainEvent
 from chalicelib.fleet.models import BootstrapToken, Heartbeat, NodeCredential
 from chalicelib.inventory.models import Node, Sku, Slot
@@ -56,3 +56,29 @@ class QueueCredentials(Protocol):
 
 
 FleetUnitOfWorkFactory = Callable[[], FleetUnitOfWork]
+
+
+# What fleet needs from inventory (implemented by chalicelib.inventory.service.InventoryService).
+
+
+class NodeStates(Protocol):
+    def drain_node(self, actor: Actor, node_id: str, reason: str) -> object:
+        """Take the node out of placement (a no-op when it is drained already)."""
+        ...
+
+    def set_node_health(self, node_id: str, health: str, last_heartbeat_at: str) -> object | None:
+        """Record the node's health; None when it already had that health."""
+        ...
+
+
+# What fleet needs from provisioning (implemented by chalicelib.provisioning.service.ProvisioningService).
+
+
+class NodeWorkloads(Protocol):
+    def keep_alive(self, node_id: str) -> object:
+        """The node is alive: the workflows waiting on its commands hear about it."""
+        ...
+
+    def node_down(self, node_id: str, at: str) -> object:
+        """The node is down: its allocations stop being billed from ``at`` (idempotent)."""
+        ...

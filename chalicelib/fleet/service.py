@@ -7,7 +7,6 @@ import contextlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +24,15 @@ from chalicelib.fleet.models import (
     NodeCredential,
     RegisteredNode,
 )
-from chalicelib.fleet.ports import FleetReader, FleetUnitOfWorkFactory, HeartbeatStore, NodeQueues, QueueCredentials
+from chalicelib.fleet.ports import (
+    FleetReader,
+    FleetUnitOfWorkFactory,
+    HeartbeatStore,
+    NodeQueues,
+    NodeStates,
+    NodeWorkloads,
+    QueueCredentials,
+)
 from chalicelib.identity.service import token_hash
 from chalicelib.inventory.models import DOWN, HEALTHY, NODE_ACTIVE, SKU_ACTIVE, SUSPECT, Node, partition_into_slots
 
@@ -42,10 +49,9 @@ class FleetService:
         credentials: QueueCredentials,
         heartbeats: HeartbeatStore,
         clock: Clock,
+        nodes: NodeStates,
+        workloads: NodeWorkloads,
         *,
-        drain: Callable[[Actor, str, str], Any] | None = None,
-        set_health: Callable[[str, str, str], Any] | None = None,
-        on_heartbeat: Callable[[str], Any] | None = None,
         suspect_after_seconds: int = 90,
         down_after_seconds: int = 300,
         region: str,
@@ -58,9 +64,8 @@ class FleetService:
         self._queues = queues
         self._credentials = credentials
         self._heartbeats = heartbeats
-        self._drain = drain
-        self._set_health = set_health
-        self._on_heartbeat = on_heartbeat
+        self._nodes = nodes
+        self._workloads = workloads
         self._suspect_after = suspect_after_seconds
         self._down_after = down_after_seconds
         self._clock = clock
@@ -171,16 +176,16 @@ class FleetService:
         )
         self._heartbeats.record(beat)
         faults = gpu_faults(beat.gpus)
-        if faults and self._drain is not None:
+        if faults:
             # A GPU that raised an XID or an uncorrectable ECC error must take no new work: drain
             # the node (a no-op when it already is) and let an operator look before undraining.
             # A concurrent change of the node defers the drain to the next heartbeat, which reports
             # the same (cumulative) error counts.
             with contextlib.suppress(errors.ConcurrentUpdateError):
-                self._drain(Actor.system(f"heartbeat:{node_id}:{beat.received_at}"), node_id, "; ".join(faults)[:256])
-        if self._on_heartbeat is not None:
-            # The node is alive: the workflows waiting for its commands hear about it.
-            self._on_heartbeat(node_id)
+                actor = Actor.system(f"heartbeat:{node_id}:{beat.received_at}")
+                self._nodes.drain_node(actor, node_id, "; ".join(faults)[:256])
+        # The node is alive: the workflows waiting for its commands hear about it.
+        self._workloads.keep_alive(node_id)
         return {"next_heartbeat_seconds": self._heartbeat_interval}
 
     def sweep_health(self, now: datetime) -> dict[str, str]:
@@ -189,16 +194,19 @@ class FleetService:
         Nodes that never sent a heartbeat (registered by an operator, not an agent) are not swept.
         """
         changed: dict[str, str] = {}
-        if self._set_health is None:
-            return changed
         for node_id, received_at in self._heartbeats.last_seen():
             age = (now - datetime.fromisoformat(received_at.replace("Z", "+00:00"))).total_seconds()
             health = HEALTHY if age <= self._suspect_after else SUSPECT if age <= self._down_after else DOWN
             try:
-                if self._set_health(node_id, health, received_at) is not None:
+                if self._nodes.set_node_health(node_id, health, received_at) is not None:
                     changed[node_id] = health
             except (errors.ConcurrentUpdateError, errors.NodeNotFoundError):
                 continue  # the next sweep, a minute later, looks again
+            if health == DOWN:
+                # Allocations on a node that is down stop being billed from its last sign of life;
+                # asked on every sweep (idempotent), so a sweep that died half way is completed by
+                # the next one.
+                self._workloads.node_down(node_id, received_at)
         return changed
 
     def _valid_bootstrap_token(self, presented: str) -> BootstrapToken:

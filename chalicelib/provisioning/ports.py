@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.audit.models import AuditRecord
@@ -112,7 +113,19 @@ class Workflows(Protocol):
 
 
 AllocationUnitOfWorkFactory = Callable[[], AllocationUnitOfWork]
-# Billing's say on a new allocation (raises when the org cannot pay for it): (org id, price per hour).
-Admission = Callable[[str, int], None]
-# The final settlement of a released allocation's meter.
-FinalSettlement = Callable[[str], object]
+
+
+# What provisioning needs from billing (implemented by chalicelib.billing.service.BillingService).
+
+
+class BillingAdmission(Protocol):
+    def check_can_start(self, org_id: str, price_per_hour_micros: int) -> None:
+        """Raise when the org cannot pay for a new allocation at this price (INSUFFICIENT_FUNDS,
+        SPEND_CAP_REACHED, ACCOUNT_FROZEN); return when it can."""
+        ...
+
+
+class UsageSettlement(Protocol):
+    def settle(self, allocation_id: str, until: datetime) -> object:
+        """Bill the allocation's metered use up to ``until`` (idempotent: a second call bills nothing)."""
+        ...

@@ -40,12 +40,12 @@ from chalicelib.provisioning.models import (
     place,
 )
 from chalicelib.provisioning.ports import (
-    Admission,
     AllocationReader,
     AllocationUnitOfWorkFactory,
+    BillingAdmission,
     CommandQueue,
     CommandStore,
-    FinalSettlement,
+    UsageSettlement,
     Workflows,
 )
 
@@ -86,8 +86,8 @@ class ProvisioningService:
         provision_timeout_seconds: int,
         release_timeout_seconds: int,
         attempts: int,
-        admit: Admission | None = None,
-        settle_final: FinalSettlement | None = None,
+        admission: BillingAdmission,
+        settlement: UsageSettlement,
         rng: random.Random | None = None,
     ) -> None:
         self._reader = reader
@@ -101,8 +101,8 @@ class ProvisioningService:
         self._heartbeat_seconds = heartbeat_seconds
         self._timeouts = {PROVISION: provision_timeout_seconds, RELEASE: release_timeout_seconds}
         self._attempts = attempts
-        self._admit = admit
-        self._settle_final = settle_final
+        self._admission = admission
+        self._settlement = settlement
         self._rng = rng or random.SystemRandom()
 
     def _now(self) -> str:
@@ -122,8 +122,7 @@ class ProvisioningService:
         if image is None or image.status != OS_IMAGE_AVAILABLE:
             raise errors.OsImageNotFoundError()
         keys = self._ssh_keys(request)
-        if self._admit is not None:
-            self._admit(request.org_id, sku.price_per_hour_micros * request.count)
+        self._admission.check_can_start(request.org_id, sku.price_per_hour_micros * request.count)
         if sku.free_slots < request.count:
             raise errors.InsufficientCapacityError(f"{sku.free_slots} free slot(s) of this SKU; {request.count} asked")
         allocation_id = new_id("alc")
@@ -250,9 +249,9 @@ class ProvisioningService:
                 uow.commit()
             except errors.ConcurrentUpdateError:
                 continue
-            if after.state == RELEASING and self._settle_final is not None:
+            if after.state == RELEASING:
                 try:
-                    self._settle_final(after.id)
+                    self._settlement.settle(after.id, self._clock.now())
                 except Exception:
                     # The minute sweep settles it to its end anyway.
                     logger.exception("final settlement deferred", extra={"allocation_id": after.id})

@@ -286,14 +286,13 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
             error=errors.ConcurrentUpdateError,
         )
 
-    def emit(self, event: DomainEvent) -> dict[str, Any]:
-        wrapped = super().emit(event)
+    def emit(self, event: DomainEvent) -> None:
+        wrapped = self.outbox(event)
         if event.type.startswith("allocation."):
             # The allocation's own history, readable at once (the event archive is eventually
             # consistent, this is not).
             pk, sk = keys.allocation_event(event.subject, wrapped["time"], event.id)
             self.put(AllocationEventItem(PK=pk, SK=sk, event=wrapped))
-        return wrapped
 
 
 class DynamoCommandStore:

@@ -82,7 +82,11 @@ class DynamoUnitOfWork:
     ) -> None:
         self._writes.append(_Write("check", model, condition, error, key=key))
 
-    def emit(self, event: DomainEvent) -> dict[str, Any]:
+    def emit(self, event: DomainEvent) -> None:
+        """Write ``event`` to the outbox with this transaction."""
+        self.outbox(event)
+
+    def outbox(self, event: DomainEvent) -> dict[str, Any]:
         """Write ``event`` to the outbox with this transaction; returns its envelope."""
         now = self._clock.now()
         settings = get_settings()
