@@ -1,4 +1,4 @@
-"""Where the CLI keeps its credentials: one JSON file, readable by its owner only.
+"""Where the CLI keeps its credentials and profile settings: one JSON file, readable by its owner only.
 
 The file is ``credentials.json`` in ``$GPUAAS_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/gpuaas``, else
 ``~/.config/gpuaas``. The directory is 0700; the file is written to a temporary file created 0600
@@ -10,6 +10,13 @@ Layout::
     {"version": 1, "profiles": {"default": {"api_url": "...", "access_token": "...", "refresh_token": "..."}}}
 
 A profile holds either a session (``access_token``, ``refresh_token``) or an ``api_key``.
+
+The same file holds the settings of ``gpuaas config``, beside the credentials rather than inside a
+profile's entry, so that signing in or out never touches them (and files written before settings
+existed read as having none)::
+
+    {"version": 1, "profiles": {...}, "current_profile": "work",
+     "settings": {"work": {"api_url": "https://api.example", "output": "json", "org": "acme"}}}
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 SESSION_FIELDS = ("access_token", "refresh_token")
 SECRET_FIELDS = (*SESSION_FIELDS, "api_key")
+# What ``gpuaas config set`` may store for a profile: where its API is, how to print, which org to sign in to.
+SETTING_KEYS = ("api_url", "output", "org")
 
 
 class CredentialsError(Exception):
@@ -104,7 +113,8 @@ class CredentialStore:
             raise CredentialsError(f"Cannot write {self.path}: {exc}") from exc
 
     def profiles(self) -> dict[str, dict[str, Any]]:
-        return self.load()["profiles"]
+        profiles: dict[str, dict[str, Any]] = self.load()["profiles"]
+        return profiles
 
     def get(self, profile: str) -> dict[str, Any] | None:
         return self.profiles().get(profile)
@@ -134,6 +144,61 @@ class CredentialStore:
         del data["profiles"][profile]
         self.save(data)
         return True
+
+    # Profile settings --------------------------------------------------------------------------
+
+    def current_profile(self) -> str | None:
+        """The profile chosen with :meth:`use`, if any."""
+        current = self.load().get("current_profile")
+        return current if isinstance(current, str) and current else None
+
+    def use(self, profile: str) -> None:
+        data = self.load()
+        data["current_profile"] = profile
+        self.save(data)
+
+    def settings(self, profile: str) -> dict[str, str]:
+        every = self.load().get("settings")
+        entry = every.get(profile) if isinstance(every, dict) else None
+        if not isinstance(entry, dict):
+            return {}
+        return {k: v for k, v in entry.items() if k in SETTING_KEYS and isinstance(v, str)}
+
+    def set_setting(self, profile: str, key: str, value: str) -> None:
+        if key not in SETTING_KEYS:
+            raise CredentialsError(f"no setting {key!r} (one of: {', '.join(SETTING_KEYS)})")
+        data = self.load()
+        every = data.get("settings")
+        if not isinstance(every, dict):
+            every = data["settings"] = {}
+        entry = every.get(profile)
+        if not isinstance(entry, dict):
+            entry = every[profile] = {}
+        entry[key] = value
+        self.save(data)
+
+    def unset_setting(self, profile: str, key: str) -> bool:
+        """Forget one setting; True if it was set."""
+        data = self.load()
+        entry = (data.get("settings") or {}).get(profile)
+        if not isinstance(entry, dict) or key not in entry:
+            return False
+        del entry[key]
+        if not entry:
+            del data["settings"][profile]
+        self.save(data)
+        return True
+
+    def profile_names(self) -> list[str]:
+        """Every profile the file knows: signed in, configured or chosen."""
+        data = self.load()
+        names = set(data["profiles"])
+        if isinstance(data.get("settings"), dict):
+            names.update(data["settings"])
+        current = data.get("current_profile")
+        if isinstance(current, str) and current:
+            names.add(current)
+        return sorted(names)
 
     def _put(self, profile: str, entry: dict[str, Any]) -> None:
         data = self.load()

@@ -114,8 +114,8 @@ def test_members_add_list_set_role_remove(gpuaas):
     gpuaas("members", "remove", bob["user_id"])
     assert [m["user_id"] for m in run_json(gpuaas, "members", "list")] == [alice["user_id"]]
 
-    _, err = gpuaas("members", "set-role", bob["user_id"], "admin", expect=1)
-    assert err.startswith("error ")
+    _, err = gpuaas("members", "set-role", bob["user_id"], "admin", expect=4)  # not found: exit 4
+    assert err.startswith("error MEMBER_NOT_FOUND: ")
     gpuaas("members", "add", "usr_nobody", "--role", "admin", expect=1)
     gpuaas("members", "add", bob["user_id"], "--role", "operator", expect=2)
 

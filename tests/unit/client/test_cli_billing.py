@@ -510,10 +510,10 @@ def test_the_topup_entry_is_the_one_naming_the_checkout():
     other = entry("topup:cs_other", "topup", 25_000_000)  # someone else's top-up of the same amount
     ours = entry(f"topup:{SESSION}", "topup", 25_000_000)
     old = entry("topup:cs_old", "topup", 25_000_000)
-    assert cli._topup_entry([other, ours, old], {"topup:cs_old"}, SESSION, 25_000_000) is ours
-    assert cli._topup_entry([other, old], {"topup:cs_old"}, SESSION, 25_000_000) is other  # no name: the amount
-    assert cli._topup_entry([old, WELCOME], {"topup:cs_old"}, SESSION, 25_000_000) is None
-    assert cli._topup_entry([entry("topup:x", "topup", 5)], set(), SESSION, 25_000_000) is None
+    assert cli.topup_entry([other, ours, old], {"topup:cs_old"}, SESSION, 25_000_000) is ours
+    assert cli.topup_entry([other, old], {"topup:cs_old"}, SESSION, 25_000_000) is other  # no name: the amount
+    assert cli.topup_entry([old, WELCOME], {"topup:cs_old"}, SESSION, 25_000_000) is None
+    assert cli.topup_entry([entry("topup:x", "topup", 5)], set(), SESSION, 25_000_000) is None
 
 
 def test_topup_complete_json(http, signed_in):

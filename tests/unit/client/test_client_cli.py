@@ -132,9 +132,9 @@ def test_login_dev_needs_user_and_org(capsys):
 
 def test_global_options_go_before_or_after_the_command():
     parser = cli.build_parser()
-    before = parser.parse_args(["--json", "--profile", "ci", "--api-url", "http://x", "whoami"])
-    after = parser.parse_args(["whoami", "--json", "--profile", "ci", "--api-url", "http://x"])
-    plain = parser.parse_args(["whoami"])
+    before = cli.parse_args(parser, ["--json", "--profile", "ci", "--api-url", "http://x", "whoami"])
+    after = cli.parse_args(parser, ["whoami", "--json", "--profile", "ci", "--api-url", "http://x"])
+    plain = cli.parse_args(parser, ["whoami"])
     assert (before.json, before.profile, before.api_url) == (True, "ci", "http://x")
     assert (after.json, after.profile, after.api_url) == (True, "ci", "http://x")
     assert (plain.json, plain.profile, plain.api_url) == (False, "default", None)
@@ -142,9 +142,9 @@ def test_global_options_go_before_or_after_the_command():
 
 def test_api_key_scopes_repeat_and_price_converts():
     parser = cli.build_parser()
-    args = parser.parse_args(["api-keys", "create", "ci", "--scope", "read", "--scope", "members:write"])
+    args = cli.parse_args(parser, ["api-keys", "create", "ci", "--scope", "read", "--scope", "members:write"])
     assert args.scopes == ["read", "members:write"]
-    assert parser.parse_args(["skus", "--max-price-per-hour", "2.49"]).max_price_per_hour == 2_490_000
+    assert cli.parse_args(parser, ["skus", "--max-price-per-hour", "2.49"]).max_price_per_hour == 2_490_000
 
 
 def test_help_exits_0(capsys):
@@ -156,7 +156,7 @@ def test_api_url_precedence(config, monkeypatch):
     parser = cli.build_parser()
 
     def url(*argv: str) -> str:
-        return cli.Context(parser.parse_args([*argv, "whoami"]), cli.Output(False, None, None)).api_url
+        return cli.Context(cli.parse_args(parser, [*argv, "whoami"]).options).api_url
 
     config.put_api_key("default", "http://stored/", "gpk_x")
     assert url("--api-url", "http://flag/") == "http://flag"

@@ -1,0 +1,3 @@
+from gpuaas_client.cli.app import run
+
+run()
