@@ -147,10 +147,6 @@ class Command:
     result: dict[str, Any] | None = None
     reported_at: str | None = None
 
-    @property
-    def reported(self) -> bool:
-        return self.result is not None
-
 
 @dataclass(frozen=True, slots=True)
 class CommandRef:
