@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck package bench clean
+.PHONY: run test lint typecheck package bench clean sdk sdk-check
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt client/pyproject.toml node_agent/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt client/pyproject
 run: $(STAMP)
 	$(BIN)/python -m localcloud run
 
-test: $(STAMP)
+test: $(STAMP) sdk-check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -27,6 +27,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# The SDK's generated layer (client/gpuaas_client/_api) from doc/openapi.yaml; sdk-check fails when it is stale.
+sdk: $(STAMP)
+	$(BIN)/python client/scripts/generate_sdk.py
+
+sdk-check: $(STAMP)
+	$(BIN)/python client/scripts/generate_sdk.py --check
 
 package: $(STAMP)
 	$(BIN)/python infra/package.py

@@ -22,7 +22,7 @@ Functions executed by moto with the Lambda handlers run in-process). Nothing her
    Two costs of the one-process local cloud that DynamoDB and Lambda do not have are kept down, and
    both are reported. moto backs a transaction up by deep-copying the whole table (stream records
    included) once per item of the transaction, the same copy each time; here it copies once per
-   transaction (``ROLLBACK_COPY_ONCE``: the same backup, the same results), and that copy still
+   transaction (the local cloud's moto patch; ``ROLLBACK_COPY_ONCE = False`` turns it off), and that copy still
    grows with the table, so later rounds are slower. The garbage collector, whose full passes walk
    moto's whole database, is off during the rounds and runs a young collection between them. The
    time moto's DynamoDB spends inside each leg (timed on the server) is shown next to the leg.
@@ -71,7 +71,7 @@ AGENT_WINDOW_S = 41.0
 LONG_POLL_S = 20  # gpuaas_agent.queue.WAIT_TIME_SECONDS
 HEARTBEAT_S = 20  # GPUAAS_HEARTBEAT_INTERVAL_SECONDS's default
 CREDENTIALS_PER_HOUR = 3600 / (3600 - 300)  # GPUAAS_AGENT_CREDENTIALS_TTL_SECONDS, refreshed 300 s early
-# moto's transaction backup, one copy per table instead of one per item (see _rollback_copy_once):
+# moto's transaction backup, one copy per table instead of one per item (localcloud.moto_patches):
 # without it the two transactions of leg (a) take ~0.2 s in the first rounds and ~1.5 s by the
 # 100th (measured on a 2-core machine), and the rounds take ~3 minutes instead of ~1.
 ROLLBACK_COPY_ONCE = True
@@ -122,26 +122,58 @@ def agent_title() -> str:
 
 
 class Api:
-    """A thin HTTP client for the local API (as tests/e2e/helpers.py's ApiClient)."""
+    """The local API through the SDK: ``gpuaas_client.Client`` for what a customer does, the generated
+    operations (``gpuaas_client._api``) for the operator's and the agent's routes, which the Client has
+    no methods for. Answers other than ``expect``ed raise."""
 
     def __init__(self, base_url: str) -> None:
-        import requests
+        from gpuaas_client import Client
 
         self.base_url = base_url
-        self.session = requests.Session()
+        self.public = Client(base_url)
+        self._as: dict[str | None, Any] = {}
 
-    def call(self, method: str, path: str, token: str | None = None, expect: int = 200, **kwargs: Any) -> Any:
-        headers = dict(kwargs.pop("headers", {}) or {})
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        r = self.session.request(method, f"{self.base_url}{path}", headers=headers, timeout=30, **kwargs)
-        if r.status_code != expect:
-            raise RuntimeError(f"{method} {path}: HTTP {r.status_code} {r.text[:300]}")
-        return r.json() if r.content else None
+    def client(self, token: str) -> Any:
+        """An SDK client with this bearer (a session or a node token), on the public client's pool."""
+        from gpuaas_client import Client
+
+        return Client(self.base_url, access_token=token, http_client=self.public.http)
+
+    def generated(self, token: str | None) -> Any:
+        """The generated layer's client with this bearer (its own pool: the generated client sets the
+        bearer on the httpx client it builds)."""
+        from gpuaas_client._api import AuthenticatedClient, Client
+
+        if token not in self._as:
+            self._as[token] = (
+                Client(base_url=self.base_url) if token is None else AuthenticatedClient(self.base_url, token)
+            )
+        return self._as[token]
+
+    @staticmethod
+    def expect(response: Any, status: int) -> Any:
+        """The parsed model of a generated ``sync_detailed`` answer, if it has ``status``."""
+        if response.status_code != status or response.parsed is None:
+            raise RuntimeError(f"HTTP {response.status_code} {response.content[:300]!r}")
+        return response.parsed
 
     def token(self, user: str, org: str, role: str) -> str:
-        body = {"user": user, "org": org, "role": role}
-        return str(self.call("POST", "/v1/dev/token", json=body)["access_token"])
+        return str(self.public.dev_token(user, org, role)["access_token"])
+
+    def create_sku(self, operator: str, name: str) -> Any:
+        from gpuaas_client._api.api.admin import admin_create_sku
+        from gpuaas_client._api.models import CreateSkuBody
+
+        body = CreateSkuBody.from_dict({"name": name, **SKU})
+        return self.expect(admin_create_sku.sync_detailed(client=self.generated(operator), body=body), 201)
+
+    def bootstrap_token(self, operator: str, sku_id: str) -> str:
+        from gpuaas_client._api.api.admin import admin_create_bootstrap_token
+        from gpuaas_client._api.models import BootstrapTokenBody
+
+        body = BootstrapTokenBody(sku_id=sku_id, ttl_seconds=600)
+        answer = admin_create_bootstrap_token.sync_detailed(client=self.generated(operator), body=body)
+        return str(self.expect(answer, 201).token)
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -187,37 +219,14 @@ def _patched(cls: type, name: str, value: Any) -> Iterator[None]:
 
 
 @contextmanager
-def _rollback_copy_once() -> Iterator[None]:
-    """moto's TransactWriteItems backs up the whole table (for its rollback) once per *item* of the
-    transaction, the same copy each time since nothing is written while it backs up. Within this
-    block it copies each table once per transaction: the same backup, the same rollback, the same
-    results, a fraction of the cost (which still grows with the table). Transactions are serialised
-    (localcloud's lock around every DynamoDB request), so swapping the module's ``copy`` is safe."""
-    import copy
-    import types
-
+def _moto_backup_per_item() -> Iterator[None]:
+    """moto's own TransactWriteItems for the block: it backs the whole table up once per *item* of the
+    transaction. The local cloud (``localcloud.moto_patches``) copies once per transaction instead;
+    ``ROLLBACK_COPY_ONCE = False`` measures without that."""
     from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
 
-    original = models.DynamoDBBackend.transact_write_items
-
-    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
-        copies: dict[int, Any] = {}
-
-        def deepcopy(obj: Any, memo: Any = None) -> Any:
-            if memo is None and isinstance(obj, Table):
-                if id(obj) not in copies:
-                    copies[id(obj)] = copy.deepcopy(obj)
-                return copies[id(obj)]
-            return copy.deepcopy(obj, memo)
-
-        models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
-        try:
-            return original(backend, transact_items)
-        finally:
-            models.copy = copy  # type: ignore[assignment]
-
-    with _patched(models.DynamoDBBackend, "transact_write_items", transact_write_items):
+    installed = models.DynamoDBBackend.transact_write_items
+    with _patched(models.DynamoDBBackend, "transact_write_items", getattr(installed, "__wrapped__", installed)):
         yield
 
 
@@ -351,9 +360,10 @@ class ScriptedNode:
     """This process as a node's agent: its queue read directly, results POSTed with the node token."""
 
     def __init__(self, api: Api, sqs: Any, operator: str, sku_id: str, hostname: str, gpus: int) -> None:
-        token = api.call(
-            "POST", "/v1/admin/bootstrap-tokens", operator, 201, json={"sku_id": sku_id, "ttl_seconds": 600}
-        )["token"]
+        from gpuaas_client._api.api.agent import agent_register
+        from gpuaas_client._api.models import RegisterAgentBody
+
+        token = api.bootstrap_token(operator, sku_id)
         gpu_list = [
             {"index": i, "uuid": f"GPU-{i:08d}-0000-0000-0000-000000000000", "model": "H100", "memory_total_bytes": 1}
             for i in range(gpus)
@@ -366,12 +376,13 @@ class ScriptedNode:
             "executors": ["sandbox"],
             "gpus": gpu_list,
         }
-        node = api.call("POST", "/v1/agent/register", None, 201, json=body)
+        registration = agent_register.sync_detailed(client=api.generated(None), body=RegisterAgentBody.from_dict(body))
+        node = api.expect(registration, 201)
         self.api = api
         self.sqs = sqs
-        self.node_id = node["node_id"]
-        self.token = node["node_token"]
-        self.queue_url = node["queue_url"]
+        self.node_id = node.node_id
+        self.token = node.node_token
+        self.queue_url = node.queue_url
 
     def next_command(self, timeout: float = 10.0) -> dict[str, Any]:
         """Long-polls (moto wakes a waiting receive as soon as a message is sent); deletes it."""
@@ -384,8 +395,14 @@ class ScriptedNode:
         raise TimeoutError("no command on the node's queue")
 
     def report(self, command_id: str, **output: Any) -> None:
+        from gpuaas_client._api.api.agent import agent_report_result
+        from gpuaas_client._api.models import CommandResultBody
+
         body = {"status": "succeeded", "reason": None, "output": output, "finished_at": FINISHED_AT}
-        self.api.call("POST", f"/v1/agent/commands/{command_id}/result", self.token, 200, json=body)
+        answer = agent_report_result.sync_detailed(
+            command_id, client=self.api.generated(self.token), body=CommandResultBody.from_dict(body)
+        )
+        self.api.expect(answer, 200)
 
 
 class MotoState:
@@ -486,28 +503,39 @@ class LatencyBench:
         self.sqs, sfn = client("sqs"), client("stepfunctions")
         self.moto = MotoState(cloud.region)
         self.table = get_settings().table_name
-        self.sku = api.call("POST", "/v1/admin/skus", operator, 201, json={"name": "bench-prov-sku", **SKU})
+        from gpuaas_client._api.api.admin import admin_create_os_image
+        from gpuaas_client._api.api.catalog import get_sku
+        from gpuaas_client._api.models import CreateOsImageBody
+
+        self.sku = api.create_sku(operator, "bench-prov-sku")
         image = {"name": "bench-prov-image", "family": "ubuntu", "version": "22.04", "container_image": "cuda:12"}
-        self.image = api.call("POST", "/v1/admin/os-images", operator, 201, json=image)
+        answer = admin_create_os_image.sync_detailed(
+            client=api.generated(operator), body=CreateOsImageBody.from_dict(image)
+        )
+        self.image = api.expect(answer, 201)
         nodes = math.ceil((WARMUP + ALLOCATIONS) / NODE_GPUS)
         self.node_gpus = math.ceil((WARMUP + ALLOCATIONS) / nodes)  # no more slots than needed: a smaller table
         self.nodes = {
             n.node_id: n
             for n in (
-                ScriptedNode(api, self.sqs, operator, self.sku["id"], f"bench-scripted-{i}.fleet", self.node_gpus)
+                ScriptedNode(api, self.sqs, operator, self.sku.id, f"bench-scripted-{i}.fleet", self.node_gpus)
                 for i in range(nodes)
             )
         }
-        self.customer = api.token("bench-prov-customer", "bench-prov-org", "member")
+        self.customer = api.client(api.token("bench-prov-customer", "bench-prov-org", "member"))
         public_key = (
             ed25519.Ed25519PrivateKey.generate()
             .public_key()
             .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
             .decode()
         )
-        api.call("POST", "/v1/ssh-keys", self.customer, 201, json={"name": "laptop", "public_key": public_key})
+        self.customer.add_ssh_key("laptop", public_key)
         slots = nodes * self.node_gpus
-        _wait(lambda: api.call("GET", f"/v1/skus/{self.sku['id']}")["free_slots"] >= slots, 10, "slots", 0.05)
+
+        def free_slots() -> int:
+            return int(api.expect(get_sku.sync_detailed(self.sku.id, client=api.generated(None)), 200).free_slots)
+
+        _wait(lambda: free_slots() >= slots, 10, "slots", 0.05)
         self.bare = BareMachine(sfn, self.sqs, self.moto)
         self.sfn = sfn
         self.create = Leg("(a) POST /v1/allocations -> provision command on node queue")
@@ -526,10 +554,9 @@ class LatencyBench:
         return self.moto.allocation_state(self.table, allocation_id)
 
     def _allocation_round(self, measured: bool) -> None:
-        body = {"sku_id": self.sku["id"], "os_image_id": self.image["id"], "count": 1}
-        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        key = str(uuid.uuid4())
         started = time.perf_counter()
-        allocation = self.api.call("POST", "/v1/allocations", self.customer, 202, json=body, headers=headers)
+        allocation = self.customer.create_allocation(self.sku.id, self.image.id, 1, idempotency_key=key)
         posted = time.perf_counter()
         node = self.nodes[allocation["node_id"]]
         command = node.next_command()
@@ -681,10 +708,8 @@ class IdleAgent:
     def __init__(self, cloud: Any, api: Api, operator: str, log: RequestLog) -> None:
         from localcloud.agents import AgentFleet
 
-        sku = api.call("POST", "/v1/admin/skus", operator, 201, json={"name": "bench-agent-sku", **SKU})
-        self.token = api.call(
-            "POST", "/v1/admin/bootstrap-tokens", operator, 201, json={"sku_id": sku["id"], "ttl_seconds": 600}
-        )["token"]
+        sku = api.create_sku(operator, "bench-agent-sku")
+        self.token = api.bootstrap_token(operator, sku.id)
         self.log = log
         self.fleet = AgentFleet(cloud.api_url)
         self.bare: subprocess.Popen[bytes] | None = None
@@ -832,7 +857,7 @@ def run() -> tuple[list[tuple[str, ...]], list[tuple[str, str]], list[tuple[str,
 
             bootstrap.reset()
             _forget_connections()
-            once = _rollback_copy_once() if ROLLBACK_COPY_ONCE else contextlib.nullcontext()
+            once = contextlib.nullcontext() if ROLLBACK_COPY_ONCE else _moto_backup_per_item()
             with once, RequestLog().installed() as log:
                 api = Api(cloud.api_url)
                 operator = api.token("bench-prov-operator", "gpuaas-ops", "operator")

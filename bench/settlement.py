@@ -170,51 +170,32 @@ class Backup:
 
 
 @contextmanager
-def _transaction_backup(mode: str) -> Iterator[Backup]:
-    """Within the block, moto's ``TransactWriteItems`` backs up either each table once per transaction
-    (``"copy"``: what localcloud does) or only the items the transaction names (``"touched"``: their
-    pre-images and the length of the table's stream, restored if the transaction is cancelled). moto
-    itself rolls back by putting the backup table in place of the table; with ``"touched"`` the
-    "backup" it is handed is the table itself (a no-op) and the pre-images are put back instead.
-    Safe because transactions never interleave: localcloud serialises every DynamoDB request, and
-    the in-process moto of part 1 runs one request at a time."""
+def _transaction_backup() -> Iterator[Backup]:
+    """Within the block, moto's ``TransactWriteItems`` backs up only the items the transaction names
+    (their pre-images and the length of the table's stream, restored if the transaction is cancelled)
+    instead of the whole table (which localcloud's patch copies once per transaction). moto itself
+    rolls back by putting the backup table in place of the table; here the "backup" it is handed is
+    the table itself (a no-op) and the pre-images are put back instead. Safe because transactions
+    never interleave: localcloud serialises every DynamoDB request, and the in-process moto of part 1
+    runs one request at a time."""
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
 
-    installed = models.DynamoDBBackend.transact_write_items
+    installed = models.DynamoDBBackend.transact_write_items  # localcloud's copy-once, where installed
     original = getattr(installed, "__wrapped__", installed)  # moto's own, under localcloud's wrapper
-    stats = Backup(mode)
+    stats = Backup("touched")
 
     def identity(obj: Any, memo: Any = None) -> Any:
         if memo is None and isinstance(obj, Table):
             return obj
         return copy.deepcopy(obj, memo)
 
-    def copy_once(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
-        copies: dict[int, Any] = {}
-
-        def deepcopy(obj: Any, memo: Any = None) -> Any:
-            if memo is None and isinstance(obj, Table):
-                if id(obj) not in copies:
-                    began = time.perf_counter()
-                    copies[id(obj)] = copy.deepcopy(obj)
-                    stats.seconds += time.perf_counter() - began
-                return copies[id(obj)]
-            return copy.deepcopy(obj, memo)
-
-        stats.transactions += 1
-        models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[attr-defined]
-        try:
-            return original(backend, transact_items)
-        finally:
-            models.copy = copy  # type: ignore[attr-defined]
-
     def touched(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
         began = time.perf_counter()
         try:
             undo, streams = _pre_images(backend, transact_items)
-        except Exception:  # a malformed request: let moto refuse it, with its own full backup
-            return copy_once(backend, transact_items)
+        except Exception:  # a malformed request: let moto refuse it, with a full backup
+            return installed(backend, transact_items)
         stats.transactions += 1
         stats.seconds += time.perf_counter() - began
         models.copy = types.SimpleNamespace(deepcopy=identity)  # type: ignore[attr-defined]
@@ -227,8 +208,7 @@ def _transaction_backup(mode: str) -> Iterator[Backup]:
         finally:
             models.copy = copy  # type: ignore[attr-defined]
 
-    replacement = touched if mode == "touched" else copy_once
-    models.DynamoDBBackend.transact_write_items = replacement  # type: ignore[method-assign]
+    models.DynamoDBBackend.transact_write_items = touched  # type: ignore[method-assign]
     try:
         yield stats
     finally:
@@ -405,7 +385,7 @@ def _per_minute() -> list[tuple[str, str]]:
         _env({"GPUAAS_WELCOME_CREDIT_MICROS": str(WELCOME_CREDIT)}),
         mock_aws(),
         Calls().installed() as calls,
-        _transaction_backup("touched") as backup,
+        _transaction_backup() as backup,
     ):
         from chalicelib import bootstrap
         from chalicelib.billing.service import BillingService
@@ -684,7 +664,7 @@ def _sweep_run(n: int) -> SweepRun:
             table = get_settings().table_name
             batch_size = get_settings().settlement_batch_size
             client = cloud.client("dynamodb")
-            with _transaction_backup("touched") as backup, ServerLog().installed(cloud.runtime) as log:
+            with _transaction_backup() as backup, ServerLog().installed(cloud.runtime) as log:
                 checked = _check_rollback(client, table, backup)
                 billing = bootstrap.billing_service()
                 # The sweep's minute: its period ends at the floor; every meter was settled a minute before.

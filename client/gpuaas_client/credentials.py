@@ -113,7 +113,7 @@ class CredentialStore:
             raise CredentialsError(f"Cannot write {self.path}: {exc}") from exc
 
     def profiles(self) -> dict[str, dict[str, Any]]:
-        profiles: dict[str, dict[str, Any]] = self.load()["profiles"]
+        profiles: dict[str, dict[str, Any]] = self.load()["profiles"]  # load() checked it is a dict
         return profiles
 
     def get(self, profile: str) -> dict[str, Any] | None:

@@ -3,23 +3,79 @@
 >>> client = Client("http://127.0.0.1:8000", api_key="gpk_...")
 >>> client.me()["org"]["name"]
 >>> allocation = client.create_allocation("sku_...", "img_...")
->>> client.wait_for_allocation(allocation["id"], ["active"], timeout=600)["connection"]["command"]
+>>> client.wait_until_active(allocation["id"], timeout=600)["connection"]["command"]
+
+Two layers. ``gpuaas_client._api`` is generated from ``doc/openapi.yaml`` (openapi-python-client; ``make sdk``
+regenerates it, ``make sdk-check`` fails when it is stale): every operation, its typed parameters and
+body models, and the httpx client that sends them. This module is what a generator cannot know:
+credentials and the refresh of an expired session, retries that reuse one Idempotency-Key, pagination
+iterators, waiters, and one error type. Each request is built by the generated operation and sent on
+the generated client's ``httpx.Client``; answers are returned as the JSON the API sent, typed by the
+``TypedDict`` views below (the generated models would re-render its timestamps).
 
 Every error the API returns is raised as :class:`ApiError`, built from its error envelope
-``{"error": {"code", "message", "request_id", "details"?}}``. Switch on ``code``, never on ``message``.
+``{"error": {"code", "message", "request_id", "details"?}}``. Switch on ``code`` (the error catalog's),
+never on ``message``.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, NotRequired, TypedDict
-from urllib.parse import quote
+from typing import Any, NotRequired, TypedDict, TypeVar, cast
 
-import requests
+import httpx
+
+from gpuaas_client._api import Client as GeneratedClient
+from gpuaas_client._api.api.allocations import create_allocation as _create_allocation
+from gpuaas_client._api.api.allocations import get_allocation as _get_allocation
+from gpuaas_client._api.api.allocations import list_allocation_events as _list_allocation_events
+from gpuaas_client._api.api.allocations import list_allocations as _list_allocations
+from gpuaas_client._api.api.allocations import release_allocation as _release_allocation
+from gpuaas_client._api.api.api_keys import create_api_key as _create_api_key
+from gpuaas_client._api.api.api_keys import list_api_keys as _list_api_keys
+from gpuaas_client._api.api.api_keys import revoke_api_key as _revoke_api_key
+from gpuaas_client._api.api.audit import list_audit as _list_audit
+from gpuaas_client._api.api.auth import auth_logout as _auth_logout
+from gpuaas_client._api.api.auth import auth_logout_all as _auth_logout_all
+from gpuaas_client._api.api.auth import auth_token as _auth_token
+from gpuaas_client._api.api.auth import me as _me
+from gpuaas_client._api.api.billing import create_checkout as _create_checkout
+from gpuaas_client._api.api.billing import get_balance as _get_balance
+from gpuaas_client._api.api.billing import get_spend_cap as _get_spend_cap
+from gpuaas_client._api.api.billing import get_statement as _get_statement
+from gpuaas_client._api.api.billing import get_usage as _get_usage
+from gpuaas_client._api.api.billing import list_ledger as _list_ledger
+from gpuaas_client._api.api.billing import set_spend_cap as _set_spend_cap
+from gpuaas_client._api.api.catalog import list_os_images as _list_os_images
+from gpuaas_client._api.api.catalog import list_skus as _list_skus
+from gpuaas_client._api.api.dev import dev_complete_checkout as _dev_complete_checkout
+from gpuaas_client._api.api.dev import dev_token as _dev_token
+from gpuaas_client._api.api.members import add_member as _add_member
+from gpuaas_client._api.api.members import change_member_role as _change_member_role
+from gpuaas_client._api.api.members import list_members as _list_members
+from gpuaas_client._api.api.members import remove_member as _remove_member
+from gpuaas_client._api.api.ssh_keys import add_ssh_key as _add_ssh_key
+from gpuaas_client._api.api.ssh_keys import delete_ssh_key as _delete_ssh_key
+from gpuaas_client._api.api.ssh_keys import list_ssh_keys as _list_ssh_keys
+from gpuaas_client._api.api.system import health as _health
+from gpuaas_client._api.models import (
+    AddMemberBody,
+    AddSshKeyBody,
+    ChangeRoleBody,
+    CheckoutBody,
+    CreateAllocationBody,
+    CreateApiKeyBody,
+    DevTokenBody,
+    LogoutBody,
+    SpendCapBody,
+    TokenBody,
+)
+from gpuaas_client._api.types import UNSET, Unset
 
 __all__ = [
     "ALLOCATION_STATES",
@@ -27,6 +83,7 @@ __all__ = [
     "ROLES",
     "Allocation",
     "AllocationEvent",
+    "AllocationFailed",
     "ApiError",
     "ApiKey",
     "Balance",
@@ -59,6 +116,16 @@ FINAL_ALLOCATION_STATES = ("released", "failed")
 # API runs them once): seconds to wait before each retry.
 RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0)
 RETRY_STATUSES = frozenset({502, 503, 504})
+RETRY_CODES = frozenset({"IDEMPOTENCY_IN_PROGRESS"})
+
+T = TypeVar("T")
+# One request as a generated operation builds it: the keyword arguments of ``httpx.Client.request``.
+Request = dict[str, Any]
+
+
+# Response shapes ----------------------------------------------------------------------------
+
+
 RETRY_CODES = frozenset({"IDEMPOTENCY_IN_PROGRESS"})
 
 
@@ -332,7 +399,7 @@ class ApiError(GpuaasError):
         self.retry_after = retry_after
 
     @classmethod
-    def from_response(cls, response: requests.Response) -> ApiError:
+    def from_response(cls, response: httpx.Response) -> ApiError:
         request_id = response.headers.get("X-Request-Id")
         retry_after = _retry_after(response.headers.get("Retry-After"))
         try:
@@ -348,7 +415,7 @@ class ApiError(GpuaasError):
             )
         except (ValueError, KeyError, TypeError):
             # Not our envelope (a proxy's HTML page, say): keep what can be said about it.
-            text = response.text.strip().replace("\n", " ")[:200] or response.reason or ""
+            text = response.text.strip().replace("\n", " ")[:200] or response.reason_phrase or ""
             return cls(response.status_code, f"HTTP_{response.status_code}", text, request_id, None, retry_after)
 
 
@@ -361,6 +428,17 @@ class WaitTimeout(GpuaasError):
         )
         self.allocation = allocation
         self.timeout = timeout
+
+
+class AllocationFailed(GpuaasError):
+    """:meth:`Client.wait_until_active` saw the allocation end (``failed``, or released) instead."""
+
+    def __init__(self, allocation: Allocation) -> None:
+        reason = allocation.get("reason")
+        super().__init__(
+            f"Allocation {allocation.get('id')} is {allocation.get('state')}" + (f": {reason}" if reason else "")
+        )
+        self.allocation = allocation
 
 
 def _retryable(exc: GpuaasError) -> bool:
@@ -389,14 +467,9 @@ def _retry_after(value: str | None) -> int | None:
 # The client ---------------------------------------------------------------------------------
 
 
-def _query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _segment(value: str) -> str:
-    return quote(value, safe="")
+def _opt(value: T | None) -> T | Unset:
+    """A parameter left out (``None``) as the generated operations spell it."""
+    return UNSET if value is None else value
 
 
 def _when(value: str | date | None) -> str | None:
@@ -410,13 +483,15 @@ def _when(value: str | date | None) -> str | None:
     return value
 
 
-def _micros(value: int | None, what: str, *, optional: bool = False) -> int | None:
+def _micros(value: int | None, what: str) -> int:
     """Money goes out as integer micro-units: refuse a float (or a bool) before it reaches the API."""
-    if value is None and optional:
-        return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{what} must be an int of micro-units, not {type(value).__name__}")
     return value
+
+
+def _new_key(idempotency_key: str | None) -> str:
+    return idempotency_key or str(uuid.uuid4())
 
 
 class Client:
@@ -428,6 +503,8 @@ class Client:
     so that the caller can store the new refresh token (the old one stops working).
 
     A ``429`` is not retried: :class:`ApiError` carries ``retry_after`` (seconds) for the caller to decide.
+    ``http_client`` replaces the ``httpx.Client`` the requests go out on (its own base URL, headers and
+    timeout then apply); :attr:`http` is that client, for a caller that needs the same connection pool.
     """
 
     def __init__(
@@ -439,7 +516,7 @@ class Client:
         api_key: str | None = None,
         on_tokens: Callable[[Tokens], None] | None = None,
         timeout: float = 30,
-        session: requests.Session | None = None,
+        http_client: httpx.Client | None = None,
     ) -> None:
         if api_key and (access_token or refresh_token):
             raise ValueError("Use either a session (access/refresh token) or an API key, not both")
@@ -449,85 +526,62 @@ class Client:
         self.api_key = api_key
         self.on_tokens = on_tokens
         self.timeout = timeout
-        self.session = session or requests.Session()
+        # The generated layer's client: its httpx.Client carries the base URL, the timeout and the
+        # connection pool; the bearer is added per request (it changes when a session is refreshed).
+        self.api = GeneratedClient(
+            base_url=self.base_url, timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT}
+        )
+        if http_client is not None:
+            self.api.set_httpx_client(http_client)
         # What waiting uses (replaceable in tests).
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
+
+    @property
+    def http(self) -> httpx.Client:
+        return self.api.get_httpx_client()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # Plumbing -------------------------------------------------------------------------------
 
     def _bearer(self) -> str | None:
         return self.access_token or self.api_key
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Any = None,
-        params: Mapping[str, Any] | None = None,
-        auth: bool = True,
-        idempotency_key: str | None = None,
-        accept: str = "application/json",
-    ) -> requests.Response:
-        headers = {"Accept": accept, "User-Agent": USER_AGENT}
+    def _send(self, request: Request, *, auth: bool, accept: str, headers: dict[str, str] | None) -> httpx.Response:
+        sent = {**request.get("headers", {}), **(headers or {}), "Accept": accept, "User-Agent": USER_AGENT}
         token = self._bearer() if auth else None
         if token:
-            headers["Authorization"] = f"Bearer {token}"
-        if idempotency_key:
-            headers["Idempotency-Key"] = idempotency_key
-        query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
+            sent["Authorization"] = f"Bearer {token}"
         try:
-            return self.session.request(
-                method,
-                f"{self.base_url}{path}",
-                headers=headers,
-                params=query or None,
-                json=body,
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
+            return self.http.request(**{**request, "headers": sent})
+        except httpx.RequestError as exc:
             raise TransportError(f"Cannot reach {self.base_url}: {exc}") from exc
 
     def _request(
         self,
-        method: str,
-        path: str,
+        build: Callable[[], Request],
         *,
-        body: Any = None,
-        body_fn: Callable[[], Any] | None = None,
-        params: Mapping[str, Any] | None = None,
         auth: bool = True,
-        idempotency_key: str | None = None,
         text: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        """Send one request; on an expired access token refresh once and retry once.
-
-        ``body_fn`` builds the body per attempt, for a body that names the refresh token (which the
-        refresh in between rotates). ``text``: the answer is not JSON (a CSV export); return it as it is.
-        """
+        """Send one request (``build`` is a generated operation's, called per attempt: a body that
+        names the refresh token must name the current one); on an expired access token refresh once
+        and retry once. ``text``: the answer is not JSON (a CSV export); return it as it is."""
         refreshed = False
         accept = "text/csv, application/json" if text else "application/json"
         while True:
-            payload = body_fn() if body_fn is not None else body
-            response = self._send(
-                method, path, body=payload, params=params, auth=auth, idempotency_key=idempotency_key, accept=accept
-            )
-            if response.status_code < 400 and text:
-                response.encoding = response.encoding or "utf-8"
-                return response.text
+            response = self._send(build(), auth=auth, accept=accept, headers=headers)
             if response.status_code < 400:
-                if response.status_code == 204 or not response.content:
-                    return None
-                try:
-                    return response.json()
-                except ValueError as exc:
-                    raise ApiError(
-                        response.status_code,
-                        "INVALID_RESPONSE",
-                        "The API answered with something that is not JSON",
-                        response.headers.get("X-Request-Id"),
-                    ) from exc
+                return response.text if text else self._json(response)
             error = ApiError.from_response(response)
             if (
                 error.status == 401
@@ -542,32 +596,51 @@ class Client:
                 continue
             raise error
 
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ApiError(
+                response.status_code,
+                "INVALID_RESPONSE",
+                "The API answered with something that is not JSON",
+                response.headers.get("X-Request-Id"),
+            ) from exc
+
     def _request_retrying(
-        self, method: str, path: str, *, idempotency_key: str, body: Any = None, delays: Sequence[float] | None = None
+        self,
+        build: Callable[[], Request],
+        *,
+        headers: dict[str, str] | None = None,
+        delays: Sequence[float] | None = None,
     ) -> Any:
-        """Send a request that carries an Idempotency-Key; retry it (same key) past network errors,
-        ``502``/``503``/``504`` and ``IDEMPOTENCY_IN_PROGRESS``: the API runs it once and replays the answer."""
+        """Send a request that carries an Idempotency-Key (built into it once, so every attempt has the
+        same); retry it past network errors, ``502``/``503``/``504`` and ``IDEMPOTENCY_IN_PROGRESS``:
+        the API runs it once and replays the answer."""
         delays = RETRY_DELAYS if delays is None else delays
         attempt = 0
         while True:
             try:
-                return self._request(method, path, body=body, idempotency_key=idempotency_key)
+                return self._request(build, headers=headers)
             except GpuaasError as exc:
                 if attempt >= len(delays) or not _retryable(exc):
                     raise
                 self.sleep(delays[attempt])
                 attempt += 1
 
-    def _paginate(self, path: str, params: Mapping[str, Any] | None = None, *, auth: bool = True) -> Iterator[Any]:
-        """Every item of a list, following ``next_cursor`` (a page may be empty while a cursor remains)."""
-        query = dict(params or {})
+    def _paginate(self, page: Callable[[str | Unset], Request], *, auth: bool = True) -> Iterator[Any]:
+        """Every item of a list, following ``next_cursor`` (a page may be empty while a cursor remains).
+        ``page(cursor)`` is the generated list operation with its filters bound."""
+        cursor: str | Unset = UNSET
         while True:
-            page = self._request("GET", path, params=query, auth=auth)
-            yield from page.get("items", [])
-            cursor = page.get("next_cursor")
+            body = self._request(functools.partial(page, cursor), auth=auth)
+            yield from body.get("items", [])
+            cursor = body.get("next_cursor") or UNSET
             if not cursor:
                 return
-            query["cursor"] = cursor
 
     def _adopt(self, tokens: Tokens) -> Tokens:
         self.access_token = tokens["access_token"]
@@ -580,7 +653,7 @@ class Client:
     # System and catalog ---------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
-        return self._request("GET", "/v1/health", auth=False)
+        return cast(dict[str, Any], self._request(_health._get_kwargs, auth=False))
 
     def skus(
         self,
@@ -593,63 +666,61 @@ class Client:
         limit: int | None = None,
     ) -> Iterator[Sku]:
         """The public catalog, every page. Prices are integer micro-USD."""
-        params = {
-            "region": region,
-            "gpu_model": gpu_model,
-            "min_gpus": min_gpus,
-            "max_price_per_hour_micros": max_price_per_hour_micros,
-            "available": available,
-            "limit": limit,
-        }
-        return self._paginate("/v1/skus", params, auth=False)
+
+        def page(cursor: str | Unset) -> Request:
+            return _list_skus._get_kwargs(
+                limit=_opt(limit),
+                cursor=cursor,
+                gpu_model=_opt(gpu_model),
+                min_gpus=_opt(min_gpus),
+                region=_opt(region),
+                max_price_per_hour_micros=_opt(max_price_per_hour_micros),
+                available=_opt(available),
+            )
+
+        return self._paginate(page, auth=False)
 
     def os_images(self, *, limit: int | None = None) -> Iterator[OsImage]:
         """The OS images an allocation can boot (public), every page."""
-        return self._paginate("/v1/os-images", {"limit": limit}, auth=False)
+        return self._paginate(lambda cursor: _list_os_images._get_kwargs(limit=_opt(limit), cursor=cursor), auth=False)
 
     # Sessions -------------------------------------------------------------------------------
 
     def dev_token(self, user: str, org: str, role: str) -> Tokens:
         """Sign in as anyone (the local stage's dev issuer only); the client adopts the session."""
-        tokens = self._request("POST", "/v1/dev/token", body={"user": user, "org": org, "role": role}, auth=False)
-        return self._adopt(tokens)
+        body = DevTokenBody(user=user, org=org, role=role)
+        return self._adopt(self._request(lambda: _dev_token._get_kwargs(body=body), auth=False))
 
     def exchange_oidc_token(self, subject_token: str, org_id: str | None = None) -> Tokens:
         """Sign in with an OIDC token from the configured issuer; the client adopts the session."""
-        body: dict[str, Any] = {"grant_type": TOKEN_EXCHANGE, "subject_token": subject_token}
-        if org_id:
-            body["org_id"] = org_id
-        return self._adopt(self._request("POST", "/v1/auth/token", body=body, auth=False))
+        body = TokenBody(grant_type=TOKEN_EXCHANGE, subject_token=subject_token, org_id=org_id or UNSET)
+        return self._adopt(self._request(lambda: _auth_token._get_kwargs(body=body), auth=False))
 
     def refresh(self) -> Tokens:
         """Trade the refresh token for new tokens (the refresh token rotates: store the new one)."""
         if not self.refresh_token:
             raise GpuaasError("No refresh token to refresh the session with")
-        body = {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
-        return self._adopt(self._request("POST", "/v1/auth/token", body=body, auth=False))
+        body = TokenBody(grant_type="refresh_token", refresh_token=self.refresh_token)
+        return self._adopt(self._request(lambda: _auth_token._get_kwargs(body=body), auth=False))
 
     def logout(self) -> None:
         """End this session on the server; its refresh tokens stop working."""
-
-        def body() -> dict[str, Any]:
-            # Built per attempt: a refresh before the retry rotates the refresh token.
-            return {"refresh_token": self.refresh_token} if self.refresh_token else {}
-
-        self._request("POST", "/v1/auth/logout", body_fn=body)
+        # Built per attempt: a refresh before the retry rotates the refresh token.
+        self._request(lambda: _auth_logout._get_kwargs(body=LogoutBody(refresh_token=_opt(self.refresh_token))))
         self.access_token = self.refresh_token = None
 
     def logout_all(self) -> None:
         """Sign out everywhere: every session of this user stops refreshing."""
-        self._request("POST", "/v1/auth/logout-all")
+        self._request(_auth_logout_all._get_kwargs)
         self.access_token = self.refresh_token = None
 
     def me(self) -> Me:
-        return self._request("GET", "/v1/me")
+        return cast(Me, self._request(_me._get_kwargs))
 
     # API keys -------------------------------------------------------------------------------
 
     def api_keys(self) -> Iterator[ApiKey]:
-        return self._paginate("/v1/api-keys")
+        return self._paginate(lambda cursor: _list_api_keys._get_kwargs(cursor=cursor))
 
     def create_api_key(
         self,
@@ -660,29 +731,25 @@ class Client:
         idempotency_key: str | None = None,
     ) -> CreatedApiKey:
         """Create a key; ``secret`` is in this response only, never again."""
-        body: dict[str, Any] = {"name": name, "scopes": list(scopes)}
-        if expires_in_days is not None:
-            body["expires_in_days"] = expires_in_days
-        return self._request("POST", "/v1/api-keys", body=body, idempotency_key=idempotency_key or str(uuid.uuid4()))
+        body = CreateApiKeyBody(name=name, scopes=list(scopes), expires_in_days=_opt(expires_in_days))
+        # The document does not name an Idempotency-Key here; the API honours it on every create.
+        headers = {"Idempotency-Key": _new_key(idempotency_key)}
+        return cast(CreatedApiKey, self._request(lambda: _create_api_key._get_kwargs(body=body), headers=headers))
 
     def revoke_api_key(self, key_id: str) -> ApiKey:
-        return self._request("POST", f"/v1/api-keys/{_segment(key_id)}/revoke")
+        return cast(ApiKey, self._request(lambda: _revoke_api_key._get_kwargs(key_id)))
 
     # SSH keys -------------------------------------------------------------------------------
 
     def ssh_keys(self) -> Iterator[dict[str, Any]]:
-        return self._paginate("/v1/ssh-keys")
+        return self._paginate(lambda cursor: _list_ssh_keys._get_kwargs(cursor=cursor))
 
     def add_ssh_key(self, name: str, public_key: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
-        return self._request(
-            "POST",
-            "/v1/ssh-keys",
-            body={"name": name, "public_key": public_key},
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
-        )
+        body, key = AddSshKeyBody(name=name, public_key=public_key), _new_key(idempotency_key)
+        return cast(dict[str, Any], self._request(lambda: _add_ssh_key._get_kwargs(body=body, idempotency_key=key)))
 
     def delete_ssh_key(self, key_id: str) -> None:
-        self._request("DELETE", f"/v1/ssh-keys/{_segment(key_id)}")
+        self._request(lambda: _delete_ssh_key._get_kwargs(key_id))
 
     # Allocations ----------------------------------------------------------------------------
 
@@ -701,33 +768,44 @@ class Client:
         ``ssh_key_ids`` defaults (server side) to all of your SSH keys. The request carries an
         Idempotency-Key (a fresh UUID4 unless given) and is retried with that same key past network
         errors and ``502``/``503``/``504``, so a retry never rents twice. Then
-        :meth:`wait_for_allocation` for ``active``.
+        :meth:`wait_until_active` (or :meth:`wait_for_allocation`).
         """
-        body: dict[str, Any] = {"sku_id": sku_id, "os_image_id": os_image_id, "count": count}
-        if ssh_key_ids is not None:
-            body["ssh_key_ids"] = list(ssh_key_ids)
-        if name is not None:
-            body["name"] = name
-        key = idempotency_key or str(uuid.uuid4())
-        return self._request_retrying("POST", "/v1/allocations", body=body, idempotency_key=key)
+        body = CreateAllocationBody(
+            sku_id=sku_id,
+            os_image_id=os_image_id,
+            count=count,
+            ssh_key_ids=UNSET if ssh_key_ids is None else list(ssh_key_ids),
+            name=_opt(name),
+        )
+        key = _new_key(idempotency_key)
+        return cast(
+            Allocation, self._request_retrying(lambda: _create_allocation._get_kwargs(body=body, idempotency_key=key))
+        )
 
     def allocations(self, *, state: str | None = None, limit: int | None = None) -> Iterator[Allocation]:
         """The org's allocations, newest first, every page (``limit`` is the page size)."""
-        return self._paginate("/v1/allocations", {"state": state, "limit": limit})
+        return self._paginate(
+            lambda cursor: _list_allocations._get_kwargs(limit=_opt(limit), cursor=cursor, state=_opt(state))
+        )
 
     list_allocations = allocations
 
     def get_allocation(self, allocation_id: str) -> Allocation:
-        return self._request("GET", f"/v1/allocations/{_segment(allocation_id)}")
+        return cast(Allocation, self._request(lambda: _get_allocation._get_kwargs(allocation_id)))
 
     def release_allocation(self, allocation_id: str, *, idempotency_key: str | None = None) -> Allocation:
         """Give the slots back (answers ``releasing`` at once; billing stops now). Retried like a create."""
-        key = idempotency_key or str(uuid.uuid4())
-        return self._request_retrying("POST", f"/v1/allocations/{_segment(allocation_id)}/release", idempotency_key=key)
+        key = _new_key(idempotency_key)
+        return cast(
+            Allocation,
+            self._request_retrying(lambda: _release_allocation._get_kwargs(allocation_id, idempotency_key=key)),
+        )
 
     def allocation_events(self, allocation_id: str, *, limit: int | None = None) -> Iterator[AllocationEvent]:
         """The allocation's history, oldest first (CloudEvents envelopes), every page."""
-        return self._paginate(f"/v1/allocations/{_segment(allocation_id)}/events", {"limit": limit})
+        return self._paginate(
+            lambda cursor: _list_allocation_events._get_kwargs(allocation_id, limit=_opt(limit), cursor=cursor)
+        )
 
     def wait_for_allocation(
         self,
@@ -775,13 +853,39 @@ class Client:
             self.sleep(max(0.0, min(max(interval, wait_at_least), remaining)))
             interval = min(interval * 1.5, max(max_poll_interval, poll_interval))
 
+    def wait_until_active(
+        self,
+        allocation_id: str,
+        timeout: float = 600,
+        on_change: Callable[[Allocation], None] | None = None,
+        *,
+        poll_interval: float = 0.2,
+        max_poll_interval: float = 2.0,
+    ) -> Allocation:
+        """Wait until the allocation is ``active`` and return it (``connection`` says how to connect).
+
+        Raises :class:`AllocationFailed` if it ends ``failed`` (or is released) instead, and
+        :class:`WaitTimeout` after ``timeout`` seconds. Polls as :meth:`wait_for_allocation` does.
+        """
+        allocation = self.wait_for_allocation(
+            allocation_id,
+            ("active",),
+            timeout,
+            on_change,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+        )
+        if allocation.get("state") != "active":
+            raise AllocationFailed(allocation)
+        return allocation
+
     # Billing --------------------------------------------------------------------------------
     # Money is integer micro-units of the org's currency (1 USD = 1_000_000), in and out.
 
     def balance(self) -> Balance:
         """The balance now (settled less what is used but not yet settled), the burn rate of the active
         allocations, the runway at that burn (``None`` when nothing burns) and the frozen/depleted flags."""
-        return self._request("GET", "/v1/billing/balance")
+        return cast(Balance, self._request(_get_balance._get_kwargs))
 
     def ledger(
         self,
@@ -792,7 +896,11 @@ class Client:
     ) -> Iterator[LedgerEntry]:
         """The org's ledger, newest first, every page (``limit`` is the page size). ``since`` (inclusive)
         and ``until`` (exclusive) are ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (or a date/datetime)."""
-        return self._paginate("/v1/billing/ledger", {"since": _when(since), "until": _when(until), "limit": limit})
+        return self._paginate(
+            lambda cursor: _list_ledger._get_kwargs(
+                limit=_opt(limit), cursor=cursor, since=_opt(_when(since)), until=_opt(_when(until))
+            )
+        )
 
     def ledger_csv(
         self,
@@ -804,31 +912,48 @@ class Client:
     ) -> str:
         """One page of the ledger (``limit`` entries at most; the API caps a page) as the API's CSV export:
         ``at,id,kind,wallet_delta_micros,currency,allocation_id,description``."""
-        params = {"since": _when(since), "until": _when(until), "limit": limit, "cursor": cursor, "format": "csv"}
-        return self._request("GET", "/v1/billing/ledger", params=params, text=True)
+
+        def request() -> Request:
+            return _list_ledger._get_kwargs(
+                limit=_opt(limit),
+                cursor=_opt(cursor),
+                since=_opt(_when(since)),
+                until=_opt(_when(until)),
+                format_="csv",
+            )
+
+        return cast(str, self._request(request, text=True))
 
     def usage(self, since: str | date | None = None, until: str | date | None = None) -> Usage:
         """Seconds and charges per day and per allocation, days ``since`` to ``until`` inclusive
         (``YYYY-MM-DD``, UTC; by default the last 30 days)."""
-        return self._request("GET", "/v1/billing/usage", params={"since": _when(since), "until": _when(until)})
+        return cast(
+            Usage, self._request(lambda: _get_usage._get_kwargs(since=_opt(_when(since)), until=_opt(_when(until))))
+        )
 
     def usage_csv(self, since: str | date | None = None, until: str | date | None = None) -> str:
         """The usage rows as CSV: ``day,allocation_id,sku_id,seconds,micros``."""
-        params = {"since": _when(since), "until": _when(until), "format": "csv"}
-        return self._request("GET", "/v1/billing/usage", params=params, text=True)
+        return cast(
+            str,
+            self._request(
+                lambda: _get_usage._get_kwargs(since=_opt(_when(since)), until=_opt(_when(until)), format_="csv"),
+                text=True,
+            ),
+        )
 
     def statement(self, month: str) -> Statement:
         """A calendar month (``YYYY-MM``, UTC): opening balance, movements by kind, closing balance, entries."""
-        return self._request("GET", f"/v1/billing/statements/{_segment(month)}")
+        return cast(Statement, self._request(lambda: _get_statement._get_kwargs(month)))
 
     def spend_cap(self) -> SpendCap:
         """The org's daily spend cap (``daily_cap_micros`` is ``None`` when there is none)."""
-        return self._request("GET", "/v1/billing/spend-cap")
+        return cast(SpendCap, self._request(_get_spend_cap._get_kwargs))
 
     def set_spend_cap(self, daily_cap_micros: int | None) -> SpendCap:
         """Set the daily spend cap (``None`` clears it); new allocations stop at it. Owners, with a session."""
-        body = {"daily_cap_micros": _micros(daily_cap_micros, "daily_cap_micros", optional=True)}
-        return self._request("PUT", "/v1/billing/spend-cap", body=body)
+        cap = None if daily_cap_micros is None else _micros(daily_cap_micros, "daily_cap_micros")
+        body = SpendCapBody(daily_cap_micros=cap)
+        return cast(SpendCap, self._request(lambda: _set_spend_cap._get_kwargs(body=body)))
 
     def checkout(
         self,
@@ -843,37 +968,36 @@ class Client:
         Sends an Idempotency-Key (a fresh UUID4 unless given) and retries with it like a create, so a
         retry never opens a second checkout.
         """
-        body: dict[str, Any] = {"amount_micros": _micros(amount_micros, "amount_micros")}
-        if success_url is not None:
-            body["success_url"] = success_url
-        if cancel_url is not None:
-            body["cancel_url"] = cancel_url
-        key = idempotency_key or str(uuid.uuid4())
-        return self._request_retrying("POST", "/v1/billing/checkout", body=body, idempotency_key=key)
+        body = CheckoutBody(
+            amount_micros=_micros(amount_micros, "amount_micros"),
+            success_url=_opt(success_url),
+            cancel_url=_opt(cancel_url),
+        )
+        key = _new_key(idempotency_key)
+        return cast(
+            Checkout, self._request_retrying(lambda: _create_checkout._get_kwargs(body=body, idempotency_key=key))
+        )
 
     def dev_complete_checkout(self, checkout_session_id: str) -> Any:
         """Pay a checkout without paying (the local stage's dev route only): the API delivers the signed
         payment webhook to itself, as the payment provider would."""
-        return self._request("POST", f"/v1/dev/stripe/checkout/{_segment(checkout_session_id)}/complete")
+        return self._request(lambda: _dev_complete_checkout._get_kwargs(checkout_session_id))
 
     # Members --------------------------------------------------------------------------------
 
     def members(self) -> Iterator[Member]:
-        return self._paginate("/v1/members")
+        return self._paginate(lambda cursor: _list_members._get_kwargs(cursor=cursor))
 
     def add_member(self, user_id: str, role: str, *, idempotency_key: str | None = None) -> Member:
-        return self._request(
-            "POST",
-            "/v1/members",
-            body={"user_id": user_id, "role": role},
-            idempotency_key=idempotency_key or str(uuid.uuid4()),
-        )
+        body, key = AddMemberBody(user_id=user_id, role=role), _new_key(idempotency_key)
+        return cast(Member, self._request(lambda: _add_member._get_kwargs(body=body, idempotency_key=key)))
 
     def set_member_role(self, user_id: str, role: str) -> Member:
-        return self._request("PATCH", f"/v1/members/{_segment(user_id)}", body={"role": role})
+        body = ChangeRoleBody(role=role)
+        return cast(Member, self._request(lambda: _change_member_role._get_kwargs(user_id, body=body)))
 
     def remove_member(self, user_id: str) -> None:
-        self._request("DELETE", f"/v1/members/{_segment(user_id)}")
+        self._request(lambda: _remove_member._get_kwargs(user_id))
 
     # Audit ----------------------------------------------------------------------------------
 
@@ -888,5 +1012,16 @@ class Client:
         limit: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """The org's audit trail, newest first, every page."""
-        params = {"actor": actor, "action": action, "target": target, "since": since, "until": until, "limit": limit}
-        return self._paginate("/v1/audit", params)
+
+        def page(cursor: str | Unset) -> Request:
+            return _list_audit._get_kwargs(
+                limit=_opt(limit),
+                cursor=cursor,
+                actor=_opt(actor),
+                action=_opt(action),
+                target=_opt(target),
+                since=_opt(since),
+                until=_opt(until),
+            )
+
+        return self._paginate(page)

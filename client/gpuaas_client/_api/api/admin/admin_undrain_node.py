@@ -1,0 +1,213 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_envelope import ErrorEnvelope
+from ...models.node_with_slots import NodeWithSlots
+from ...types import Response
+
+
+def _get_kwargs(
+    node_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/admin/nodes/{node_id}/undrain".format(
+            node_id=quote(str(node_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorEnvelope | NodeWithSlots | None:
+    if response.status_code == 200:
+        response_200 = NodeWithSlots.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorEnvelope.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorEnvelope.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorEnvelope.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorEnvelope.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorEnvelope.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorEnvelope.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 429:
+        response_429 = ErrorEnvelope.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorEnvelope.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorEnvelope.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorEnvelope | NodeWithSlots]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    node_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ErrorEnvelope | NodeWithSlots]:
+    """Undrain a node
+
+     Puts a drained node back into placement; its free slots return to placement and to the SKU's
+    `free_slots`. Emits `node.undrained`. Audited as `admin:nodes:undrain`. No request body.
+
+    Args:
+        node_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorEnvelope | NodeWithSlots]
+    """
+
+    kwargs = _get_kwargs(
+        node_id=node_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    node_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> ErrorEnvelope | NodeWithSlots | None:
+    """Undrain a node
+
+     Puts a drained node back into placement; its free slots return to placement and to the SKU's
+    `free_slots`. Emits `node.undrained`. Audited as `admin:nodes:undrain`. No request body.
+
+    Args:
+        node_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorEnvelope | NodeWithSlots
+    """
+
+    return sync_detailed(
+        node_id=node_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    node_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[ErrorEnvelope | NodeWithSlots]:
+    """Undrain a node
+
+     Puts a drained node back into placement; its free slots return to placement and to the SKU's
+    `free_slots`. Emits `node.undrained`. Audited as `admin:nodes:undrain`. No request body.
+
+    Args:
+        node_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorEnvelope | NodeWithSlots]
+    """
+
+    kwargs = _get_kwargs(
+        node_id=node_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    node_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> ErrorEnvelope | NodeWithSlots | None:
+    """Undrain a node
+
+     Puts a drained node back into placement; its free slots return to placement and to the SKU's
+    `free_slots`. Emits `node.undrained`. Audited as `admin:nodes:undrain`. No request body.
+
+    Args:
+        node_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorEnvelope | NodeWithSlots
+    """
+
+    return (
+        await asyncio_detailed(
+            node_id=node_id,
+            client=client,
+        )
+    ).parsed

@@ -1,0 +1,266 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.checkout import Checkout
+from ...models.checkout_body import CheckoutBody
+from ...models.error_envelope import ErrorEnvelope
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: CheckoutBody,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/billing/checkout",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Checkout | ErrorEnvelope | None:
+    if response.status_code == 201:
+        response_201 = Checkout.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = ErrorEnvelope.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorEnvelope.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorEnvelope.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 409:
+        response_409 = ErrorEnvelope.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = ErrorEnvelope.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = ErrorEnvelope.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = ErrorEnvelope.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorEnvelope.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorEnvelope.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorEnvelope.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Checkout | ErrorEnvelope]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CheckoutBody,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Checkout | ErrorEnvelope]:
+    """Top up the balance by card
+
+     Owners, admins and the billing role; an API key with the `write` scope (or `billing:checkout`) may
+    too. Opens a Stripe Checkout for `amount_micros` (a whole number of cents, within the billing
+    policy's `checkout_min_micros` and `checkout_max_micros`) and answers where the customer pays
+    (`url`). The balance is credited when Stripe reports the payment to `POST /v1/webhooks/stripe` (a
+    `topup:<checkout_session_id>` ledger entry and `billing.credited`), never before. `success_url` and
+    `cancel_url` are where Stripe sends the customer back (`GPUAAS_CHECKOUT_SUCCESS_URL` and
+    `GPUAAS_CHECKOUT_CANCEL_URL` when left out). With an `Idempotency-Key`, a retry gets the first
+    checkout instead of a second one. In the local stage `url` is `POST
+    /v1/dev/stripe/checkout/{session_id}/complete`, which pays at once.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CheckoutBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Checkout | ErrorEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: CheckoutBody,
+    idempotency_key: str | Unset = UNSET,
+) -> Checkout | ErrorEnvelope | None:
+    """Top up the balance by card
+
+     Owners, admins and the billing role; an API key with the `write` scope (or `billing:checkout`) may
+    too. Opens a Stripe Checkout for `amount_micros` (a whole number of cents, within the billing
+    policy's `checkout_min_micros` and `checkout_max_micros`) and answers where the customer pays
+    (`url`). The balance is credited when Stripe reports the payment to `POST /v1/webhooks/stripe` (a
+    `topup:<checkout_session_id>` ledger entry and `billing.credited`), never before. `success_url` and
+    `cancel_url` are where Stripe sends the customer back (`GPUAAS_CHECKOUT_SUCCESS_URL` and
+    `GPUAAS_CHECKOUT_CANCEL_URL` when left out). With an `Idempotency-Key`, a retry gets the first
+    checkout instead of a second one. In the local stage `url` is `POST
+    /v1/dev/stripe/checkout/{session_id}/complete`, which pays at once.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CheckoutBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Checkout | ErrorEnvelope
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: CheckoutBody,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Checkout | ErrorEnvelope]:
+    """Top up the balance by card
+
+     Owners, admins and the billing role; an API key with the `write` scope (or `billing:checkout`) may
+    too. Opens a Stripe Checkout for `amount_micros` (a whole number of cents, within the billing
+    policy's `checkout_min_micros` and `checkout_max_micros`) and answers where the customer pays
+    (`url`). The balance is credited when Stripe reports the payment to `POST /v1/webhooks/stripe` (a
+    `topup:<checkout_session_id>` ledger entry and `billing.credited`), never before. `success_url` and
+    `cancel_url` are where Stripe sends the customer back (`GPUAAS_CHECKOUT_SUCCESS_URL` and
+    `GPUAAS_CHECKOUT_CANCEL_URL` when left out). With an `Idempotency-Key`, a retry gets the first
+    checkout instead of a second one. In the local stage `url` is `POST
+    /v1/dev/stripe/checkout/{session_id}/complete`, which pays at once.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CheckoutBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Checkout | ErrorEnvelope]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: CheckoutBody,
+    idempotency_key: str | Unset = UNSET,
+) -> Checkout | ErrorEnvelope | None:
+    """Top up the balance by card
+
+     Owners, admins and the billing role; an API key with the `write` scope (or `billing:checkout`) may
+    too. Opens a Stripe Checkout for `amount_micros` (a whole number of cents, within the billing
+    policy's `checkout_min_micros` and `checkout_max_micros`) and answers where the customer pays
+    (`url`). The balance is credited when Stripe reports the payment to `POST /v1/webhooks/stripe` (a
+    `topup:<checkout_session_id>` ledger entry and `billing.credited`), never before. `success_url` and
+    `cancel_url` are where Stripe sends the customer back (`GPUAAS_CHECKOUT_SUCCESS_URL` and
+    `GPUAAS_CHECKOUT_CANCEL_URL` when left out). With an `Idempotency-Key`, a retry gets the first
+    checkout instead of a second one. In the local stage `url` is `POST
+    /v1/dev/stripe/checkout/{session_id}/complete`, which pays at once.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (CheckoutBody):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Checkout | ErrorEnvelope
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed
