@@ -198,7 +198,9 @@ def _secret(value: str, secret_id: str) -> str:
 
 @cache
 def payment_gateway() -> PaymentGateway:
-    """Stripe; in the local stage, without a Stripe key, the local Stripe that needs no network."""
+    """Stripe; without a Stripe key, the stand-in the stage names (the local cloud's Stripe)."""
+    import importlib
+
     from chalicelib.core.settings import get_settings
 
     settings = get_settings()
@@ -207,10 +209,11 @@ def payment_gateway() -> PaymentGateway:
         return _secret(settings.stripe_webhook_secret, settings.stripe_webhook_secret_id)
 
     tolerance = settings.stripe_webhook_tolerance_seconds
-    if settings.is_local and not (settings.stripe_secret_key or settings.stripe_secret_key_secret_id):
-        from chalicelib.adapters.stripe_gateway import LocalStripeGateway
-
-        return LocalStripeGateway(webhook_secret, tolerance_seconds=tolerance)
+    if settings.payment_stand_in and not (settings.stripe_secret_key or settings.stripe_secret_key_secret_id):
+        stand_in: PaymentGateway = importlib.import_module(settings.payment_stand_in).gateway(
+            webhook_secret, tolerance_seconds=tolerance
+        )
+        return stand_in
     from chalicelib.adapters.stripe_gateway import StripeGateway
 
     return StripeGateway(
@@ -222,17 +225,27 @@ def payment_gateway() -> PaymentGateway:
 
 @cache
 def payments_service() -> PaymentsService:
+    import importlib
+
     from chalicelib.core.settings import get_settings
+    from chalicelib.payments.ports import CheckoutPayer
     from chalicelib.payments.service import PaymentsService
     from chalicelib.storage.payment_repo import DynamoPaymentReader, DynamoPaymentUnitOfWork
 
     settings = get_settings()
+    payer: CheckoutPayer | None = None
+    if settings.payment_stand_in and not (settings.stripe_secret_key or settings.stripe_secret_key_secret_id):
+        # A stage without real customers also has someone to pay its checkouts.
+        payer = importlib.import_module(settings.payment_stand_in).checkout_payer(
+            lambda: _secret(settings.stripe_webhook_secret, settings.stripe_webhook_secret_id)
+        )
     return PaymentsService(
         DynamoPaymentReader(),
         lambda: DynamoPaymentUnitOfWork(clock),
         payment_gateway(),
         billing_service(),
         clock,
+        checkout_payer=payer,
         success_url=settings.checkout_success_url,
         cancel_url=settings.checkout_cancel_url,
     )

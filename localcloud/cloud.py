@@ -266,6 +266,7 @@ class LocalCloud:
             # (doc/deploy.md); locally each run makes its own.
             self._set_env("GPUAAS_SESSION_SIGNING_KEY", _session_signing_key())
             self._set_env("GPUAAS_STRIPE_WEBHOOK_SECRET", "whsec_local_" + os.urandom(24).hex())
+            self._set_env("GPUAAS_PAYMENT_STAND_IN", "localcloud.local_stripe")
         self._clear_settings_cache()
 
     @staticmethod

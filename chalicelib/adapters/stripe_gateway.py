@@ -1,10 +1,10 @@
 """Stripe: customers, Checkout Sessions, refunds, and the verification of its webhooks.
 
 ``StripeGateway`` calls Stripe with the ``stripe`` library, imported inside the methods so that
-routes that never touch payments do not pay for it at cold start. ``LocalStripeGateway`` is the
-local stage's Stripe: it makes ids up without any network, and plays the customer paying by
-sending the webhook the ``checkout.session.completed`` event Stripe would send, signed the way
-Stripe signs. Both verify webhooks with the same code (the ``stripe`` library's own).
+routes that never touch payments do not pay for it at cold start. Stripe's JSON ends here: a
+verified webhook is parsed into the typed events of ``chalicelib.payments.models`` (``parse_event``),
+so the payment use cases never see a Stripe dict. The local cloud's stand-in for Stripe
+(``localcloud/local_stripe.py``) verifies and parses with the same functions.
 """
 
 from __future__ import annotations
@@ -14,22 +14,26 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from chalicelib.core import errors
-from chalicelib.core.ids import ulid
-from chalicelib.payments.models import MICROS_PER_CENT, CheckoutRequest, CheckoutSession, Payment, ProviderRefund
+from chalicelib.payments.models import (
+    ChargeRefunded,
+    CheckoutCompleted,
+    CheckoutRequest,
+    CheckoutSession,
+    DisputeOpened,
+    PaymentFailed,
+    ProviderEvent,
+    ProviderRefund,
+    UnhandledEvent,
+)
 
 logger = logging.getLogger(__name__)
 
 SecretSource = Callable[[], str]
-# The Stripe API version the payloads below follow (the account's webhook endpoint should match).
-LOCAL_API_VERSION = "2024-06-20"
 
 
 def verify_event(payload: bytes, signature: str | None, secret: str, tolerance_seconds: int) -> dict[str, Any]:
@@ -195,121 +199,116 @@ class StripeGateway:
         metadata = _plain(intent).get("metadata") or {}
         return {str(k): str(v) for k, v in dict(metadata).items()}
 
-    def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        return verify_event(payload, signature, self._webhook_secret(), self._tolerance)
+    def verify_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent:
+        return parse_event(verify_event(payload, signature, self._webhook_secret(), self._tolerance))
 
 
-class LocalStripeGateway:
-    """The local stage's Stripe: no network, ids made up (``cs_local_...``), refunds idempotent
-    per key for the life of the process, and webhooks delivered the way Stripe delivers them."""
-
-    def __init__(self, webhook_secret: SecretSource, *, tolerance_seconds: int) -> None:
-        self._webhook_secret = webhook_secret
-        self._tolerance = tolerance_seconds
-        self._lock = threading.Lock()
-        self._refunds: dict[str, ProviderRefund] = {}
-
-    def create_customer(self, org_id: str, *, idempotency_key: str) -> str:
-        # Derived from the key, as Stripe answers a repeated key with the first customer.
-        return "cus_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-
-    def create_checkout_session(self, request: CheckoutRequest, *, idempotency_key: str) -> CheckoutSession:
-        session_id = "cs_local_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-        # Where the customer would pay: locally, a dev route that pays at once.
-        url = f"{request.api_base_url}/v1/dev/stripe/checkout/{session_id}/complete"
-        return CheckoutSession(id=session_id, url=url, payment_intent_id=None)
-
-    def create_refund(
-        self, payment_intent_id: str, amount_cents: int, *, idempotency_key: str, metadata: dict[str, str]
-    ) -> ProviderRefund:
-        with self._lock:
-            if idempotency_key not in self._refunds:
-                refund_id = f"re_local_{ulid().lower()}"
-                self._refunds[idempotency_key] = ProviderRefund(refund_id, amount_cents, "succeeded", payment_intent_id)
-            return self._refunds[idempotency_key]
-
-    def list_refunds(self, charge_id: str) -> list[ProviderRefund]:
-        return []  # local events always embed their refunds
-
-    def payment_intent_metadata(self, payment_intent_id: str) -> dict[str, str]:
-        return {}
-
-    def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        return verify_event(payload, signature, self._webhook_secret(), self._tolerance)
-
-    # The customer pays ---------------------------------------------------------------------
-
-    @staticmethod
-    def payment_intent_for(checkout_session_id: str) -> str:
-        return "pi_local_" + checkout_session_id.removeprefix("cs_local_")
-
-    def checkout_completed_event(self, payment: Payment) -> dict[str, Any]:
-        """The ``checkout.session.completed`` event Stripe sends once the customer paid."""
-        assert payment.checkout_session_id is not None
-        metadata = {"org_id": payment.org_id, "payment_id": payment.id, "amount_micros": str(payment.amount_micros)}
-        cents = payment.amount_micros // MICROS_PER_CENT
-        session = {
-            "id": payment.checkout_session_id,
-            "object": "checkout.session",
-            "amount_subtotal": cents,
-            "amount_total": cents,
-            "client_reference_id": payment.org_id,
-            "currency": payment.currency.lower(),
-            "customer": payment.customer_id,
-            "livemode": False,
-            "metadata": metadata,
-            "mode": "payment",
-            "payment_intent": self.payment_intent_for(payment.checkout_session_id),
-            "payment_status": "paid",
-            "status": "complete",
-            "url": None,
-        }
-        return {
-            "id": f"evt_local_{ulid().lower()}",
-            "object": "event",
-            "api_version": LOCAL_API_VERSION,
-            "created": int(time.time()),
-            "data": {"object": session},
-            "livemode": False,
-            "pending_webhooks": 1,
-            "request": {"id": None, "idempotency_key": None},
-            "type": "checkout.session.completed",
-        }
-
-    def complete_checkout(self, payment: Payment, webhook_url: str) -> dict[str, Any]:
-        event = self.checkout_completed_event(payment)
-        payload = json.dumps(event, indent=2).encode()
-        status, body = deliver(webhook_url, payload, signature_header(payload, self._webhook_secret()))
-        return {
-            "event_id": event["id"],
-            "type": event["type"],
-            "checkout_session_id": payment.checkout_session_id,
-            "payment_intent_id": event["data"]["object"]["payment_intent"],
-            "webhook_status": status,
-            "webhook_response": body,
-        }
+# Stripe's events, parsed -------------------------------------------------------------------------
 
 
-def deliver(url: str, payload: bytes, signature: str, timeout: float = 10) -> tuple[int, Any]:
-    """POST a signed event to a webhook endpoint as Stripe does; (status, JSON body or text)."""
-    request = urllib.request.Request(  # noqa: S310 - the local API's own URL
-        url,
-        data=payload,
-        method="POST",
-        headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "Stripe-Signature": signature,
-            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-        },
+def _id(value: Any) -> str | None:
+    """A Stripe reference that may come as an id or as an expanded object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _metadata(obj: dict[str, Any]) -> dict[str, str]:
+    metadata = obj.get("metadata")
+    return {str(k): str(v) for k, v in metadata.items()} if isinstance(metadata, dict) else {}
+
+
+def _cents(obj: dict[str, Any], name: str) -> int:
+    value = obj.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.ValidationFailedError(f"The event's {obj.get('object') or 'object'} carries no {name}")
+    return value
+
+
+def _checkout_completed(event_id: str, event_type: str, session: dict[str, Any]) -> CheckoutCompleted:
+    paid = session.get("payment_status") == "paid"
+    return CheckoutCompleted(
+        event_id=event_id,
+        type=event_type,
+        checkout_session_id=str(session["id"]),
+        metadata=_metadata(session),
+        payment_intent_id=_id(session.get("payment_intent")),
+        client_reference_id=_text(session.get("client_reference_id")),
+        currency=_text(session.get("currency")),
+        payment_mode=session.get("mode") in (None, "payment"),
+        paid=paid,
+        amount_cents=_cents(session, "amount_total") if paid else None,
     )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
-    except OSError as exc:
-        raise errors.PaymentsUnavailableError(f"The webhook could not be delivered: {exc}") from exc
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, raw.decode(errors="replace")
+
+
+def _payment_failed(event_id: str, event_type: str, intent: dict[str, Any]) -> PaymentFailed:
+    error = intent.get("last_payment_error")
+    error = error if isinstance(error, dict) else {}
+    return PaymentFailed(
+        event_id=event_id,
+        type=event_type,
+        payment_intent_id=str(intent["id"]),
+        metadata=_metadata(intent),
+        failure_code=_text(error.get("decline_code") or error.get("code")),
+        failure_message=_text(error.get("message")),
+    )
+
+
+def _charge_refunded(event_id: str, event_type: str, charge: dict[str, Any]) -> ChargeRefunded:
+    payment_intent = _id(charge.get("payment_intent"))
+    listed = charge.get("refunds")
+    refunds: tuple[ProviderRefund, ...] | None = None
+    if isinstance(listed, dict) and isinstance(listed.get("data"), list) and not listed.get("has_more"):
+        refunds = tuple(
+            ProviderRefund(str(r["id"]), _cents(r, "amount"), str(r.get("status") or "succeeded"), payment_intent)
+            for r in listed["data"]
+            if isinstance(r, dict) and _id(r.get("id"))
+        )
+    return ChargeRefunded(
+        event_id=event_id,
+        type=event_type,
+        charge_id=str(charge["id"]),
+        payment_intent_id=payment_intent,
+        metadata=_metadata(charge),
+        refunds=refunds,
+    )
+
+
+def _dispute_opened(event_id: str, event_type: str, dispute: dict[str, Any]) -> DisputeOpened:
+    return DisputeOpened(
+        event_id=event_id,
+        type=event_type,
+        dispute_id=str(dispute["id"]),
+        payment_intent_id=_id(dispute.get("payment_intent")),
+        charge_id=_id(dispute.get("charge")),
+        metadata=_metadata(dispute),
+        amount_cents=_cents(dispute, "amount"),
+        reason=_text(dispute.get("reason")),
+    )
+
+
+_PARSERS: dict[str, Callable[[str, str, dict[str, Any]], ProviderEvent]] = {
+    "checkout.session.completed": _checkout_completed,
+    "checkout.session.async_payment_succeeded": _checkout_completed,
+    "payment_intent.payment_failed": _payment_failed,
+    "charge.refunded": _charge_refunded,
+    "charge.dispute.created": _dispute_opened,
+}
+
+
+def parse_event(event: dict[str, Any]) -> ProviderEvent:
+    """A verified Stripe event as payments knows it; VALIDATION_ERROR when a handled type lacks
+    what it must carry."""
+    event_id, event_type = str(event["id"]), str(event["type"])
+    parser = _PARSERS.get(event_type)
+    if parser is None:
+        return UnhandledEvent(event_id, event_type)
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict) or not _id(obj.get("id")):
+        raise errors.ValidationFailedError("The event carries no object")
+    return parser(event_id, event_type, obj)

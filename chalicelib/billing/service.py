@@ -40,7 +40,7 @@ from chalicelib.billing.models import (
     parse_time,
     runway_seconds,
 )
-from chalicelib.billing.ports import AllocationReleaser, BillingReader, BillingUnitOfWorkFactory
+from chalicelib.billing.ports import AllocationReleaser, BillingReader, BillingUnitOfWork, BillingUnitOfWorkFactory
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
@@ -144,6 +144,29 @@ class BillingService:
     ) -> bool:
         """Move ``amount_micros`` into (positive) or out of (negative) the wallet against the account
         the kind implies. False when this entry was posted before (a retry, a replayed webhook)."""
+        uow = self._uow()
+        self.post_credit(uow, org_id, entry_id, kind, amount_micros, description=description, cause=cause, actor=actor)
+        try:
+            uow.commit()
+        except errors.LedgerEntryExistsError:
+            return False
+        self._check_alerts(org_id)
+        return True
+
+    def post_credit(
+        self,
+        uow: BillingUnitOfWork,
+        org_id: str,
+        entry_id: str,
+        kind: str,
+        amount_micros: int,
+        *,
+        description: str,
+        cause: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+    ) -> LedgerEntry:
+        """What ``credit`` writes, added to ``uow`` (another use case's transaction, e.g. a payment's
+        webhook, commits it with its own writes); LEDGER_ENTRY_EXISTS at commit when posted before."""
         counter = {TOPUP: STRIPE_CLEARING, REFUND: REFUNDS, PROMOTION: PROMOTIONAL_CREDIT, DISPUTE: DISPUTES}.get(
             kind, REVENUE if kind in (USAGE, ADJUSTMENT) else None
         )
@@ -161,7 +184,6 @@ class BillingService:
             description=description,
             cause=cause,
         )
-        uow = self._uow()
         uow.post(entry)
         if amount_micros >= 0:
             uow.emit(_event("billing.credited", org_id, _entry_data(entry)))
@@ -169,12 +191,11 @@ class BillingService:
             uow.emit(_event("billing.debited", org_id, _entry_data(entry)))
         if actor is not None:
             uow.audit(record(f"billing:{kind}", entry_id, actor, entry.at, after=entry.to_dict(), org_id=org_id))
-        try:
-            uow.commit()
-        except errors.LedgerEntryExistsError:
-            return False
+        return entry
+
+    def check_alerts(self, org_id: str) -> None:
+        """After a balance change committed elsewhere (``post_credit``): alerts, as after a credit."""
         self._check_alerts(org_id)
-        return True
 
     def freeze(self, org_id: str, reason: str | None) -> None:
         """A disputed payment freezes new allocations until an operator lifts it (reason None)."""

@@ -84,6 +84,9 @@ class Settings:
     stripe_webhook_secret_id: str
     # How old a signed webhook may be before it is refused as a replay.
     stripe_webhook_tolerance_seconds: int
+    # A module standing in for Stripe where there is none to reach (the local cloud names its own);
+    # used only while no Stripe key is configured. Empty on AWS.
+    payment_stand_in: str
     # Where Checkout sends the customer back when the checkout request names no URL.
     checkout_success_url: str
     checkout_cancel_url: str
@@ -160,6 +163,8 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         stripe_webhook_secret=get("GPUAAS_STRIPE_WEBHOOK_SECRET", ""),
         stripe_webhook_secret_id=get("GPUAAS_STRIPE_WEBHOOK_SECRET_ID", ""),
         stripe_webhook_tolerance_seconds=_int_from(env, "GPUAAS_STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300),
+        # Never on a deployed stage: there, a missing Stripe key must fail, not take fake payments.
+        payment_stand_in=get("GPUAAS_PAYMENT_STAND_IN", "") if stage == "local" else "",
         checkout_success_url=get("GPUAAS_CHECKOUT_SUCCESS_URL", ""),
         checkout_cancel_url=get("GPUAAS_CHECKOUT_CANCEL_URL", ""),
         webhook_retention_seconds=_int_from(env, "GPUAAS_WEBHOOK_RETENTION_SECONDS", 30 * 86400),

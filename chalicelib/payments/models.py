@@ -10,7 +10,7 @@ out-of-order provider event can never move it twice.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.core import errors
@@ -80,9 +80,6 @@ class Payment:
             return 0
         return max(0, self.paid_micros - self.refunded_micros)
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
 class Refund:
@@ -99,9 +96,6 @@ class Refund:
     @property
     def ledger_entry_id(self) -> str:
         return refund_entry_id(self.id)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "ledger_entry_id": self.ledger_entry_id}
 
 
 def topup_entry_id(checkout_session_id: str) -> str:
@@ -172,3 +166,111 @@ class RefundAlreadyRecorded(errors.ConcurrentUpdateError):
 
 class PaymentIntentLinked(errors.ConcurrentUpdateError):
     """The PaymentIntent id is linked to a payment already."""
+
+
+# What the provider reports (its webhook events, parsed by the gateway) ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutCompleted:
+    """A Checkout Session completed (``checkout.session.completed``) or its delayed payment
+    succeeded (``checkout.session.async_payment_succeeded``)."""
+
+    event_id: str
+    type: str
+    checkout_session_id: str
+    metadata: dict[str, str]
+    payment_intent_id: str | None
+    client_reference_id: str | None
+    currency: str | None
+    payment_mode: bool  # a one-off payment (not a subscription or a setup)
+    paid: bool  # false for a delayed method: the money is not there yet
+    amount_cents: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFailed:
+    """An attempt to pay failed (``payment_intent.payment_failed``)."""
+
+    event_id: str
+    type: str
+    payment_intent_id: str
+    metadata: dict[str, str]
+    failure_code: str | None
+    failure_message: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeRefunded:
+    """Part or all of a charge was refunded (``charge.refunded``). ``refunds`` is None when the
+    event does not carry the whole list (recent API versions no longer embed it)."""
+
+    event_id: str
+    type: str
+    charge_id: str
+    payment_intent_id: str | None
+    metadata: dict[str, str]
+    refunds: tuple[ProviderRefund, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class DisputeOpened:
+    """The customer disputed a charge (``charge.dispute.created``)."""
+
+    event_id: str
+    type: str
+    dispute_id: str
+    payment_intent_id: str | None
+    charge_id: str | None
+    metadata: dict[str, str]
+    amount_cents: int
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnhandledEvent:
+    """A verified event of a type payments does not act on."""
+
+    event_id: str
+    type: str
+
+
+ProviderEvent = CheckoutCompleted | PaymentFailed | ChargeRefunded | DisputeOpened | UnhandledEvent
+
+
+# What the use cases answer -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutOpened:
+    payment_id: str
+    checkout_session_id: str
+    url: str
+    amount_micros: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReceipt:
+    """What the provider is answered for one event (``outcome`` is also kept with its marker)."""
+
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefundMade:
+    refund: Refund
+    checkout_session_id: str | None
+    payment_intent_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutPaid:
+    """Local stage: the provider's event sent for a paid checkout, and what the webhook answered."""
+
+    event_id: str
+    type: str
+    checkout_session_id: str | None
+    payment_intent_id: str
+    webhook_status: int
+    webhook_response: Any

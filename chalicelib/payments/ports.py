@@ -1,13 +1,23 @@
-"""What payment use cases need from the payment provider and from storage."""
+"""What payment use cases need from the payment provider, from billing and from storage."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from chalicelib.audit.models import AuditRecord
+from chalicelib.audit.models import Actor, AuditRecord
+from chalicelib.billing.models import BillingPolicy, LedgerEntry, Wallet
+from chalicelib.billing.ports import BillingUnitOfWork
 from chalicelib.core.events import DomainEvent
-from chalicelib.payments.models import CheckoutRequest, CheckoutSession, Payment, ProviderRefund, Refund
+from chalicelib.payments.models import (
+    CheckoutPaid,
+    CheckoutRequest,
+    CheckoutSession,
+    Payment,
+    ProviderEvent,
+    ProviderRefund,
+    Refund,
+)
 
 
 class PaymentGateway(Protocol):
@@ -28,18 +38,55 @@ class PaymentGateway(Protocol):
 
     def payment_intent_metadata(self, payment_intent_id: str) -> dict[str, str]: ...
 
-    def verify_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
-        """The event, as a plain dict, if ``signature`` (the Stripe-Signature header) signs
-        ``payload`` with the webhook secret within the tolerance; INVALID_SIGNATURE otherwise."""
+    def verify_webhook(self, payload: bytes, signature: str | None) -> ProviderEvent:
+        """The event, parsed, if ``signature`` (the Stripe-Signature header) signs ``payload`` with
+        the webhook secret within the tolerance; INVALID_SIGNATURE otherwise. A type payments does
+        not act on is an ``UnhandledEvent``; a handled type without what it must carry is
+        VALIDATION_ERROR."""
         ...
 
 
-class CheckoutSimulator(Protocol):
-    """The local stage's provider also plays the customer paying (no network, no Stripe)."""
+class CheckoutPayer(Protocol):
+    """Plays the customer paying a checkout. Only a stage without real customers has one (the
+    local cloud's Stripe); elsewhere the customer pays on the provider's page."""
 
-    def complete_checkout(self, payment: Payment, webhook_url: str) -> dict[str, Any]:
-        """Build the provider's ``checkout.session.completed`` event for ``payment``, sign it with
-        the webhook secret and deliver it to ``webhook_url`` over HTTP; what happened."""
+    def pay(self, payment: Payment, webhook_url: str) -> CheckoutPaid:
+        """Send ``webhook_url`` the provider's signed event that ``payment``'s checkout was paid."""
+        ...
+
+
+class WalletCredits(Protocol):
+    """Billing, as payments needs it: the org's wallet, and ledger entries for the money a payment
+    moves, written into the payment's own transaction (``ledger``, see PaymentUnitOfWork)."""
+
+    def wallet(self, org_id: str) -> Wallet:
+        """The org's wallet, opened on first use."""
+        ...
+
+    def policy(self) -> BillingPolicy: ...
+
+    def set_stripe_customer(self, org_id: str, customer_id: str) -> None: ...
+
+    def freeze(self, org_id: str, reason: str | None) -> None: ...
+
+    def post_credit(
+        self,
+        ledger: BillingUnitOfWork,
+        org_id: str,
+        entry_id: str,
+        kind: str,
+        amount_micros: int,
+        *,
+        description: str,
+        cause: dict[str, Any] | None = None,
+        actor: Actor | None = None,
+    ) -> LedgerEntry:
+        """Add to ``ledger`` the entry (LEDGER_ENTRY_EXISTS at commit when its id was posted
+        before), the wallet's balance change, billing's event and (``actor``) its audit record."""
+        ...
+
+    def check_alerts(self, org_id: str) -> None:
+        """After the balance moved: announce thresholds crossed, depletion or its end."""
         ...
 
 
@@ -56,6 +103,8 @@ class PaymentReader(Protocol):
 
 
 class PaymentUnitOfWork(Protocol):
+    """One transaction. Several changes of one payment in it are one write of the payment."""
+
     def create_payment(self, payment: Payment) -> None: ...
 
     def open_checkout(self, payment: Payment, session: CheckoutSession, *, set_status: bool = True) -> None:
@@ -66,10 +115,12 @@ class PaymentUnitOfWork(Protocol):
     def abandon(self, payment_id: str) -> None: ...
 
     def link_payment_intent(self, payment: Payment, payment_intent_id: str) -> None:
-        """File the payment under its PaymentIntent (once; PaymentIntentLinked if it already is)."""
+        """File the payment under its PaymentIntent (PaymentIntentLinked if another payment is)."""
         ...
 
-    def mark_paid(self, payment_id: str, paid_micros: int, at: str) -> None: ...
+    def mark_paid(self, payment_id: str, paid_micros: int, at: str) -> None:
+        """Paid, unless it is paid already (ConcurrentUpdate)."""
+        ...
 
     def mark_failed(self, payment_id: str, failure: dict[str, Any], event_id: str) -> None: ...
 
@@ -85,7 +136,13 @@ class PaymentUnitOfWork(Protocol):
         payment unless its amount was reserved before."""
         ...
 
-    def mark_webhook(self, provider: str, event_id: str, event_type: str, outcome: str, at: str) -> None: ...
+    def mark_webhook(self, provider: str, event_id: str, event_type: str, outcome: str, at: str) -> None:
+        """The provider's event is processed (ConcurrentUpdate if it was marked before)."""
+        ...
+
+    def ledger(self) -> BillingUnitOfWork:
+        """Billing's writes, sent with this transaction (they commit with it, never alone)."""
+        ...
 
     def emit(self, event: DomainEvent) -> Any: ...
 

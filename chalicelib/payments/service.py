@@ -1,13 +1,16 @@
 """Payment use cases: checkout (top-up by card), the provider's webhook, refunds and disputes.
 
-Exactly once, whatever the provider does: each provider event id is remembered once its effect
-is done (a redelivery is answered without doing anything), and the effect itself is idempotent
-on its own, because every ledger entry's id is derived from the provider's ids of the money
-(``topup:<checkout session>``, ``refund:<refund>``, ``dispute:<dispute>``). A redelivery after
-the marker failed to be written, ten concurrent deliveries of one event, a refund the admin API
-made and the provider then reports: each moves the money once. Events may come in any order:
-a payment is found from the metadata we put on the provider's objects, whichever event comes
-first, and nothing depends on another event having come before.
+Exactly once, whatever the provider does: the effect of a provider event (the payment's change,
+the wallet's ledger entry, the event's announcement) and the marker that the event is processed
+are one transaction, so a redelivery finds the marker and does nothing. The effect is idempotent
+on its own as well, because every ledger entry's id is derived from the provider's ids of the
+money (``topup:<checkout session>``, ``refund:<refund>``, ``dispute:<dispute>``): two events
+about the same money (a resend under a new id, a refund the admin API made and the provider then
+reports) move it once. Events may come in any order: a payment is found from the metadata we put
+on the provider's objects, whichever event comes first, and nothing depends on another event
+having come before.
+
+The provider's JSON never gets here: the gateway hands over typed events (payments.models).
 """
 
 from __future__ import annotations
@@ -15,15 +18,15 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
 
-from chalicelib.audit.models import Actor, record
+from chalicelib.audit.models import Actor, AuditRecord, record
 from chalicelib.billing.models import DISPUTE, REFUND, TOPUP
-from chalicelib.billing.service import BillingService
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id
+from chalicelib.core.retry import retry_on_conflict
 from chalicelib.payments.models import (
     ABANDONED,
     CREATING,
@@ -31,12 +34,22 @@ from chalicelib.payments.models import (
     STRIPE,
     VIA_API,
     VIA_PROVIDER,
+    ChargeRefunded,
+    CheckoutCompleted,
+    CheckoutOpened,
+    CheckoutPaid,
     CheckoutRequest,
+    DisputeOpened,
     Payment,
+    PaymentFailed,
     PaymentIntentLinked,
+    ProviderEvent,
     ProviderRefund,
     Refund,
     RefundAlreadyRecorded,
+    RefundMade,
+    UnhandledEvent,
+    WebhookReceipt,
     cents_from_micros,
     derived_event_id,
     dispute_entry_id,
@@ -44,7 +57,15 @@ from chalicelib.payments.models import (
     refund_entry_id,
     topup_entry_id,
 )
-from chalicelib.payments.ports import PaymentGateway, PaymentReader, PaymentUnitOfWorkFactory
+from chalicelib.payments.payloads import payment_failed_data, payment_record, refund_record
+from chalicelib.payments.ports import (
+    CheckoutPayer,
+    PaymentGateway,
+    PaymentReader,
+    PaymentUnitOfWork,
+    PaymentUnitOfWorkFactory,
+    WalletCredits,
+)
 
 CONTEXT = "payments"
 _ROUNDS = 5
@@ -63,16 +84,22 @@ UNKNOWN_PAYMENT = "unknown_payment"
 MISMATCH = "mismatch"
 
 
-def _id(value: Any) -> str | None:
-    """A provider reference that may come as an id or as an expanded object."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    return value if isinstance(value, str) and value else None
+@dataclass(slots=True)
+class _Rounds:
+    """What the lost rounds of one use case found out, and what the current round writes."""
+
+    posted: set[str] = field(default_factory=set)  # ledger entries that turned out posted already
+    recorded: set[str] = field(default_factory=set)  # refunds that turned out recorded already
+    link: bool = True  # False once the PaymentIntent turned out filed under another payment
+    posting: str | None = None
+    refund: str | None = None
+    org_id: str | None = None
+
+    def next_round(self) -> None:
+        self.posting = self.refund = self.org_id = None
 
 
-def _metadata(obj: dict[str, Any]) -> dict[str, str]:
-    metadata = obj.get("metadata")
-    return metadata if isinstance(metadata, dict) else {}
+_Stage = Callable[[PaymentUnitOfWork, _Rounds], str]
 
 
 class PaymentsService:
@@ -81,26 +108,21 @@ class PaymentsService:
         reader: PaymentReader,
         unit_of_work: PaymentUnitOfWorkFactory,
         gateway: PaymentGateway,
-        billing: BillingService,
+        wallets: WalletCredits,
         clock: Clock,
         *,
+        checkout_payer: CheckoutPayer | None = None,
         success_url: str = "",
         cancel_url: str = "",
     ) -> None:
         self._reader = reader
         self._uow = unit_of_work
         self._gateway = gateway
-        self._billing = billing
+        self._wallets = wallets
         self._clock = clock
+        self._payer = checkout_payer
         self._success_url = success_url
         self._cancel_url = cancel_url
-        self._handlers: dict[str, Callable[[str, dict[str, Any]], str]] = {
-            "checkout.session.completed": self._checkout_completed,
-            "checkout.session.async_payment_succeeded": self._checkout_completed,
-            "payment_intent.payment_failed": self._payment_failed,
-            "charge.refunded": self._charge_refunded,
-            "charge.dispute.created": self._dispute_created,
-        }
 
     def _now(self) -> str:
         return isoformat(self._clock.now())
@@ -115,22 +137,26 @@ class PaymentsService:
         success_url: str | None = None,
         cancel_url: str | None = None,
         api_base_url: str = "",
-    ) -> dict[str, Any]:
+    ) -> CheckoutOpened:
         """Open a provider checkout for ``amount_micros``; the wallet is credited when the
-        provider reports the payment (webhook), never before."""
+        provider reports the payment (webhook), never before.
+
+        Three transactions, because the provider is called between them: the payment is recorded
+        before the provider hears of it (whatever the provider reports later names a payment we
+        know), and its Checkout Session is filed once the provider created it."""
         cents_from_micros(amount_micros)
-        policy = self._billing.policy()
+        policy = self._wallets.policy()
         if not policy.checkout_min_micros <= amount_micros <= policy.checkout_max_micros:
             raise errors.ValidationFailedError(
                 f"amount_micros must be between {policy.checkout_min_micros} and {policy.checkout_max_micros}"
             )
-        wallet = self._billing.wallet(org_id)
+        wallet = self._wallets.wallet(org_id)
         customer_id = wallet.stripe_customer_id
         if customer_id is None:
             # One customer per org: the provider's idempotency key makes concurrent first checkouts
             # (and a retry after the id failed to be stored) get the same customer.
             customer_id = self._gateway.create_customer(org_id, idempotency_key=f"gpuaas-customer-{org_id}")
-            self._billing.set_stripe_customer(org_id, customer_id)
+            self._wallets.set_stripe_customer(org_id, customer_id)
         payment = Payment(
             id=new_id("pay"),
             org_id=org_id,
@@ -141,8 +167,6 @@ class PaymentsService:
             created_at=self._now(),
             customer_id=customer_id,
         )
-        # Recorded before the provider hears of it: whatever the provider reports later names a
-        # payment we know.
         uow = self._uow()
         uow.create_payment(payment)
         uow.commit()
@@ -173,179 +197,229 @@ class PaymentsService:
             uow.open_checkout(payment, session, set_status=False)
             uow.commit()
         if session.payment_intent_id:
-            self._link(payment, session.payment_intent_id)
-        return {
-            "payment_id": payment.id,
-            "checkout_session_id": session.id,
-            "url": session.url,
-            "amount_micros": amount_micros,
-            "currency": wallet.currency,
-        }
+            uow = self._uow()
+            uow.link_payment_intent(payment, session.payment_intent_id)
+            with contextlib.suppress(PaymentIntentLinked):
+                uow.commit()  # linked by a concurrent event
+        return CheckoutOpened(
+            payment_id=payment.id,
+            checkout_session_id=session.id,
+            url=session.url,
+            amount_micros=amount_micros,
+            currency=wallet.currency,
+        )
 
-    def complete_local_checkout(self, checkout_session_id: str, webhook_url: str) -> dict[str, Any]:
-        """Local stage: pay the checkout as the customer would, which makes the local provider
-        send its signed event to the webhook like Stripe does."""
-        complete = getattr(self._gateway, "complete_checkout", None)
-        if complete is None:
+    def complete_local_checkout(self, checkout_session_id: str, webhook_url: str) -> CheckoutPaid:
+        """Pay the checkout as the customer would, where a stage has a payer (the local cloud's
+        provider, which then sends its signed event to the webhook like Stripe does)."""
+        if self._payer is None:
             raise errors.ServiceUnavailableError("Checkouts are completed by the payment provider in this stage")
         payment = self._reader.find(STRIPE, checkout_session_id)
         if payment is None:
             raise errors.PaymentNotFoundError()
-        return complete(payment, webhook_url)
+        return self._payer.pay(payment, webhook_url)
 
     # Webhook ------------------------------------------------------------------------------
 
-    def handle_webhook(self, payload: bytes, signature: str | None) -> dict[str, Any]:
+    def handle_webhook(self, payload: bytes, signature: str | None) -> WebhookReceipt:
         """Verify and apply one provider event. INVALID_SIGNATURE, with nothing read or written,
         unless the provider signed exactly these bytes recently."""
         event = self._gateway.verify_webhook(payload, signature)
-        event_id, event_type = str(event["id"]), str(event["type"])
-        handler = self._handlers.get(event_type)
-        if handler is None:
-            return {"received": True, "outcome": IGNORED}
-        if self._reader.webhook_processed(STRIPE, event_id):
-            return {"received": True, "outcome": DUPLICATE}
-        data = event.get("data")
-        obj = data.get("object") if isinstance(data, dict) else None
-        if not isinstance(obj, dict) or not _id(obj.get("id")):
-            raise errors.ValidationFailedError("The event carries no object")
-        outcome = handler(event_id, obj)
-        # Only now that the effect is done: a failure before this line gets the event again.
-        uow = self._uow()
-        uow.mark_webhook(STRIPE, event_id, event_type, outcome, self._now())
-        with contextlib.suppress(errors.ConcurrentUpdateError):
-            uow.commit()  # a concurrent delivery of the same event marked it first
-        logger.info("stripe event applied", extra={"event_id": event_id, "type": event_type, "outcome": outcome})
-        return {"received": True, "outcome": outcome}
+        if isinstance(event, UnhandledEvent):
+            return WebhookReceipt(IGNORED)
+        if self._reader.webhook_processed(STRIPE, event.event_id):
+            return WebhookReceipt(DUPLICATE)
+        if isinstance(event, CheckoutCompleted):
+            outcome = self._checkout_completed(event)
+        elif isinstance(event, PaymentFailed):
+            outcome = self._payment_failed(event)
+        elif isinstance(event, ChargeRefunded):
+            outcome = self._charge_refunded(event)
+        else:
+            outcome = self._dispute_opened(event)
+        logger.info("stripe event applied", extra={"event_id": event.event_id, "type": event.type, "outcome": outcome})
+        return WebhookReceipt(outcome)
 
-    def _checkout_completed(self, event_id: str, session: dict[str, Any]) -> str:
-        session_id = str(session["id"])
-        if session.get("mode") not in (None, "payment"):
-            return IGNORED
-        payment_intent = _id(session.get("payment_intent"))
-        payment = self._payment_for(_metadata(session), payment_intent, checkout_session_id=session_id)
-        if payment is None:
-            return UNKNOWN_PAYMENT
-        reference = session.get("client_reference_id")
-        currency = str(session.get("currency") or payment.currency).upper()
-        if (reference not in (None, payment.org_id)) or currency != payment.currency.upper():
-            logger.error("checkout does not match its payment", extra={"event_id": event_id, "payment": payment.id})
-            return MISMATCH
-        if payment_intent:
-            payment = self._link(payment, payment_intent)
-        if session.get("payment_status") != "paid":
-            return AWAITING_PAYMENT  # a delayed method: checkout.session.async_payment_succeeded follows
-        amount = micros_from_cents(int(session["amount_total"]))
-        posted = self._billing.credit(
-            payment.org_id,
-            topup_entry_id(session_id),
-            TOPUP,
-            amount,
-            description=f"Top-up by card ({payment.id})",
-            cause={
-                "payment_id": payment.id,
-                "checkout_session_id": session_id,
-                "payment_intent_id": payment_intent,
-                "provider_event_id": event_id,
-            },
-        )
-        if payment.status != PAID:
+    def _with_marker(self, event: ProviderEvent, stage: _Stage) -> str:
+        """The writes ``stage`` adds and the event's marker, in one transaction. A lost race reads
+        again, the marker first: a concurrent delivery of the same event may have done it all."""
+        rounds = _Rounds()
+        first = True
+
+        def attempt() -> str:
+            nonlocal first
+            rounds.next_round()
+            if not first and self._reader.webhook_processed(STRIPE, event.event_id):
+                return DUPLICATE
+            first = False
             uow = self._uow()
-            uow.mark_paid(payment.id, amount, self._now())
-            uow.commit()
-        return CREDITED if posted else ALREADY_CREDITED
+            outcome = stage(uow, rounds)
+            uow.mark_webhook(STRIPE, event.event_id, event.type, outcome, self._now())
+            self._commit(uow, rounds)
+            return outcome
 
-    def _payment_failed(self, event_id: str, intent: dict[str, Any]) -> str:
-        intent_id = str(intent["id"])
-        payment = self._payment_for(_metadata(intent), intent_id)
-        if payment is None:
-            return UNKNOWN_PAYMENT
-        payment = self._link(payment, intent_id)
-        if payment.status == PAID:
-            return IGNORED
-        error = intent.get("last_payment_error") if isinstance(intent.get("last_payment_error"), dict) else {}
-        code, message = error.get("decline_code") or error.get("code"), error.get("message")
-        failure = {
-            "code": str(code)[:200] if code else None,
-            "message": str(message)[:2000] if message else None,
-            "provider_event_id": event_id,
-        }
-        uow = self._uow()
-        uow.mark_failed(payment.id, failure, event_id)
-        uow.emit(
-            DomainEvent(
-                type="payment.failed",
-                subject=payment.id,
-                data={
-                    "payment_id": payment.id,
-                    "org_id": payment.org_id,
-                    "amount_micros": payment.amount_micros,
-                    "currency": payment.currency,
-                    "checkout_session_id": payment.checkout_session_id,
-                    "payment_intent_id": intent_id,
-                    "failure_code": failure["code"],
-                    "failure_message": failure["message"],
-                },
-                context=CONTEXT,
-                # The same provider event is announced once, however often it is delivered.
-                id=derived_event_id(f"{STRIPE}:{event_id}"),
-            )
-        )
+        outcome = retry_on_conflict(attempt, rounds=_ROUNDS)
+        if rounds.posting is not None and rounds.org_id is not None:
+            self._wallets.check_alerts(rounds.org_id)
+        return outcome
+
+    @staticmethod
+    def _commit(uow: PaymentUnitOfWork, rounds: _Rounds) -> None:
+        """Commit; a condition that says what the next round must not write again becomes a
+        conflict, after which the round reads again and leaves that write out."""
         try:
             uow.commit()
-        except errors.ConcurrentUpdateError:
-            return DUPLICATE  # announced by a concurrent delivery, or paid meanwhile
-        return RECORDED
+        except errors.LedgerEntryExistsError as exc:
+            assert rounds.posting is not None
+            rounds.posted.add(rounds.posting)  # posted by the other path to the same money
+            raise errors.ConcurrentUpdateError() from exc
+        except RefundAlreadyRecorded as exc:
+            assert rounds.refund is not None
+            rounds.recorded.add(rounds.refund)
+            raise errors.ConcurrentUpdateError() from exc
+        except PaymentIntentLinked as exc:
+            logger.error("the PaymentIntent is filed under another payment")
+            rounds.link = False
+            raise errors.ConcurrentUpdateError() from exc
 
-    def _charge_refunded(self, event_id: str, charge: dict[str, Any]) -> str:
-        payment_intent = _id(charge.get("payment_intent"))
-        payment = self._payment_for(_metadata(charge), payment_intent)
-        if payment is None:
-            return UNKNOWN_PAYMENT
-        if payment_intent:
-            payment = self._link(payment, payment_intent)
-        listed = charge.get("refunds")
-        if isinstance(listed, dict) and isinstance(listed.get("data"), list) and not listed.get("has_more"):
-            refunds = [
-                ProviderRefund(str(r["id"]), int(r["amount"]), str(r.get("status") or "succeeded"), payment_intent)
-                for r in listed["data"]
-            ]
-        else:
-            refunds = self._gateway.list_refunds(str(charge["id"]))
-        for refund in refunds:
-            if refund.counts:
-                self._apply_refund(payment, refund, source=VIA_PROVIDER, event_id=event_id)
-        return REFUNDED
+    def _checkout_completed(self, event: CheckoutCompleted) -> str:
+        if not event.payment_mode:
+            return self._with_marker(event, lambda uow, rounds: IGNORED)
 
-    def _dispute_created(self, event_id: str, dispute: dict[str, Any]) -> str:
-        dispute_id = str(dispute["id"])
-        payment_intent = _id(dispute.get("payment_intent"))
-        payment = self._payment_for(_metadata(dispute), payment_intent)
+        def stage(uow: PaymentUnitOfWork, rounds: _Rounds) -> str:
+            payment = self._payment_for(
+                event.metadata, event.payment_intent_id, checkout_session_id=event.checkout_session_id
+            )
+            if payment is None:
+                return UNKNOWN_PAYMENT
+            currency = (event.currency or payment.currency).upper()
+            if event.client_reference_id not in (None, payment.org_id) or currency != payment.currency.upper():
+                logger.error(
+                    "checkout does not match its payment", extra={"event_id": event.event_id, "payment": payment.id}
+                )
+                return MISMATCH
+            self._link(uow, rounds, payment, event.payment_intent_id)
+            if not event.paid:
+                return AWAITING_PAYMENT  # a delayed method: checkout.session.async_payment_succeeded follows
+            if payment.status == PAID:
+                return ALREADY_CREDITED  # paid and credited in one transaction, by an earlier event
+            if event.amount_cents is None:
+                raise errors.ValidationFailedError("The paid checkout carries no amount")
+            amount = micros_from_cents(event.amount_cents)
+            uow.mark_paid(payment.id, amount, self._now())
+            posted = self._post(
+                uow,
+                rounds,
+                payment.org_id,
+                topup_entry_id(event.checkout_session_id),
+                TOPUP,
+                amount,
+                description=f"Top-up by card ({payment.id})",
+                cause={
+                    "payment_id": payment.id,
+                    "checkout_session_id": event.checkout_session_id,
+                    "payment_intent_id": event.payment_intent_id,
+                    "provider_event_id": event.event_id,
+                },
+            )
+            return CREDITED if posted else ALREADY_CREDITED
+
+        return self._with_marker(event, stage)
+
+    def _payment_failed(self, event: PaymentFailed) -> str:
+        def stage(uow: PaymentUnitOfWork, rounds: _Rounds) -> str:
+            payment = self._payment_for(event.metadata, event.payment_intent_id)
+            if payment is None:
+                return UNKNOWN_PAYMENT
+            self._link(uow, rounds, payment, event.payment_intent_id)
+            if payment.status == PAID:
+                return IGNORED
+            code = event.failure_code[:200] if event.failure_code else None
+            message = event.failure_message[:2000] if event.failure_message else None
+            failure = {"code": code, "message": message, "provider_event_id": event.event_id}
+            uow.mark_failed(payment.id, failure, event.event_id)
+            uow.emit(
+                DomainEvent(
+                    type="payment.failed",
+                    subject=payment.id,
+                    data=payment_failed_data(payment, event.payment_intent_id, code, message),
+                    context=CONTEXT,
+                    # The same provider event is announced once, however often it is delivered.
+                    id=derived_event_id(f"{STRIPE}:{event.event_id}"),
+                )
+            )
+            return RECORDED
+
+        return self._with_marker(event, stage)
+
+    def _charge_refunded(self, event: ChargeRefunded) -> str:
+        payment = self._payment_for(event.metadata, event.payment_intent_id)
         if payment is None:
-            return UNKNOWN_PAYMENT
-        if payment_intent:
-            payment = self._link(payment, payment_intent)
-        reason = f"dispute {dispute_id}"
-        # Frozen first: new allocations stop even if the debit below has to be retried. A
-        # redelivery finds it frozen already (an operator who lifted it is not overruled by a
-        # redelivery of an event that was applied and marked).
-        if self._billing.wallet(payment.org_id).frozen_reason != reason:
-            self._billing.freeze(payment.org_id, reason)
-        self._billing.credit(
-            payment.org_id,
-            dispute_entry_id(dispute_id),
-            DISPUTE,
-            -micros_from_cents(int(dispute["amount"])),
-            description=f"Disputed payment {payment.id} ({dispute.get('reason') or 'no reason given'})",
-            cause={
-                "payment_id": payment.id,
-                "dispute_id": dispute_id,
-                "charge_id": _id(dispute.get("charge")),
-                "payment_intent_id": payment_intent,
-                "provider_event_id": event_id,
-            },
-        )
-        return DISPUTED
+            return self._with_marker(event, lambda uow, rounds: UNKNOWN_PAYMENT)
+        listed = event.refunds if event.refunds is not None else tuple(self._gateway.list_refunds(event.charge_id))
+        recorded = {r.id for r in self._reader.refunds(payment.id)}
+        new = [
+            ProviderRefund(r.id, r.amount_cents, r.status, event.payment_intent_id)
+            for r in listed
+            if r.counts and r.id not in recorded
+        ]
+        # A transaction writes the wallet once: each refund but the last is its own transaction
+        # (applied once by its id), the last one goes with the marker.
+        for refund in new[:-1]:
+            self._apply_refund(
+                payment, refund, source=VIA_PROVIDER, event_id=event.event_id, payment_intent_id=event.payment_intent_id
+            )
+        last = self._refund(payment, new[-1], source=VIA_PROVIDER) if new else None
+
+        def stage(uow: PaymentUnitOfWork, rounds: _Rounds) -> str:
+            self._link(uow, rounds, payment, event.payment_intent_id)
+            if last is not None and last.id not in rounds.recorded:
+                self._stage_refund(
+                    uow,
+                    rounds,
+                    payment,
+                    last,
+                    reserved=False,
+                    event_id=event.event_id,
+                    payment_intent_id=event.payment_intent_id,
+                )
+            return REFUNDED
+
+        return self._with_marker(event, stage)
+
+    def _dispute_opened(self, event: DisputeOpened) -> str:
+        payment = self._payment_for(event.metadata, event.payment_intent_id)
+        if payment is None:
+            return self._with_marker(event, lambda uow, rounds: UNKNOWN_PAYMENT)
+        reason = f"dispute {event.dispute_id}"
+        # Frozen first, in billing's own transaction (the freeze and the debit both write the
+        # wallet, which one transaction writes once): new allocations stop even if the debit has
+        # to be retried. A redelivery of an applied event never gets here (an operator who lifted
+        # the freeze is not overruled by it).
+        if self._wallets.wallet(payment.org_id).frozen_reason != reason:
+            self._wallets.freeze(payment.org_id, reason)
+
+        def stage(uow: PaymentUnitOfWork, rounds: _Rounds) -> str:
+            self._link(uow, rounds, payment, event.payment_intent_id)
+            self._post(
+                uow,
+                rounds,
+                payment.org_id,
+                dispute_entry_id(event.dispute_id),
+                DISPUTE,
+                -micros_from_cents(event.amount_cents),
+                description=f"Disputed payment {payment.id} ({event.reason or 'no reason given'})",
+                cause={
+                    "payment_id": payment.id,
+                    "dispute_id": event.dispute_id,
+                    "charge_id": event.charge_id,
+                    "payment_intent_id": event.payment_intent_id,
+                    "provider_event_id": event.event_id,
+                },
+            )
+            return DISPUTED
+
+        return self._with_marker(event, stage)
 
     # Refunds ------------------------------------------------------------------------------
 
@@ -358,67 +432,56 @@ class PaymentsService:
         reason: str,
         *,
         idempotency_key: str,
-    ) -> dict[str, Any]:
+    ) -> RefundMade:
         """Refund part or all of an org's payment through the provider and debit the wallet
-        (audited). ``reference``: our payment id or the Checkout Session id."""
+        (audited). ``reference``: our payment id or the Checkout Session id.
+
+        Two transactions with the provider called between them: the amount is reserved on the
+        payment before the provider is asked, so that concurrent refunds cannot exceed it; the
+        refund, its debit and the audit record are written once the provider made it (or the
+        reservation is given back when it did not)."""
         if amount_micros <= 0:
             raise errors.ValidationFailedError("amount_micros must be positive")
         cents = cents_from_micros(amount_micros)
         payment = self._reader.get(reference) if reference.startswith("pay_") else self._reader.find(STRIPE, reference)
         if payment is None or payment.org_id != org_id:
             raise errors.PaymentNotFoundError()
-        if payment.paid_micros is None or payment.payment_intent_id is None:
+        paid_micros, payment_intent_id = payment.paid_micros, payment.payment_intent_id
+        if paid_micros is None or payment_intent_id is None:
             raise errors.RefundExceedsPaymentError("Nothing is paid on this payment yet")
         if amount_micros > payment.refundable_micros:
             raise errors.RefundExceedsPaymentError(
                 f"{payment.refundable_micros} micros of this payment are left to refund"
             )
-        # Counted before the provider is asked, so that concurrent refunds cannot exceed the payment.
-        for attempt in range(_ROUNDS):
+
+        def reserve() -> None:
             uow = self._uow()
-            uow.reserve_refund(payment.id, amount_micros, payment.paid_micros)
-            try:
-                uow.commit()
-                break
-            except errors.ConcurrentUpdateError:
-                if attempt == _ROUNDS - 1:
-                    raise  # REFUND_EXCEEDS_PAYMENT is not retried: it is the answer
+            uow.reserve_refund(payment.id, amount_micros, paid_micros)
+            uow.commit()  # REFUND_EXCEEDS_PAYMENT is not retried: it is the answer
+
+        retry_on_conflict(reserve, rounds=_ROUNDS)
         try:
-            refund = self._gateway.create_refund(
-                payment.payment_intent_id,
+            made = self._gateway.create_refund(
+                payment_intent_id,
                 cents,
                 idempotency_key=idempotency_key,
                 metadata={"org_id": org_id, "payment_id": payment.id, "reason": reason[:500]},
             )
-            if not refund.counts:
-                raise errors.PaymentsUnavailableError(f"The payment provider did not refund ({refund.status})")
+            if not made.counts:
+                raise errors.PaymentsUnavailableError(f"The payment provider did not refund ({made.status})")
         except Exception:
             uow = self._uow()
             uow.release_refund(payment.id, amount_micros)
             uow.commit()
             raise
-        refund = ProviderRefund(refund.id, cents, refund.status, payment.payment_intent_id)
-        recorded = self._apply_refund(payment, refund, source=VIA_API, reason=reason, actor=actor, reserved=True)
-        return {
-            **recorded.to_dict(),
-            "checkout_session_id": payment.checkout_session_id,
-            "payment_intent_id": payment.payment_intent_id,
-        }
+        provider_refund = ProviderRefund(made.id, cents, made.status, payment_intent_id)
+        recorded = self._apply_refund(payment, provider_refund, source=VIA_API, reason=reason, actor=actor)
+        return RefundMade(recorded, payment.checkout_session_id, payment.payment_intent_id)
 
-    def _apply_refund(
-        self,
-        payment: Payment,
-        provider_refund: ProviderRefund,
-        *,
-        source: str,
-        event_id: str | None = None,
-        reason: str | None = None,
-        actor: Actor | None = None,
-        reserved: bool = False,
+    def _refund(
+        self, payment: Payment, provider_refund: ProviderRefund, *, source: str, reason: str | None = None
     ) -> Refund:
-        """Record the refund on the payment (once per refund id) and debit the wallet (once per
-        refund id), whichever of the admin API and the provider's event comes first."""
-        refund = Refund(
+        return Refund(
             id=provider_refund.id,
             payment_id=payment.id,
             org_id=payment.org_id,
@@ -429,48 +492,128 @@ class PaymentsService:
             created_at=self._now(),
             reason=reason,
         )
-        audit = None
+
+    def _apply_refund(
+        self,
+        payment: Payment,
+        provider_refund: ProviderRefund,
+        *,
+        source: str,
+        event_id: str | None = None,
+        payment_intent_id: str | None = None,
+        reason: str | None = None,
+        actor: Actor | None = None,
+    ) -> Refund:
+        """Record the refund on the payment and debit the wallet, in one transaction, once per
+        refund id, whichever of the admin API (``actor``: reserved before, audited) and the
+        provider's event comes first."""
+        refund = self._refund(payment, provider_refund, source=source, reason=reason)
+        reserved = actor is not None
+        audit: AuditRecord | None = None
         if actor is not None:
             audit = record(
                 "admin:refunds:create",
                 refund.id,
                 actor,
                 refund.created_at,
-                before=payment.to_dict(),
-                after=refund.to_dict(),
+                before=payment_record(payment),
+                after=refund_record(refund),
                 org_id=payment.org_id,
             )
-        uow = self._uow()
-        uow.record_refund(refund, reserved=reserved)
-        if audit is not None:
-            uow.audit(audit)
-        try:
-            uow.commit()
-        except RefundAlreadyRecorded:
-            # The provider's event recorded (and counted) it first: give our reservation back.
-            if reserved or audit is not None:
-                uow = self._uow()
+        rounds = _Rounds()
+
+        def attempt() -> None:
+            rounds.next_round()
+            uow = self._uow()
+            if refund.id in rounds.recorded:
+                # The provider's event recorded (and debited) it first: give our reservation back.
                 if reserved:
                     uow.release_refund(payment.id, refund.amount_micros)
-                if audit is not None:
-                    uow.audit(audit)
-                uow.commit()
-        self._billing.credit(
+            else:
+                self._stage_refund(
+                    uow,
+                    rounds,
+                    payment,
+                    refund,
+                    reserved=reserved,
+                    event_id=event_id,
+                    payment_intent_id=payment_intent_id,
+                    actor=actor,
+                )
+            if audit is not None:
+                uow.audit(audit)
+            self._commit(uow, rounds)
+
+        retry_on_conflict(attempt, rounds=_ROUNDS)
+        if rounds.posting is not None:
+            self._wallets.check_alerts(payment.org_id)
+        return refund
+
+    def _stage_refund(
+        self,
+        uow: PaymentUnitOfWork,
+        rounds: _Rounds,
+        payment: Payment,
+        refund: Refund,
+        *,
+        reserved: bool,
+        event_id: str | None,
+        payment_intent_id: str | None = None,
+        actor: Actor | None = None,
+    ) -> None:
+        rounds.refund = refund.id
+        uow.record_refund(refund, reserved=reserved)
+        self._post(
+            uow,
+            rounds,
             payment.org_id,
             refund_entry_id(refund.id),
             REFUND,
             -refund.amount_micros,
-            description=f"Refund of payment {payment.id}" + (f": {reason}" if reason else ""),
+            description=f"Refund of payment {payment.id}" + (f": {refund.reason}" if refund.reason else ""),
             cause={
                 "payment_id": payment.id,
                 "refund_id": refund.id,
                 "checkout_session_id": payment.checkout_session_id,
-                "payment_intent_id": payment.payment_intent_id,
+                "payment_intent_id": payment.payment_intent_id or payment_intent_id,
                 "provider_event_id": event_id,
             },
             actor=actor,
         )
-        return refund
+
+    # Writes shared by the use cases ---------------------------------------------------------
+
+    def _post(
+        self,
+        uow: PaymentUnitOfWork,
+        rounds: _Rounds,
+        org_id: str,
+        entry_id: str,
+        kind: str,
+        amount_micros: int,
+        *,
+        description: str,
+        cause: dict[str, str | None],
+        actor: Actor | None = None,
+    ) -> bool:
+        """The wallet's ledger entry, through billing, in this transaction; False when an earlier
+        round found it posted already."""
+        if entry_id in rounds.posted:
+            return False
+        self._wallets.post_credit(
+            uow.ledger(), org_id, entry_id, kind, amount_micros, description=description, cause=dict(cause), actor=actor
+        )
+        rounds.posting, rounds.org_id = entry_id, org_id
+        return True
+
+    def _link(self, uow: PaymentUnitOfWork, rounds: _Rounds, payment: Payment, payment_intent_id: str | None) -> None:
+        """File the payment under its PaymentIntent (refunds and disputes name only that)."""
+        if not payment_intent_id or payment.payment_intent_id == payment_intent_id or not rounds.link:
+            return
+        if payment.payment_intent_id is not None:
+            logger.error("payment has another PaymentIntent", extra={"payment": payment.id})
+            return
+        uow.link_payment_intent(payment, payment_intent_id)
 
     # Lookups ------------------------------------------------------------------------------
 
@@ -500,16 +643,3 @@ class PaymentsService:
         if payment.status == ABANDONED:
             logger.warning("provider event for an abandoned checkout", extra={"payment": payment.id})
         return payment
-
-    def _link(self, payment: Payment, payment_intent_id: str) -> Payment:
-        """File the payment under its PaymentIntent (refunds and disputes name only that)."""
-        if payment.payment_intent_id == payment_intent_id:
-            return payment
-        if payment.payment_intent_id is not None:
-            logger.error("payment has another PaymentIntent", extra={"payment": payment.id})
-            return payment
-        uow = self._uow()
-        uow.link_payment_intent(payment, payment_intent_id)
-        with contextlib.suppress(PaymentIntentLinked):
-            uow.commit()  # linked by a concurrent event
-        return self._reader.get(payment.id) or payment

@@ -260,3 +260,8 @@ def payment_refund(payment_id: str, refund_id: str) -> tuple[str, str]:
 def payment_ref(provider: str, reference: str) -> tuple[str, str]:
     """A provider's id for a payment (a Checkout Session, a PaymentIntent) pointing at our payment."""
     return f"PAYREF#{provider}#{reference}", "PAYREF"
+
+
+def payment_refunds_prefix() -> str:
+    """The sort-key prefix of a payment's refunds, in its partition (``payment_refund``)."""
+    return "REFUND#"

@@ -10,15 +10,23 @@ Access patterns (every one a GetItem or one partition's Query, strongly consiste
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+
+from chalicelib.audit.models import AuditRecord
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
+from chalicelib.core.events import DomainEvent
 from chalicelib.core.settings import get_settings
 from chalicelib.payments.models import (
     ABANDONED,
     CREATING,
+    FAILED,
     OPEN,
     PAID,
     STRIPE,
@@ -29,6 +37,7 @@ from chalicelib.payments.models import (
     RefundAlreadyRecorded,
 )
 from chalicelib.storage import keys
+from chalicelib.storage.billing_repo import DynamoBillingUnitOfWork
 from chalicelib.storage.table import (
     PaymentItem,
     PaymentRefItem,
@@ -90,7 +99,7 @@ class DynamoPaymentReader:
     def refunds(self, payment_id: str) -> list[Refund]:
         items = TableItem.query(
             keys.payment_partition(payment_id),
-            range_key_condition=TableItem.SK.startswith("REFUND#"),
+            range_key_condition=TableItem.SK.startswith(keys.payment_refunds_prefix()),
             consistent_read=True,
         )
         return [_refund(i) for i in items if isinstance(i, RefundItem)]
@@ -99,14 +108,99 @@ class DynamoPaymentReader:
         return get_item(WebhookItem, keys.processed_webhook(provider, event_id), consistent=True) is not None
 
 
+@dataclass(slots=True)
+class _PaymentChange:
+    actions: list[Action]
+    condition: Condition | None
+    error: type[errors.AppError] | None
+
+
+class _LedgerInTransaction(DynamoBillingUnitOfWork):
+    """Billing's own writes (billing_repo builds its items), sent with a payment's transaction."""
+
+    def __init__(self, host: DynamoUnitOfWork, clock: Clock) -> None:
+        super().__init__(clock)
+        self._host = host
+
+    def put(
+        self, item: Model, *, condition: Condition | None = None, error: type[errors.AppError] | None = None
+    ) -> None:
+        self._host.put(item, condition=condition, error=error)
+
+    def update(
+        self,
+        item: Model,
+        actions: list[Action],
+        *,
+        condition: Condition | None = None,
+        error: type[errors.AppError] | None = None,
+    ) -> None:
+        self._host.update(item, actions, condition=condition, error=error)
+
+    def delete(
+        self, item: Model, *, condition: Condition | None = None, error: type[errors.AppError] | None = None
+    ) -> None:
+        self._host.delete(item, condition=condition, error=error)
+
+    def check(
+        self, model: type[Model], key: tuple[str, str], condition: Condition, error: type[errors.AppError]
+    ) -> None:
+        self._host.check(model, key, condition, error)
+
+    def emit(self, event: DomainEvent) -> dict[str, Any]:
+        return self._host.emit(event)
+
+    def audit(self, entry: AuditRecord) -> None:
+        self._host.audit(entry)
+
+    def commit(self) -> None:
+        raise RuntimeError("Billing's writes in a payment's transaction commit with the payment")
+
+
 class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
+    """A payment's writes (and billing's, through ``ledger()``) in one TransactWriteItems.
+
+    A transaction may write an item once, so the changes of one payment (paid and filed under
+    its PaymentIntent, say) are sent as one UpdateItem: their actions together, under all their
+    conditions; when those name different errors, a failure is CONCURRENT_UPDATE (read again)."""
+
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)
+        self._changes: dict[str, _PaymentChange] = {}
 
     @staticmethod
     def _key(payment_id: str) -> dict[str, Any]:
         pk, sk = keys.payment(payment_id)
         return {"PK": pk, "SK": sk}
+
+    def _change(
+        self,
+        payment_id: str,
+        actions: list[Action],
+        condition: Condition | None = None,
+        error: type[errors.AppError] | None = None,
+    ) -> None:
+        change = self._changes.get(payment_id)
+        if change is None:
+            self._changes[payment_id] = _PaymentChange(list(actions), condition, error)
+            return
+        change.actions.extend(actions)
+        if condition is not None:
+            change.condition = condition if change.condition is None else change.condition & condition
+        if error is not None and change.error not in (None, error):
+            error = errors.ConcurrentUpdateError
+        change.error = error or change.error
+
+    def ledger(self) -> DynamoBillingUnitOfWork:
+        return _LedgerInTransaction(self, self._clock)
+
+    def commit(self) -> None:
+        for payment_id, change in self._changes.items():
+            self.update(
+                PaymentItem(**self._key(payment_id)), change.actions, condition=change.condition, error=change.error
+            )
+        self._changes = {}
+        super().commit()
 
     def _ref(self, reference: str, payment_id: str, error: type[errors.AppError]) -> None:
         pk, sk = keys.payment_ref(STRIPE, reference)
@@ -134,63 +228,67 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
 
     def open_checkout(self, payment: Payment, session: CheckoutSession, *, set_status: bool = True) -> None:
         self._ref(session.id, payment.id, errors.ConcurrentUpdateError)
-        actions = [PaymentItem.checkout_session_id.set(session.id), PaymentItem.checkout_url.set(session.url)]
-        self.update(
-            PaymentItem(**self._key(payment.id)),
+        actions: list[Action] = [
+            PaymentItem.checkout_session_id.set(session.id),
+            PaymentItem.checkout_url.set(session.url),
+        ]
+        self._change(
+            payment.id,
             [*actions, PaymentItem.status.set(OPEN)] if set_status else actions,
             # An early event may have marked it paid (or failed) already: only "creating" opens.
-            condition=PaymentItem.status == CREATING if set_status else PaymentItem.PK.exists(),
-            error=errors.ConcurrentUpdateError,
+            PaymentItem.status == CREATING if set_status else PaymentItem.PK.exists(),
+            errors.ConcurrentUpdateError,
         )
 
     def abandon(self, payment_id: str) -> None:
-        self.update(
-            PaymentItem(**self._key(payment_id)),
+        self._change(
+            payment_id,
             [PaymentItem.status.set(ABANDONED)],
-            condition=PaymentItem.status == CREATING,
-            error=errors.ConcurrentUpdateError,
+            PaymentItem.status == CREATING,
+            errors.ConcurrentUpdateError,
         )
 
     def link_payment_intent(self, payment: Payment, payment_intent_id: str) -> None:
         self._ref(payment_intent_id, payment.id, PaymentIntentLinked)
-        self.update(
-            PaymentItem(**self._key(payment.id)),
+        self._change(
+            payment.id,
             [PaymentItem.payment_intent_id.set(payment_intent_id)],
-            condition=PaymentItem.PK.exists()
+            PaymentItem.PK.exists()
             & (PaymentItem.payment_intent_id.does_not_exist() | (PaymentItem.payment_intent_id == payment_intent_id)),
-            error=PaymentIntentLinked,
+            PaymentIntentLinked,
         )
 
     def mark_paid(self, payment_id: str, paid_micros: int, at: str) -> None:
-        self.update(
-            PaymentItem(**self._key(payment_id)),
+        self._change(
+            payment_id,
             [PaymentItem.status.set(PAID), PaymentItem.paid_micros.set(paid_micros), PaymentItem.paid_at.set(at)],
-            condition=PaymentItem.PK.exists(),
-            error=errors.PaymentNotFoundError,
+            # Paid once: a concurrent event that paid it first has credited the wallet too.
+            PaymentItem.PK.exists() & (PaymentItem.status != PAID),
+            errors.ConcurrentUpdateError,
         )
 
     def mark_failed(self, payment_id: str, failure: dict[str, Any], event_id: str) -> None:
-        self.update(
-            PaymentItem(**self._key(payment_id)),
+        self._change(
+            payment_id,
             [
-                PaymentItem.status.set("failed"),
+                PaymentItem.status.set(FAILED),
                 PaymentItem.failure.set(failure),
                 PaymentItem.failed_event_id.set(event_id),
             ],
-            condition=PaymentItem.PK.exists() & (PaymentItem.status != PAID),
-            error=errors.ConcurrentUpdateError,
+            PaymentItem.PK.exists() & (PaymentItem.status != PAID),
+            errors.ConcurrentUpdateError,
         )
 
     def reserve_refund(self, payment_id: str, micros: int, paid_micros: int) -> None:
-        self.update(
-            PaymentItem(**self._key(payment_id)),
+        self._change(
+            payment_id,
             [PaymentItem.refunded_micros.add(micros)],
-            condition=(PaymentItem.paid_micros == paid_micros) & (PaymentItem.refunded_micros <= paid_micros - micros),
-            error=errors.RefundExceedsPaymentError,
+            (PaymentItem.paid_micros == paid_micros) & (PaymentItem.refunded_micros <= paid_micros - micros),
+            errors.RefundExceedsPaymentError,
         )
 
     def release_refund(self, payment_id: str, micros: int) -> None:
-        self.update(PaymentItem(**self._key(payment_id)), [PaymentItem.refunded_micros.add(-micros)])
+        self._change(payment_id, [PaymentItem.refunded_micros.add(-micros)])
 
     def record_refund(self, refund: Refund, *, reserved: bool) -> None:
         pk, sk = keys.payment_refund(refund.payment_id, refund.id)
@@ -210,11 +308,11 @@ class DynamoPaymentUnitOfWork(DynamoUnitOfWork):
         # The refund id is the refund: its second report is refused, never counted twice.
         self.put(item, condition=RefundItem.PK.does_not_exist(), error=RefundAlreadyRecorded)
         if not reserved:
-            self.update(
-                PaymentItem(**self._key(refund.payment_id)),
+            self._change(
+                refund.payment_id,
                 [PaymentItem.refunded_micros.add(refund.amount_micros)],
-                condition=PaymentItem.PK.exists(),
-                error=errors.PaymentNotFoundError,
+                PaymentItem.PK.exists(),
+                errors.PaymentNotFoundError,
             )
 
     def mark_webhook(self, provider: str, event_id: str, event_type: str, outcome: str, at: str) -> None:

@@ -366,3 +366,41 @@ def test_events_emitted_by_the_inventory_service_validate():
     ]
     for event in emitted:
         validate_event(event)
+
+
+def test_events_emitted_by_the_payments_service_validate():
+    """The payment use cases over their fakes: what payments itself announces matches its schema."""
+    from chalicelib.payments.models import CheckoutCompleted, PaymentFailed
+    from chalicelib.payments.service import PaymentsService
+    from tests.fakes.clock import FakeClock
+    from tests.fakes.payments import FakeGateway, FakePaymentReader, FakePaymentUnitOfWork, FakeWallets, PaymentStore
+
+    store, clock, gateway = PaymentStore(), FakeClock(AT), FakeGateway()
+    service = PaymentsService(
+        FakePaymentReader(store), lambda: FakePaymentUnitOfWork(store), gateway, FakeWallets(store, clock), clock
+    )
+    org_id = new_id("org")
+    opened = service.checkout(org_id, 12_000_000, success_url="https://a.example/ok", cancel_url="https://a.example/no")
+    metadata = {"org_id": org_id, "payment_id": opened.payment_id}
+    for failure_code, failure_message in (("card_declined", "Your card was declined."), (None, None)):
+        failed = PaymentFailed(
+            new_id("evt"), "payment_intent.payment_failed", "pi_1", metadata, failure_code, failure_message
+        )
+        assert service.handle_webhook(*gateway.sign(failed)).outcome == "recorded"
+    paid = CheckoutCompleted(
+        new_id("evt"),
+        "checkout.session.completed",
+        opened.checkout_session_id,
+        metadata,
+        "pi_1",
+        org_id,
+        "usd",
+        True,
+        True,
+        1200,
+    )
+    assert service.handle_webhook(*gateway.sign(paid)).outcome == "credited"
+    announced = [_wire(e) for e in store.outbox if e.context == "payments"]
+    assert [e["type"] for e in announced] == ["payment.failed", "payment.failed"]
+    for event in announced:
+        validate_event(event)

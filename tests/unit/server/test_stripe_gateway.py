@@ -10,9 +10,18 @@ from typing import Any
 import pytest
 import stripe
 
-from chalicelib.adapters.stripe_gateway import LocalStripeGateway, StripeGateway, signature_header, verify_event
+from chalicelib.adapters.stripe_gateway import StripeGateway, parse_event, signature_header, verify_event
 from chalicelib.core import errors
-from chalicelib.payments.models import CheckoutRequest
+from chalicelib.payments.models import (
+    ChargeRefunded,
+    CheckoutCompleted,
+    CheckoutRequest,
+    DisputeOpened,
+    PaymentFailed,
+    ProviderRefund,
+    UnhandledEvent,
+)
+from localcloud.local_stripe import LocalStripeGateway
 
 pytestmark = pytest.mark.unit
 
@@ -178,3 +187,149 @@ def test_refunds_of_a_charge_and_the_metadata_of_a_payment_intent_are_read_as_pl
     assert [r.id for r in gateway.list_refunds("ch_1")] == ["re_0", "re_1", "re_2"]
     assert listed[0]["charge"] == "ch_1"
     assert gateway.payment_intent_metadata("pi_1") == {"payment_id": "pay_1", "org_id": "org_1"}
+
+
+# Stripe's events become typed events ---------------------------------------------------------------
+
+
+def _event(type_: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {"id": "evt_9", "object": "event", "type": type_, "data": {"object": obj}}
+
+
+def test_a_verified_webhook_is_handed_over_as_a_typed_event():
+    event = _gateway().verify_webhook(PAYLOAD, stripe_signed(PAYLOAD))
+    assert isinstance(event, CheckoutCompleted)
+    assert (event.event_id, event.type, event.checkout_session_id) == ("evt_1", "checkout.session.completed", "cs_1")
+    assert event.payment_mode and not event.paid and event.amount_cents is None
+
+
+def test_a_completed_checkout_carries_what_the_use_case_checks():
+    session = {
+        "id": "cs_2",
+        "object": "checkout.session",
+        "amount_total": 2500,
+        "client_reference_id": "org_1",
+        "currency": "usd",
+        "metadata": {"org_id": "org_1", "payment_id": "pay_1"},
+        "mode": "payment",
+        "payment_intent": {"id": "pi_2", "object": "payment_intent"},  # expanded
+        "payment_status": "paid",
+    }
+    event = parse_event(_event("checkout.session.async_payment_succeeded", session))
+    assert event == CheckoutCompleted(
+        event_id="evt_9",
+        type="checkout.session.async_payment_succeeded",
+        checkout_session_id="cs_2",
+        metadata={"org_id": "org_1", "payment_id": "pay_1"},
+        payment_intent_id="pi_2",
+        client_reference_id="org_1",
+        currency="usd",
+        payment_mode=True,
+        paid=True,
+        amount_cents=2500,
+    )
+    assert not parse_event(_event("checkout.session.completed", {**session, "mode": "setup"})).payment_mode
+    with pytest.raises(errors.ValidationFailedError):
+        parse_event(_event("checkout.session.completed", {k: v for k, v in session.items() if k != "amount_total"}))
+
+
+def test_failed_payments_refunds_and_disputes_are_parsed():
+    failed = parse_event(
+        _event(
+            "payment_intent.payment_failed",
+            {
+                "id": "pi_3",
+                "metadata": {"payment_id": "pay_3"},
+                "last_payment_error": {"code": "card_declined", "decline_code": "insufficient_funds", "message": "No"},
+            },
+        )
+    )
+    assert failed == PaymentFailed(
+        "evt_9", "payment_intent.payment_failed", "pi_3", {"payment_id": "pay_3"}, "insufficient_funds", "No"
+    )
+    charge = {
+        "id": "ch_4",
+        "payment_intent": "pi_4",
+        "metadata": {},
+        "refunds": {
+            "data": [{"id": "re_1", "amount": 100, "status": "succeeded"}, {"id": "re_2", "amount": 50}],
+            "has_more": False,
+        },
+    }
+    refunded = parse_event(_event("charge.refunded", charge))
+    assert isinstance(refunded, ChargeRefunded) and refunded.charge_id == "ch_4"
+    assert refunded.refunds == (
+        ProviderRefund("re_1", 100, "succeeded", "pi_4"),
+        ProviderRefund("re_2", 50, "succeeded", "pi_4"),
+    )
+    # Not embedded (recent API versions) or only a first page: the use case asks for the list.
+    assert parse_event(_event("charge.refunded", {**charge, "refunds": None})).refunds is None
+    assert (
+        parse_event(_event("charge.refunded", {**charge, "refunds": {**charge["refunds"], "has_more": True}})).refunds
+        is None
+    )
+    dispute = parse_event(
+        _event(
+            "charge.dispute.created",
+            {"id": "dp_5", "amount": 6000, "charge": "ch_5", "payment_intent": "pi_5", "reason": "fraudulent"},
+        )
+    )
+    assert dispute == DisputeOpened("evt_9", "charge.dispute.created", "dp_5", "pi_5", "ch_5", {}, 6000, "fraudulent")
+
+
+def test_other_types_are_unhandled_and_a_handled_type_needs_its_object():
+    assert parse_event(_event("customer.created", {"id": "cus_1"})) == UnhandledEvent("evt_9", "customer.created")
+    with pytest.raises(errors.ValidationFailedError):
+        parse_event({"id": "evt_9", "type": "charge.refunded", "data": {}})
+    with pytest.raises(errors.ValidationFailedError):
+        parse_event(_event("charge.dispute.created", {"id": "dp_6"}))  # no amount
+
+
+def test_the_local_stripe_pays_with_the_event_stripe_would_send_and_its_own_gateway_accepts_it():
+    from chalicelib.payments.models import Payment
+    from localcloud.local_stripe import checkout_completed_event
+
+    payment = Payment(
+        id="pay_1",
+        org_id="org_1",
+        provider="stripe",
+        currency="USD",
+        amount_micros=25_000_000,
+        status="open",
+        created_at="2026-11-26T12:00:00.000Z",
+        checkout_session_id="cs_local_abc",
+    )
+    payload = json.dumps(checkout_completed_event(payment)).encode()
+    event = LocalStripeGateway(lambda: SECRET, tolerance_seconds=300).verify_webhook(
+        payload, signature_header(payload, SECRET)
+    )
+    assert isinstance(event, CheckoutCompleted)
+    assert (event.checkout_session_id, event.payment_intent_id) == ("cs_local_abc", "pi_local_abc")
+    assert event.paid and event.amount_cents == 2500 and event.metadata["payment_id"] == "pay_1"
+
+
+def test_the_composition_root_wires_the_stand_in_the_stage_names_only_without_a_stripe_key(monkeypatch):
+    from chalicelib import bootstrap
+    from chalicelib.core.settings import get_settings
+
+    def wired(**env: str) -> object:
+        for name in ("GPUAAS_PAYMENT_STAND_IN", "GPUAAS_STRIPE_SECRET_KEY", "GPUAAS_STRIPE_SECRET_KEY_SECRET_ID"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        get_settings.cache_clear()
+        bootstrap.payment_gateway.cache_clear()
+        return bootstrap.payment_gateway()
+
+    try:
+        assert isinstance(wired(GPUAAS_PAYMENT_STAND_IN="localcloud.local_stripe"), LocalStripeGateway)
+        assert isinstance(wired(), StripeGateway)
+        stand_in_and_key = {
+            "GPUAAS_PAYMENT_STAND_IN": "localcloud.local_stripe",
+            "GPUAAS_STRIPE_SECRET_KEY": "sk_test_1",
+        }
+        assert isinstance(wired(**stand_in_and_key), StripeGateway)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        bootstrap.payment_gateway.cache_clear()
