@@ -21,12 +21,15 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from moto.events.models import EventPattern
 
 from localcloud.lambda_runtime import FunctionError, LambdaRuntime
 from localcloud.template import StreamMapping
+
+if TYPE_CHECKING:
+    from moto.events.utils import EventMessageType
 
 log = logging.getLogger("localcloud.stream")
 
@@ -105,7 +108,10 @@ class StreamPoller:
         return record
 
     def _matches(self, record: dict[str, Any]) -> bool:
-        return not self._patterns or any(p.matches_event(record) for p in self._patterns)
+        # Lambda's FilterCriteria use EventBridge's pattern syntax over the stream record; moto's matcher
+        # reads any JSON object, though its hint names the EventBridge event's shape.
+        event = cast("EventMessageType", record)
+        return not self._patterns or any(p.matches_event(event) for p in self._patterns)
 
     def pending(self) -> bool:
         """True while the stream holds records this mapping has not finished with."""
