@@ -36,7 +36,6 @@ class Resources:
     stage: str
     region: str
     table_name: str
-    table_arn: str
     stream_arn: str
     event_bus_name: str
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
@@ -124,11 +123,10 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
     ddb, sqs, events = client("dynamodb"), client("sqs"), client("events")
     iam, lam = client("iam"), client("lambda")
 
-    tables, stream_arns, table_arns = {}, {}, {}
+    tables, stream_arns = {}, {}
     for logical_id, props in model.tables.items():
         description = _create_table(ddb, props)
         tables[logical_id] = props["TableName"]
-        table_arns[logical_id] = description["TableArn"]
         if description.get("LatestStreamArn"):
             stream_arns[logical_id] = description["LatestStreamArn"]
 
@@ -215,7 +213,6 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
         stage=model.stage,
         region=model.region,
         table_name=tables[table_id] if table_id else "",
-        table_arn=table_arns[table_id] if table_id else "",
         stream_arn=stream_arns.get(table_id, "") if table_id else "",
         event_bus_name=buses[bus_id] if bus_id else "",
         tables=tables,

@@ -98,7 +98,6 @@ class LocalCloud:
         # Held by every poll step and by reset(): reset never races a poller mid-batch.
         self._poll_lock = threading.RLock()
         self._saved_env: dict[str, str | None] = {}
-        self._started = False
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> LocalCloud:
@@ -126,7 +125,6 @@ class LocalCloud:
             api_server.attach(self._load_app())
             api_server.start()
             self._api = api_server
-        self._started = True
         if self.pollers_mode == "background":
             self._start_threads()
         self.startup_seconds = time.monotonic() - started
@@ -147,7 +145,6 @@ class LocalCloud:
             self._moto_server.stop()
             self._moto_server = None
         self._restore_environment()
-        self._started = False
 
     def __enter__(self) -> LocalCloud:
         return self.start()

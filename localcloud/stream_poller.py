@@ -76,7 +76,6 @@ class StreamPoller:
         self._patterns = [EventPattern.load(p) for p in mapping.filter_patterns]
         self._shards: dict[str, _ShardState] = {}
         self._lock = threading.Lock()  # one batch at a time per mapping, as Lambda does per shard
-        self.invocations = 0
         self.last_failed = False
 
     # -- reading ----------------------------------------------------------------------------------
@@ -154,7 +153,6 @@ class StreamPoller:
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
         """Index in ``batch`` from which records must be retried, or None when all succeeded."""
-        self.invocations += 1
         try:
             result = self._runtime.invoke(self.mapping.function_id, {"Records": batch})
         except FunctionError as exc:

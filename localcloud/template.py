@@ -109,12 +109,6 @@ class StackModel:
     physical_ids: dict[str, str] = field(default_factory=dict)  # what Ref returns, by logical id
     arns: dict[str, str] = field(default_factory=dict)
 
-    def table_name(self, logical_id: str) -> str:
-        return str(self.tables[logical_id]["TableName"])
-
-    def queue_name(self, logical_id: str) -> str:
-        return str(self.queues[logical_id]["QueueName"])
-
 
 class Resolver:
     """Resolves intrinsic functions against one stack's parameters and physical names."""

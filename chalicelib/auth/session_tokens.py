@@ -103,7 +103,3 @@ class SessionTokens:
             via=SESSION,
             session_id=str(claims["sid"]),
         )
-
-
-def looks_like_jwt(token: str) -> bool:
-    return token.count(".") == 2

@@ -31,7 +31,6 @@ WRONG_NODE = "wrong_node"
 INVALID_COMMAND = "invalid_command"
 UNKNOWN_COMMAND_TYPE = "unknown_command_type"
 
-NODE_ID_RE = re.compile(r"^node_[0-9a-z]{26}$")
 ALLOCATION_ID_RE = re.compile(r"^alc_[0-9a-z]{26}$")
 SSH_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
