@@ -263,3 +263,27 @@ def test_tracing_switched_on_traces_requests_invocations_and_aws_calls():
     assert "## functions.catalog_reconcile" in by_name
     # botocore is patched: the worker's AWS call is a subsegment of its own.
     assert "sts" in by_name
+
+
+def test_the_templates_tracing_parameter_is_the_one_switch():
+    from localcloud.template import build_model, load_raw_template
+
+    template = load_raw_template()
+    assert template["Globals"]["Function"]["Tracing"] == {"Ref": "Tracing"}
+    # Chalice writes Tracing on its own function, which would win over Globals.
+    assert template["Resources"]["APIHandler"]["Properties"]["Tracing"] == {"Ref": "Tracing"}
+    assert template["Resources"]["RestAPI"]["Properties"]["TracingEnabled"] == {
+        "Fn::If": ["TracingActive", True, False]
+    }
+    off = build_model(stage="local").global_environment
+    on = build_model(stage="local", parameter_overrides={"Tracing": "Active"}).global_environment
+    assert off["POWERTOOLS_TRACE_DISABLED"] == "true"
+    assert on["POWERTOOLS_TRACE_DISABLED"] == "false"
+    assert load_settings_from(off).tracing_enabled is False
+    assert load_settings_from(on).tracing_enabled is True
+
+
+def load_settings_from(environment: dict[str, str]) -> Any:
+    from chalicelib.core.settings import load_settings
+
+    return load_settings(dict(environment))
