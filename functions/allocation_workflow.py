@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import append_log_keys, entrypoint, metrics
 from chalicelib.provisioning.models import CommandRef, StepOutcome
 from chalicelib.provisioning.service import ProvisioningService
 
@@ -43,13 +43,15 @@ STEPS: dict[str, Step] = {
 }
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     step = event.get("step") if isinstance(event, dict) else None
     if step not in STEPS:
         raise ValueError(f"unknown workflow step {step!r}")
-    logger.append_keys(step=step, allocation_id=event.get("allocation_id"), command_id=event.get("command_id"))
+    allocation_id = event.get("allocation_id")
+    append_log_keys(
+        correlation_id=allocation_id, allocation_id=allocation_id, step=step, command_id=event.get("command_id")
+    )
     result = STEPS[step](bootstrap.provisioning_service(), event)
     metrics.add_metric(name=f"WorkflowStep_{step}", unit="Count", value=1)
     return result if result is not None else {}

@@ -10,11 +10,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import entrypoint, logger, metrics
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     drifts = bootstrap.billing_service().reconcile()
     metrics.add_metric(name="LedgerDrift", unit="Count", value=len(drifts))

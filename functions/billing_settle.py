@@ -16,20 +16,25 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import bound_log_keys, entrypoint, logger, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def settle_batch(record: SQSRecord) -> dict[str, int]:
-    body = json.loads(record.body)
+    with bound_log_keys(correlation_id=record.message_id, message_id=record.message_id):
+        return _settle(json.loads(record.body))
+
+
+def _settle(body: dict[str, Any]) -> dict[str, int]:
     until = datetime.fromisoformat(body["period_end"].replace("Z", "+00:00"))
     billing = bootstrap.billing_service()
     seconds = micros = 0
     failed: list[str] = []
     for allocation_id in body["allocation_ids"]:
         try:
-            settled = billing.settle(allocation_id, until)
+            with bound_log_keys(allocation_id=allocation_id):
+                settled = billing.settle(allocation_id, until)
         except Exception:
             # Settle the rest of the batch first: one bad allocation must not leave 99 others unbilled.
             logger.exception("settlement failed", extra={"allocation_id": allocation_id})
@@ -44,7 +49,6 @@ def settle_batch(record: SQSRecord) -> dict[str, int]:
     return {"allocations": len(body["allocation_ids"]), "seconds": seconds, "micros": micros}
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=settle_batch, processor=processor, context=context)

@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalicelib import bootstrap
 from chalicelib.adapters.settlement_queue import SqsSettlementQueue
 from chalicelib.core.clock import isoformat
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import entrypoint, logger, metrics
 from chalicelib.core.settings import get_settings
 
 _PAGE = 1000
@@ -59,8 +59,7 @@ def sweep(now: datetime, queue: Any) -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = sweep(_when(event), SqsSettlementQueue())
     metrics.add_metric(name="MetersSwept", unit="Count", value=result["meters"])

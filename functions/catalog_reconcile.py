@@ -7,12 +7,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import entrypoint, logger, metrics
 from chalicelib.core.settings import get_settings
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     corrected = bootstrap.inventory_service().reconcile_capacity(page_size=get_settings().page_limit_max)
     if corrected:

@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import entrypoint, event_log_keys, metrics
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -25,11 +26,12 @@ def envelope_of(record: SQSRecord) -> dict[str, Any]:
 
 
 def record_handler(record: SQSRecord) -> None:
-    stored = bootstrap.event_log_service().record(envelope_of(record))
+    envelope = envelope_of(record)
+    with event_log_keys(envelope):
+        stored = bootstrap.event_log_service().record(envelope)
     metrics.add_metric(name="EventsArchived" if stored else "DuplicateEventsSkipped", unit="Count", value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@entrypoint
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import entrypoint, logger, metrics
 
 
 def _when(event: dict[str, Any]) -> datetime:
@@ -26,8 +26,7 @@ def _when(event: dict[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
+@entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     changed = bootstrap.fleet_service().sweep_health(_when(event))
     if changed:

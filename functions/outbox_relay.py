@@ -10,12 +10,13 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
 from chalicelib.adapters.idempotency import register_lambda_context
-from chalicelib.core.observability import logger, metrics
+from chalicelib.core.observability import entrypoint, event_log_keys, metrics
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -25,19 +26,21 @@ def envelope_of(record: DynamoDBRecord) -> dict[str, Any]:
     if not image or image.get("type") != "outbox":
         raise ValueError(f"Stream record {record.event_id} is not an outbox insert")
     raw = image["envelope"]
-    return json.loads(raw) if isinstance(raw, str) else raw
+    envelope = json.loads(raw) if isinstance(raw, str) else raw
+    if not isinstance(envelope, dict):
+        raise ValueError(f"Stream record {record.event_id} carries no event envelope")
+    return envelope
 
 
 def record_handler(record: DynamoDBRecord) -> None:
     envelope = envelope_of(record)
-    logger.append_keys(event_id=envelope.get("id"), event_type=envelope.get("type"))
-    bootstrap.outbox_relay().relay(envelope)
+    with event_log_keys(envelope):
+        bootstrap.outbox_relay().relay(envelope)
     metrics.add_metric(name="EventsRelayed", unit="Count", value=1)
 
 
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@entrypoint
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     bootstrap.outbox_relay()  # wire first, so the guard's config exists to take the context
     register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

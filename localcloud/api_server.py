@@ -144,7 +144,8 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         return body or None
 
     def _read_chunked(self) -> bytes:
-        chunks, total = [], 0
+        chunks: list[bytes] = []
+        total = 0
         while True:
             line = self.rfile.readline(1024).split(b";", 1)[0].strip()
             try:
@@ -234,7 +235,11 @@ class ApiServer:
     def __init__(self, project_root: Path, stage: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self._project_root = project_root
         self._stage = stage
-        self._handler = type("BoundApiRequestHandler", (ApiRequestHandler,), {})
+
+        class BoundApiRequestHandler(ApiRequestHandler):
+            """This server's own handler class: its gateway and app are set on it, not on every server's."""
+
+        self._handler = BoundApiRequestHandler
         self._server = _Server((host, port), self._handler)
         self._thread: threading.Thread | None = None
 

@@ -36,7 +36,6 @@ class Resources:
     stage: str
     region: str
     table_name: str
-    table_arn: str
     stream_arn: str
     event_bus_name: str
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
@@ -61,9 +60,9 @@ def _dummy_zip() -> bytes:
 
 def _role(iam: Any, name: str, trust: dict[str, Any]) -> str:
     try:
-        return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
     except iam.exceptions.EntityAlreadyExistsException:
-        return iam.get_role(RoleName=name)["Role"]["Arn"]
+        return str(iam.get_role(RoleName=name)["Role"]["Arn"])
 
 
 def _create_table(ddb: Any, props: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +83,7 @@ def _create_table(ddb: Any, props: dict[str, Any]) -> dict[str, Any]:
     stream = props.get("StreamSpecification")
     if stream:
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
-    description = ddb.create_table(**request)["TableDescription"]
+    description: dict[str, Any] = ddb.create_table(**request)["TableDescription"]
     ttl = props.get("TimeToLiveSpecification")
     if ttl and ttl.get("Enabled"):
         ddb.update_time_to_live(
@@ -124,11 +123,10 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
     ddb, sqs, events = client("dynamodb"), client("sqs"), client("events")
     iam, lam = client("iam"), client("lambda")
 
-    tables, stream_arns, table_arns = {}, {}, {}
+    tables, stream_arns = {}, {}
     for logical_id, props in model.tables.items():
         description = _create_table(ddb, props)
         tables[logical_id] = props["TableName"]
-        table_arns[logical_id] = description["TableArn"]
         if description.get("LatestStreamArn"):
             stream_arns[logical_id] = description["LatestStreamArn"]
 
@@ -184,28 +182,28 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
 
     functions, handlers = {}, {}
     code = _dummy_zip()
-    for logical_id, spec in model.functions.items():
-        role_arn = _role(iam, f"{spec.name}-role"[:64], _LAMBDA_TRUST)
+    for logical_id, function in model.functions.items():
+        role_arn = _role(iam, f"{function.name}-role"[:64], _LAMBDA_TRUST)
         lam.create_function(
-            FunctionName=spec.name,
-            Runtime=spec.runtime,
+            FunctionName=function.name,
+            Runtime=function.runtime,
             Role=role_arn,
-            Handler=spec.handler,
+            Handler=function.handler,
             Code={"ZipFile": code},
-            Timeout=spec.timeout,
-            MemorySize=spec.memory_size,
-            Environment={"Variables": spec.environment},
+            Timeout=function.timeout,
+            MemorySize=function.memory_size,
+            Environment={"Variables": function.environment},
         )
-        functions[logical_id] = spec.name
-        handlers[logical_id] = spec.handler
+        functions[logical_id] = function.name
+        handlers[logical_id] = function.handler
 
     state_machines = {}
     if model.state_machines:
         sfn = client("stepfunctions")
         role_arn = _role(iam, f"{model.stack_name}-states-role", _STATES_TRUST)
-        for logical_id, spec in model.state_machines.items():
+        for logical_id, machine in model.state_machines.items():
             arn = sfn.create_state_machine(
-                name=spec.name, definition=spec.definition, roleArn=role_arn, type=spec.type
+                name=machine.name, definition=machine.definition, roleArn=role_arn, type=machine.type
             )["stateMachineArn"]
             state_machines[logical_id] = arn
 
@@ -215,7 +213,6 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
         stage=model.stage,
         region=model.region,
         table_name=tables[table_id] if table_id else "",
-        table_arn=table_arns[table_id] if table_id else "",
         stream_arn=stream_arns.get(table_id, "") if table_id else "",
         event_bus_name=buses[bus_id] if bus_id else "",
         tables=tables,

@@ -98,7 +98,6 @@ class LocalCloud:
         # Held by every poll step and by reset(): reset never races a poller mid-batch.
         self._poll_lock = threading.RLock()
         self._saved_env: dict[str, str | None] = {}
-        self._started = False
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> LocalCloud:
@@ -126,7 +125,6 @@ class LocalCloud:
             api_server.attach(self._load_app())
             api_server.start()
             self._api = api_server
-        self._started = True
         if self.pollers_mode == "background":
             self._start_threads()
         self.startup_seconds = time.monotonic() - started
@@ -147,7 +145,6 @@ class LocalCloud:
             self._moto_server.stop()
             self._moto_server = None
         self._restore_environment()
-        self._started = False
 
     def __enter__(self) -> LocalCloud:
         return self.start()
@@ -283,7 +280,7 @@ class LocalCloud:
         if root not in sys.path:
             sys.path.insert(0, root)
         if importlib.util.find_spec("app") is None:
-            from chalice import Chalice
+            from chalice.app import Chalice
 
             log.warning("no app.py in %s: serving an empty API", root)
             return Chalice(app_name="gpuaas-placeholder")
@@ -452,18 +449,19 @@ class LocalCloud:
         import uuid
 
         assert self.resources is not None
-        return self.client("stepfunctions").start_execution(
+        started = self.client("stepfunctions").start_execution(
             stateMachineArn=self.resources.state_machines[logical_id],
             name=name or f"local-{uuid.uuid4()}",
             input=json.dumps(payload),
-        )["executionArn"]
+        )
+        return str(started["executionArn"])
 
     def wait_execution(self, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
         """Poll an execution until it leaves RUNNING (moto runs it in a background thread)."""
         sfn = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
-            description = sfn.describe_execution(executionArn=execution_arn)
+            description: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
             if description["status"] != "RUNNING" or time.monotonic() > deadline:
                 return description
             self._stop.wait(0.01)

@@ -112,10 +112,10 @@ class LambdaRuntime:
             result = self.invoke(logical_id, event)
         except FunctionError as exc:
             cause = exc.cause
-            payload = {
+            failure: dict[str, Any] = {
                 "errorMessage": str(cause),
                 "errorType": type(cause).__name__,
                 "stackTrace": traceback.format_exception(cause),
             }
-            return json.dumps(payload), True, "".join(traceback.format_exception(cause))
+            return json.dumps(failure), True, "".join(traceback.format_exception(cause))
         return json.dumps(result, default=str), False, ""

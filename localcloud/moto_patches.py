@@ -53,14 +53,14 @@ def install() -> None:
             with DYNAMODB_LOCK:
                 return original_call_action(self)
 
-        DynamoHandler.call_action = serialised_call_action
+        DynamoHandler.call_action = serialised_call_action  # type: ignore[method-assign]  # the patch is the point
 
         def invoke_in_process(self: Any, event: str | None = None) -> tuple[str, bool, str]:
             if _runtime is None:
                 return json.dumps({"errorMessage": "local cloud not running"}), True, ""
             return _runtime.invoke_for_moto(self.function_name, event)
 
-        LambdaFunction._invoke_lambda = invoke_in_process
+        LambdaFunction._invoke_lambda = invoke_in_process  # type: ignore[method-assign]  # the patch is the point
         _copy_tables_once_per_transaction()
         _installed = True
 
@@ -75,7 +75,7 @@ def _copy_tables_once_per_transaction() -> None:
     original = models.DynamoDBBackend.transact_write_items
 
     @functools.wraps(original)
-    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> Any:
+    def transact_write_items(backend: models.DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         copies: dict[int, Any] = {}
 
         def deepcopy(obj: Any, memo: Any = None) -> Any:
@@ -86,10 +86,12 @@ def _copy_tables_once_per_transaction() -> None:
             return copy.deepcopy(obj, memo)
 
         # moto's module reads ``copy.deepcopy`` at call time; requests are serialised (DYNAMODB_LOCK).
-        models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[attr-defined]
+        shim = types.ModuleType("copy")
+        shim.deepcopy = deepcopy  # type: ignore[attr-defined]  # a module built here, with the one name moto reads
+        models.copy = shim  # type: ignore[attr-defined]
         try:
-            return original(backend, transact_items)
+            original(backend, transact_items)
         finally:
             models.copy = copy  # type: ignore[attr-defined]
 
-    models.DynamoDBBackend.transact_write_items = transact_write_items
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]  # the patch

@@ -42,7 +42,6 @@ class QueuePoller:
         self._runtime = runtime
         self._retry_failed_after = retry_failed_after
         self._lock = threading.Lock()
-        self.invocations = 0
         self.last_failed = False
 
     def counts(self) -> tuple[int, int]:
@@ -119,7 +118,6 @@ class QueuePoller:
     def _invoke(self, records: list[dict[str, Any]]) -> set[str]:
         """Ids of the messages that failed (all of them when the function raised)."""
         all_ids = {r["messageId"] for r in records}
-        self.invocations += 1
         try:
             result = self._runtime.invoke(self.mapping.function_id, {"Records": records})
         except FunctionError as exc:

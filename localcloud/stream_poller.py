@@ -21,12 +21,15 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from moto.events.models import EventPattern
 
 from localcloud.lambda_runtime import FunctionError, LambdaRuntime
 from localcloud.template import StreamMapping
+
+if TYPE_CHECKING:
+    from moto.events.utils import EventMessageType
 
 log = logging.getLogger("localcloud.stream")
 
@@ -73,7 +76,6 @@ class StreamPoller:
         self._patterns = [EventPattern.load(p) for p in mapping.filter_patterns]
         self._shards: dict[str, _ShardState] = {}
         self._lock = threading.Lock()  # one batch at a time per mapping, as Lambda does per shard
-        self.invocations = 0
         self.last_failed = False
 
     # -- reading ----------------------------------------------------------------------------------
@@ -105,7 +107,10 @@ class StreamPoller:
         return record
 
     def _matches(self, record: dict[str, Any]) -> bool:
-        return not self._patterns or any(p.matches_event(record) for p in self._patterns)
+        # Lambda's FilterCriteria use EventBridge's pattern syntax over the stream record; moto's matcher
+        # reads any JSON object, though its hint names the EventBridge event's shape.
+        event = cast("EventMessageType", record)
+        return not self._patterns or any(p.matches_event(event) for p in self._patterns)
 
     def pending(self) -> bool:
         """True while the stream holds records this mapping has not finished with."""
@@ -148,7 +153,6 @@ class StreamPoller:
 
     def _invoke(self, batch: list[dict[str, Any]]) -> int | None:
         """Index in ``batch`` from which records must be retried, or None when all succeeded."""
-        self.invocations += 1
         try:
             result = self._runtime.invoke(self.mapping.function_id, {"Records": batch})
         except FunctionError as exc:

@@ -27,7 +27,8 @@ def load_raw_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     template, matches = decode(str(path))
     if matches or template is None:
         raise ValueError(f"cannot parse {path}: {[str(m) for m in matches]}")
-    return json.loads(json.dumps(template))
+    plain: dict[str, Any] = json.loads(json.dumps(template))
+    return plain
 
 
 @dataclass(frozen=True)
@@ -107,12 +108,6 @@ class StackModel:
     state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
     physical_ids: dict[str, str] = field(default_factory=dict)  # what Ref returns, by logical id
     arns: dict[str, str] = field(default_factory=dict)
-
-    def table_name(self, logical_id: str) -> str:
-        return self.tables[logical_id]["TableName"]
-
-    def queue_name(self, logical_id: str) -> str:
-        return self.queues[logical_id]["QueueName"]
 
 
 class Resolver:
@@ -202,7 +197,7 @@ class Resolver:
         if attribute in ("QueueName", "Name", "TableName"):
             return self.name_of(logical_id)
         if attribute == "QueueUrl":
-            return self.ref(logical_id)
+            return str(self.ref(logical_id))
         if attribute == "StreamArn":
             # The real label is known only once the table exists; pollers look the stream up by table.
             return f"{self.arn_of(logical_id)}/stream/local"
@@ -275,9 +270,9 @@ def source_logical_id(node: Any) -> str:
     """The logical id an event source points at (``!GetAtt Queue.Arn`` -> ``Queue``)."""
     if isinstance(node, dict) and "Fn::GetAtt" in node:
         value = node["Fn::GetAtt"]
-        return value.split(".", 1)[0] if isinstance(value, str) else value[0]
+        return str(value.split(".", 1)[0] if isinstance(value, str) else value[0])
     if isinstance(node, dict) and "Ref" in node:
-        return node["Ref"]
+        return str(node["Ref"])
     raise ValueError(f"event source must reference a resource of the template, got {node!r}")
 
 

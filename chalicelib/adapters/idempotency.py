@@ -20,8 +20,11 @@ _SORT_KEY_VALUE = "IDEMPOTENCY"
 
 
 class TablePersistenceLayer(DynamoDBPersistenceLayer):
-    def _get_key(self, idempotency_key: str) -> dict:
-        return {self.key_attr: {"S": idempotency_key}, self.sort_key_attr: {"S": _SORT_KEY_VALUE}}
+    def _get_key(self, idempotency_key: str) -> dict[str, Any]:
+        sort_key = self.sort_key_attr
+        if sort_key is None:  # persistence_layer always names SK; a layer without it is a wiring bug
+            raise ValueError("the idempotency layer needs the table's sort key")
+        return {self.key_attr: {"S": idempotency_key}, sort_key: {"S": _SORT_KEY_VALUE}}
 
 
 @cache
@@ -56,9 +59,11 @@ def once_per_event(name: str) -> Callable[[Callable[..., Any]], Callable[..., An
         expires_after_seconds=get_settings().idempotency_ttl_seconds,
     )
     _configs.append(config)
-    return idempotent_function(
+    # Powertools types the decorator it returns as Any; this is its shape.
+    decorator: Callable[[Callable[..., Any]], Callable[..., Any]] = idempotent_function(
         data_keyword_argument="envelope",
         persistence_store=persistence_layer(name),
         config=config,
         key_prefix=f"IDEMPOTENCY#{name}",
     )
+    return decorator

@@ -12,4 +12,4 @@ def secret_string(secret_id: str) -> str:
     import boto3
 
     client = boto3.client("secretsmanager", region_name=get_settings().region)
-    return client.get_secret_value(SecretId=secret_id)["SecretString"]
+    return str(client.get_secret_value(SecretId=secret_id)["SecretString"])

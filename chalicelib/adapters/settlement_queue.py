@@ -23,7 +23,7 @@ class SqsSettlementQueue:
         settings = get_settings()
         if settings.settlement_queue_url:
             return settings.settlement_queue_url
-        return self._client.get_queue_url(QueueName=f"gpuaas-{settings.stage}-settlement")["QueueUrl"]
+        return str(self._client.get_queue_url(QueueName=f"gpuaas-{settings.stage}-settlement")["QueueUrl"])
 
     def send(self, messages: list[dict[str, Any]]) -> int:
         """Send every message; returns how many SQS requests it took."""

@@ -12,18 +12,18 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
-from chalice import Chalice, Response
+from chalice.app import Chalice, Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.audit.models import Actor
 from chalicelib.auth.policy import authorize, rate_class, requires_principal
-from chalicelib.auth.principal import API_KEY, Principal
-from chalicelib.core import errors
+from chalicelib.auth.principal import API_KEY, NODE, Principal
+from chalicelib.core import errors, observability
 from chalicelib.core.observability import logger, metrics
 from chalicelib.core.settings import get_settings
 
@@ -88,7 +88,12 @@ def error_body(code: str, message: str, request_id: str, details: Any = None) ->
 
 
 def error_response(exc: errors.AppError, request_id: str, extra_headers: dict[str, str] | None = None) -> Response:
-    headers = {**JSON_HEADERS, "X-Request-Id": request_id, **(extra_headers or {}), **exc.headers}
+    headers: dict[str, str | list[str]] = {
+        **JSON_HEADERS,
+        "X-Request-Id": request_id,
+        **(extra_headers or {}),
+        **exc.headers,
+    }
     if exc.status == 503:
         headers.setdefault("Retry-After", "1")  # every 503 says when to come back
     return Response(
@@ -154,18 +159,34 @@ class Api:
 
     def _handle(self, spec: RouteSpec, view: Callable[..., Reply], params: dict[str, str]) -> Response:
         request = self.app.current_request
+        if request is None:  # Chalice sets it before calling a view; without it there is no request
+            raise RuntimeError("no current request")
         request_id = str((request.context or {}).get("requestId") or uuid.uuid4())
-        logger.set_correlation_id(request_id)
-        logger.append_keys(route=f"{spec.method} {spec.path}")
+        route = f"{spec.method} {spec.path}"
+        # Path ids (allocation_id, node_id, command_id, ...) name what the request is about.
+        path_ids = {name: value for name, value in params.items() if name.endswith("_id")}
+        with (
+            observability.log_context(correlation_id=request_id, request_id=request_id, route=route, **path_ids),
+            observability.traced(route),
+        ):
+            return self._pipeline(spec, view, params, request, request_id)
+
+    def _pipeline(
+        self, spec: RouteSpec, view: Callable[..., Reply], params: dict[str, str], request: Request, request_id: str
+    ) -> Response:
         rate_headers: dict[str, str] = {}
         try:
-            headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+            headers = {k.lower(): v for k, v in request.headers.items()}
             principal = self._principal(spec, headers)
+            if principal is not None:
+                observability.append_log_keys(
+                    org_id=principal.org_id, node_id=principal.user_id if principal.via == NODE else None
+                )
             authorize(principal, spec.action)
             rate_headers = self._spend_rate_budget(spec, principal, request)
             body = self._parse_body(spec, request)
             query = self._parse_query(spec, request.query_params)
-            ctx = RequestContext(request_id, principal, body, query, headers, request.raw_body or b"")
+            ctx = RequestContext(request_id, principal, body, query, headers, _raw_body(request))
             if spec.idempotency_key_required and headers.get("idempotency-key") is None:
                 raise errors.InvalidIdempotencyKeyError("This request needs an Idempotency-Key header")
             if spec.idempotent and headers.get("idempotency-key") is not None:
@@ -221,7 +242,7 @@ class Api:
         return bootstrap.session_tokens().verify(token)
 
     @staticmethod
-    def _spend_rate_budget(spec: RouteSpec, principal: Principal | None, request: Any) -> dict[str, str]:
+    def _spend_rate_budget(spec: RouteSpec, principal: Principal | None, request: Request) -> dict[str, str]:
         """Spend one unit of the caller's budget for this route class; a 429 when it is gone."""
         from chalicelib import bootstrap
 
@@ -253,9 +274,9 @@ class Api:
         return headers
 
     @staticmethod
-    def _parse_body(spec: RouteSpec, request: Any) -> Any:
+    def _parse_body(spec: RouteSpec, request: Request) -> Any:
         settings = get_settings()
-        raw = request.raw_body or b""
+        raw = _raw_body(request)
         if len(raw) > settings.max_body_bytes:
             raise errors.PayloadTooLargeError(f"The body is larger than {settings.max_body_bytes} bytes")
         if spec.takes_raw_body:
@@ -264,7 +285,7 @@ class Api:
             if raw.strip() not in (b"", b"{}"):
                 raise errors.ValidationFailedError("This route takes no request body")
             return None
-        content_type = (request.headers or {}).get("content-type", "")
+        content_type = str(request.headers.get("content-type") or "")
         if raw and content_type.split(";")[0].strip().lower() != "application/json":
             raise errors.UnsupportedMediaTypeError()
         try:
@@ -280,7 +301,7 @@ class Api:
             raise errors.ValidationFailedError(details=_validation_details(exc)) from exc
 
     @staticmethod
-    def _parse_query(spec: RouteSpec, query_params: dict[str, str] | None) -> Any:
+    def _parse_query(spec: RouteSpec, query_params: Mapping[str, str] | None) -> Any:
         params = dict(query_params or {})
         if spec.query is None:
             if params:
@@ -325,17 +346,19 @@ class Api:
         if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
             config.register_lambda_context(lambda_context)
 
-        @idempotent_function(
+        def run(request: dict[str, Any]) -> dict[str, Any]:
+            return _as_dict(view(ctx, **params))
+
+        # Applied as a call, not with @: Powertools types the decorator's result as Any.
+        guarded: Callable[..., dict[str, Any]] = idempotent_function(
+            run,
             data_keyword_argument="request",
             persistence_store=persistence_layer("api"),
             config=config,
             key_prefix="IDEMPOTENCY#api",
         )
-        def run(request: dict[str, Any]) -> dict[str, Any]:
-            return _as_dict(view(ctx, **params))
-
         try:
-            return run(request=request)
+            return guarded(request=request)
         except IdempotencyValidationError as exc:
             raise errors.IdempotencyKeyReusedError() from exc
         except IdempotencyAlreadyInProgressError as exc:
@@ -373,3 +396,8 @@ def _is_transient(exc: BaseException) -> bool:
 
 def _as_dict(reply: Reply) -> dict[str, Any]:
     return {"body": reply.body, "status": reply.status, "headers": dict(reply.headers)}
+
+
+def _raw_body(request: Request) -> bytes:
+    raw = request.raw_body or b""
+    return raw.encode() if isinstance(raw, str) else raw

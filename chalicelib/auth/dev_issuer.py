@@ -10,21 +10,27 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
 from chalicelib.core.settings import get_settings
 from chalicelib.identity.models import VerifiedIdentity
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
 
 @cache
-def _keys(private_pem: str) -> tuple[Any, dict[str, Any]]:
+def _keys(private_pem: str) -> tuple[RSAPrivateKey, dict[str, Any]]:
     import jwt
     from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     private_key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
+    if not isinstance(private_key, rsa.RSAPrivateKey):  # the issuer signs RS256 only
+        raise errors.ServiceUnavailableError("The dev issuer's key is not an RSA key")
+    public_jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private_key.public_key()))
     public_jwk.update({"kid": _kid(public_jwk), "use": "sig", "alg": "RS256"})
     return private_key, public_jwk
 

@@ -23,10 +23,6 @@ class Principal:
     scopes: tuple[str, ...] = ()
 
     @property
-    def is_operator(self) -> bool:
-        return self.operator
-
-    @property
     def rate_key(self) -> str:
         """Whose budget a request spends: each API key and node has its own, sessions share the user's."""
         if self.via == NODE:

@@ -41,7 +41,7 @@ class SessionTokens:
     def public_jwk(self) -> dict[str, Any]:
         import jwt
 
-        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self._private_key.public_key()))
+        jwk: dict[str, Any] = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self._private_key.public_key()))
         canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
         jwk.update({"kid": hashlib.sha256(canonical.encode()).hexdigest()[:16], "use": "sig", "alg": ALGORITHM})
         return jwk
@@ -103,7 +103,3 @@ class SessionTokens:
             via=SESSION,
             session_id=str(claims["sid"]),
         )
-
-
-def looks_like_jwt(token: str) -> bool:
-    return token.count(".") == 2

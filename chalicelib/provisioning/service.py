@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.audit.models import Actor, record
-from chalicelib.core import errors
+from chalicelib.core import errors, observability
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id
@@ -456,6 +456,7 @@ class ProvisioningService:
         if command is None or command.node_id != node_id:
             # Another node's command is "not found" for this node: it learns nothing about it.
             raise errors.CommandNotFoundError()
+        observability.append_log_keys(allocation_id=command.allocation_id)  # a result names only its command
         _check_output(command.kind, result)
         command = self._commands.record_result(command_id, result, self._now())
         resumed = self._resume(command.task_token, result) if command.task_token else False

@@ -32,7 +32,6 @@ INVALID_COMMAND = "invalid_command"
 UNKNOWN_COMMAND_TYPE = "unknown_command_type"
 
 ALLOCATION_ID_RE = re.compile(r"^alc_[0-9a-z]{26}$")
-NODE_ID_RE = re.compile(r"^node_[0-9a-z]{26}$")
 SSH_USER_RE = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 IMAGE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$")
 SSH_KEY_RE = re.compile(
@@ -61,11 +60,13 @@ def validate_payload(kind: str, payload: Any) -> None:
     if kind == "release":
         return
     slots = payload.get("slots")
-    _require(isinstance(slots, list) and 1 <= len(slots) <= 64, "payload.slots must be a non-empty list")
+    if not isinstance(slots, list) or not 1 <= len(slots) <= 64:
+        raise Rejected(INVALID_COMMAND, "payload.slots must be a non-empty list")
     for slot in slots:
         indexes = slot.get("gpu_indexes") if isinstance(slot, dict) else None
         _require(isinstance(slot, dict) and isinstance(slot.get("index"), int), "each slot needs an index")
-        _require(isinstance(indexes, list) and len(indexes) >= 1, "each slot needs gpu_indexes")
+        if not isinstance(indexes, list) or not indexes:
+            raise Rejected(INVALID_COMMAND, "each slot needs gpu_indexes")
         _require(all(type(i) is int and 0 <= i < 1024 for i in indexes), "gpu_indexes must be small integers")
     image = payload.get("container_image")
     _require(isinstance(image, str) and bool(IMAGE_RE.match(image)), "payload.container_image is malformed")
@@ -120,19 +121,23 @@ class CommandProcessor:
             raise ValueError(f"bad command id {command_id!r}")
         record = self.state.get(command_id)
         if record is not None and record.get("status") == FINISHED:
-            log(logger, "command_already_finished", command_id=command_id, status=record["result"]["status"])
-            return record["result"]
-        resuming = record is not None
-        if not resuming:
+            finished: dict[str, Any] = record["result"]
+            log(logger, "command_already_finished", command_id=command_id, status=finished["status"])
+            return finished
+        if record is None:
             try:
                 validate(command, self.node_id, self.clock())
             except Rejected as rejected:
                 log(logger, "command_rejected", logging.WARNING, command_id=command_id, reason=rejected.reason,
                     detail=rejected.detail)  # fmt: skip
-                return self.state.finish(command, result(REJECTED, rejected.reason))["result"]
-        else:  # it passed validation when it started; its expiry must not strand a half-built workload
-            command = record["command"]
-        return self._execute(command, resuming)
+                return self._finish(command, result(REJECTED, rejected.reason))
+            return self._execute(command, resuming=False)
+        # It passed validation when it started; its expiry must not strand a half-built workload.
+        return self._execute(record["command"], resuming=True)
+
+    def _finish(self, command: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:
+        stored: dict[str, Any] = self.state.finish(command, outcome)["result"]
+        return stored
 
     def _execute(self, command: dict[str, Any], resuming: bool) -> dict[str, Any]:
         command_id = command["command_id"]
@@ -151,7 +156,7 @@ class CommandProcessor:
         finally:
             self.running.discard(command_id)
         log(logger, "command_finished", command_id=command_id, status=outcome["status"], reason=outcome["reason"])
-        return self.state.finish(command, outcome)["result"]
+        return self._finish(command, outcome)
 
     def interrupted(self) -> list[dict[str, Any]]:
         """Commands that were running when the agent last died, to resume at start-up."""

@@ -24,7 +24,7 @@ RETRYABLE_STATUS = frozenset({500, 502, 503, 504})
 
 
 class ApiError(Exception):
-    """The control plane answered with a 4xx (or kept answering 5xx)."""
+    """The control plane answered with a 4xx (or kept answering 5xx), or a 2xx that is not a JSON object."""
 
     def __init__(self, status: int, body: Any) -> None:
         code = body.get("code") if isinstance(body, dict) else None
@@ -70,7 +70,7 @@ class ControlPlane:
         api_url: str,
         session: requests.Session | None = None,
         backoff: Backoff | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         max_attempts: int = 8,
         timeout: float = 15.0,
     ) -> None:
@@ -117,14 +117,20 @@ class ControlPlane:
 
     # The protocol's calls --------------------------------------------------------------------------------
 
+    def _object(self, method: str, path: str, body: Any = None, auth: bool = True) -> dict[str, Any]:
+        reply = self.request(method, path, body, auth=auth)
+        if not isinstance(reply, dict):
+            raise ApiError(200, {"code": "NOT_AN_OBJECT", "message": f"{path} answered {type(reply).__name__}"})
+        return reply
+
     def register(self, document: dict[str, Any]) -> dict[str, Any]:
-        return self.request("POST", "/v1/agent/register", document, auth=False)
+        return self._object("POST", "/v1/agent/register", document, auth=False)
 
     def credentials(self) -> dict[str, Any]:
-        return self.request("POST", "/v1/agent/credentials")
+        return self._object("POST", "/v1/agent/credentials")
 
     def heartbeat(self, document: dict[str, Any]) -> dict[str, Any]:
-        return self.request("POST", "/v1/agent/heartbeat", document)
+        return self._object("POST", "/v1/agent/heartbeat", document)
 
     def report_result(self, command_id: str, document: dict[str, Any]) -> bool:
         """True when the control plane has the result: accepted now (2xx) or already (409)."""

@@ -74,7 +74,7 @@ class StateStore:
 
     def load_credentials(self) -> dict[str, Any] | None:
         try:
-            document = json.loads(self.credentials_path.read_text())
+            document: dict[str, Any] = json.loads(self.credentials_path.read_text())
         except FileNotFoundError:
             return None
         missing = [f for f in CREDENTIAL_FIELDS if not document.get(f)]
@@ -94,9 +94,10 @@ class StateStore:
 
     def get(self, command_id: str) -> dict[str, Any] | None:
         try:
-            return json.loads(self._command_path(command_id).read_text())
+            record: dict[str, Any] = json.loads(self._command_path(command_id).read_text())
         except FileNotFoundError:
             return None
+        return record
 
     def start(self, command: dict[str, Any]) -> dict[str, Any]:
         """Record that ``command`` is about to run (kept as is when it was already running: a resume)."""
