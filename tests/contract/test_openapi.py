@@ -431,6 +431,7 @@ def _identity_samples() -> dict[str, list[Any]]:
     from dataclasses import replace
 
     from chalicelib.audit.models import Actor, record
+    from chalicelib.audit.payloads import audit_document
     from chalicelib.identity.models import ApiKey, Membership, SessionTokens
 
     at = "2025-01-31T12:00:00.000Z"
@@ -458,8 +459,10 @@ def _identity_samples() -> dict[str, list[Any]]:
         "NewApiKey": [{**key.to_dict(), "secret": f"{key.prefix}_" + "s" * 43}],
         "ApiKeyPage": [{"items": [key.to_dict()], "next_cursor": "abc"}],
         "AuditRecord": [
-            record("members:write", user_id, actor, at, before=None, after=member).to_dict(),
-            record("admin:skus:retire", "sku_" + "0" * 26, Actor.system("req-2"), at, before={}, after={}).to_dict(),
+            audit_document(record("members:write", user_id, actor, at, before=None, after=member)),
+            audit_document(
+                record("admin:skus:retire", "sku_" + "0" * 26, Actor.system("req-2"), at, before={}, after={})
+            ),
         ],
         "AuditPage": [{"items": [], "next_cursor": None}],
     }
