@@ -10,13 +10,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
+from chalicelib.billing.payloads import drift_data
 from chalicelib.core.observability import logger, metrics
 
 
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    drifts = bootstrap.billing_service().reconcile()
+    drifts = [drift_data(d) for d in bootstrap.billing_service().reconcile()]
     metrics.add_metric(name="LedgerDrift", unit="Count", value=len(drifts))
     if drifts:
         logger.error("ledger drift", extra={"drifts": drifts})

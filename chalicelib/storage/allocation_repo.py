@@ -16,7 +16,7 @@ from chalicelib.inventory.models import SKU_ACTIVE, SLOT_CLAIMED, SLOT_FREE, Nod
 from chalicelib.provisioning.models import FINAL_STATES, SLOT_WIPE_PENDING, Allocation, Command
 from chalicelib.sshkeys.models import SshKey
 from chalicelib.storage import keys
-from chalicelib.storage.billing_repo import meter_item
+from chalicelib.storage.billing_repo import meter_changes, meter_from, meter_item
 from chalicelib.storage.inventory_repo import DynamoInventoryReader, slot_from_item
 from chalicelib.storage.pagination import decode_cursor, encode_cursor, query_page
 from chalicelib.storage.ssh_key_repo import DynamoSshKeys
@@ -269,19 +269,15 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
         item = get_item(MeterItem, keys.meter(allocation_id), consistent=True)
         if item is None:
             return  # never active, never metered
-        meter = Meter(**item.meter)
+        meter = meter_from(item)
         if meter.ends_at is not None and meter.ends_at <= at:
             return  # it ended earlier already (its node went down before the release)
         ended = replace(meter, ends_at=at)
-        stored = meter_item(ended)
         pk, sk = keys.meter(allocation_id)
-        actions = [MeterItem.meter.set(ended.to_dict()), MeterItem.GSI2PK.remove(), MeterItem.GSI2SK.remove()]
-        if stored.GSI1PK is None:
-            actions += [MeterItem.GSI1PK.remove(), MeterItem.GSI1SK.remove()]
         # Ended as read: a settlement moving the cursor meanwhile makes this change retry.
         self.update(
             MeterItem(PK=pk, SK=sk),
-            actions,
+            meter_changes(ended),
             condition=MeterItem.settled_seconds == meter.settled_seconds,
             error=errors.ConcurrentUpdateError,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -358,5 +358,40 @@ def test_events_emitted_by_the_inventory_service_validate():
         "os_image.created",
         "sku.retired",
     ]
+    for event in emitted:
+        validate_event(event)
+
+
+def test_events_emitted_by_the_billing_service_validate():
+    """Every billing event type, from the real use cases over the in-memory fakes."""
+    from dataclasses import replace
+
+    from chalicelib.billing.models import TOPUP, BillingPolicy, Meter
+    from chalicelib.billing.service import BillingService
+    from chalicelib.core.clock import isoformat
+    from tests.fakes.billing import BillingStore, FakeBillingReader, FakeBillingUnitOfWork, FakeReleaser
+    from tests.fakes.clock import FakeClock
+
+    org = new_id("org")
+    clock = FakeClock(AT)
+    store = BillingStore(policy=BillingPolicy(welcome_credit_micros=2_000, version=1))
+    service = BillingService(
+        FakeBillingReader(store), lambda: FakeBillingUnitOfWork(store), clock, FakeReleaser(store, clock), shards=1
+    )
+    service.wallet(org)  # billing.credited (the welcome credit)
+    allocation_id = new_id("alc")
+    store.open_meter(Meter(allocation_id, org, new_id("sku"), 3_600_000, "USD", isoformat(clock.now())))
+    service.settle(allocation_id, AT + timedelta(seconds=5))  # low_balance x2, balance_depleted
+    clock.advance(3600)
+    service.enforce_depletion(clock.now())  # force_released
+    service.credit(org, "topup:pay_1", TOPUP, 50_000_000, description="Top-up")  # credited, restored
+    service.credit(org, "refund:re_1", "refund", -1_000_000, description="Refund", actor=ACTOR)  # debited
+    service.freeze(org, "dispute")
+    service.freeze(org, None)
+    service.set_policy(ACTOR, {"grace_seconds": 60}, expected_version=1)
+    store.wallets[org] = replace(store.wallets[org], balance_micros=store.wallets[org].balance_micros + 7)
+    service.reconcile()  # drift_detected
+    emitted = [_wire(e) for e in store.outbox]
+    assert {e["type"] for e in emitted} == {t for t in TYPES if t.startswith("billing.")}
     for event in emitted:
         validate_event(event)
