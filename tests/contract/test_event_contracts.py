@@ -395,3 +395,50 @@ def test_events_emitted_by_the_billing_service_validate():
     assert {e["type"] for e in emitted} == {t for t in TYPES if t.startswith("billing.")}
     for event in emitted:
         validate_event(event)
+
+
+def test_events_emitted_by_the_identity_service_validate():
+    from chalicelib.identity.models import VerifiedIdentity
+    from chalicelib.identity.service import IdentityService
+    from tests.fakes.clock import FakeClock
+    from tests.fakes.identity import (
+        FakeApiKeyToucher,
+        FakeIdentityReader,
+        FakeIdentityUnitOfWork,
+        FakeSigner,
+        IdentityStore,
+    )
+
+    clock = FakeClock(AT)
+    store = IdentityStore()
+    identity = IdentityService(
+        FakeIdentityReader(store),
+        lambda: FakeIdentityUnitOfWork(store),
+        FakeSigner(),
+        FakeApiKeyToucher(store),
+        clock,
+        access_ttl_seconds=900,
+        refresh_ttl_seconds=3600,
+        api_key_touch_seconds=60,
+        api_key_max_ttl_days=30,
+    )
+
+    def person(name: str) -> VerifiedIdentity:
+        return VerifiedIdentity("https://idp.example", name, f"{name}@example.com", name.title())
+
+    owner = identity.sign_in(person("olga"))  # user.created, org.created, member.added
+    actor = Actor(owner.user_id, owner.org_id, "owner", False, "req-test")
+    bob = identity.sign_in(person("bob")).user_id
+    identity.add_member(actor, bob, "admin")
+    key, _ = identity.create_api_key(actor, name="ci", scopes=("read",), expires_in_days=7)
+    identity.change_role(actor, bob, "viewer")
+    identity.remove_member(actor, bob)
+    identity.revoke_api_key(actor, key.id)
+    identity.logout_everywhere(owner.user_id, actor)
+    identity.dev_sign_in(person("dev"), org_slug="dev-org", role="operator")
+
+    emitted = [_wire(e) for e in store.outbox]
+    prefixes = ("user.", "org.", "member.", "api_key.", "session.")
+    assert {e["type"] for e in emitted} == {t for t in TYPES if t.startswith(prefixes)}
+    for event in emitted:
+        validate_event(event)
