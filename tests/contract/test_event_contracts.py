@@ -397,9 +397,13 @@ def test_events_emitted_by_the_billing_service_validate():
         validate_event(event)
 
 
-def test_events_emitted_by_the_identity_service_validate():
+def test_events_emitted_by_the_identity_and_ssh_key_services_validate():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
     from chalicelib.identity.models import VerifiedIdentity
     from chalicelib.identity.service import IdentityService
+    from chalicelib.sshkeys.service import SshKeyService
     from tests.fakes.clock import FakeClock
     from tests.fakes.identity import (
         FakeApiKeyToucher,
@@ -408,6 +412,7 @@ def test_events_emitted_by_the_identity_service_validate():
         FakeSigner,
         IdentityStore,
     )
+    from tests.fakes.sshkeys import FakeSshKeyReader, FakeSshKeyUnitOfWork, SshKeyStore
 
     clock = FakeClock(AT)
     store = IdentityStore()
@@ -437,8 +442,18 @@ def test_events_emitted_by_the_identity_service_validate():
     identity.logout_everywhere(owner.user_id, actor)
     identity.dev_sign_in(person("dev"), org_slug="dev-org", role="operator")
 
-    emitted = [_wire(e) for e in store.outbox]
-    prefixes = ("user.", "org.", "member.", "api_key.", "session.")
+    keys = SshKeyStore()
+    ssh = SshKeyService(FakeSshKeyReader(keys), lambda: FakeSshKeyUnitOfWork(keys), clock, rsa_min_bits=2048)
+    line = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    )
+    ssh_key = ssh.add(actor, "laptop", line.decode() + " olga@laptop")
+    ssh.delete(actor, ssh_key.id)
+
+    emitted = [_wire(e) for e in store.outbox + keys.outbox]
+    prefixes = ("user.", "org.", "member.", "api_key.", "session.", "ssh_key.")
     assert {e["type"] for e in emitted} == {t for t in TYPES if t.startswith(prefixes)}
     for event in emitted:
         validate_event(event)
