@@ -137,7 +137,7 @@ def run() -> list[tuple[str, str, str]]:
 
         from chalicelib import bootstrap
         from chalicelib.core.settings import get_settings
-        from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
+        from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku, UpdateSku
         from chalicelib.inventory.models import CatalogFilter
         from chalicelib.storage import keys
 
@@ -171,12 +171,12 @@ def run() -> list[tuple[str, str, str]]:
         sku2 = write_row("create SKU", lambda: service.create_sku(ACTOR, sku_cmd(1, gpus=1)), "1 TWI + 0")
         write_row(
             "update SKU",
-            lambda: service.update_sku(ACTOR, sku.id, {"price_per_hour_micros": 4_100_000}, expected_version=1),
+            lambda: service.update_sku(ACTOR, sku.id, UpdateSku(price_per_hour_micros=4_100_000), expected_version=1),
             "1 TWI + 1 GetItem",
         )
         write_row(
             "update SKU (rename)",
-            lambda: service.update_sku(ACTOR, sku.id, {"name": "bench-sku-0-renamed"}, expected_version=None),
+            lambda: service.update_sku(ACTOR, sku.id, UpdateSku(name="bench-sku-0-renamed"), expected_version=None),
             "1 TWI + 1 GetItem",
         )
         write_row(

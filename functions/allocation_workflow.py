@@ -14,17 +14,32 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
 from chalicelib.core.observability import logger, metrics
+from chalicelib.provisioning.models import CommandRef, StepOutcome
 from chalicelib.provisioning.service import ProvisioningService
 
 Step = Callable[[ProvisioningService, dict[str, Any]], Any]
 
+
+def _command(ref: CommandRef) -> dict[str, Any]:
+    return {"command_id": ref.command_id}
+
+
+def _outcome(outcome: StepOutcome) -> dict[str, Any]:
+    out: dict[str, Any] = {"state": outcome.state}
+    if outcome.reason is not None:
+        out["reason"] = outcome.reason
+    if outcome.wiped is not None:
+        out["wiped"] = outcome.wiped
+    return out
+
+
 STEPS: dict[str, Step] = {
-    "begin_provision": lambda s, e: s.begin_provision(e["allocation_id"]),
+    "begin_provision": lambda s, e: _command(s.begin_provision(e["allocation_id"])),
     "send_command": lambda s, e: s.send_command(e["command_id"], e["task_token"]),
-    "complete_provision": lambda s, e: s.complete_provision(e["allocation_id"], e["command_id"]),
-    "compensate": lambda s, e: s.compensate(e["allocation_id"], e.get("error") or {}),
-    "begin_release": lambda s, e: s.begin_release(e["allocation_id"]),
-    "finish_release": lambda s, e: s.finish_release(e["allocation_id"], wiped=bool(e.get("wiped"))),
+    "complete_provision": lambda s, e: _outcome(s.complete_provision(e["allocation_id"], e["command_id"])),
+    "compensate": lambda s, e: _outcome(s.compensate(e["allocation_id"], e.get("error") or {})),
+    "begin_release": lambda s, e: _command(s.begin_release(e["allocation_id"])),
+    "finish_release": lambda s, e: _outcome(s.finish_release(e["allocation_id"], wiped=bool(e.get("wiped")))),
 }
 
 

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.core.settings import get_settings
+from chalicelib.fleet.models import IssuedCredentials
 
 # What an agent may do with its own queue, and nothing else: no SendMessage, no other queue.
 AGENT_QUEUE_ACTIONS = (
@@ -56,7 +57,7 @@ class StsQueueCredentials:
 
         return boto3.client("sts", region_name=get_settings().region)
 
-    def issue(self, node_id: str, queue_arn: str, ttl_seconds: int) -> dict[str, Any]:
+    def issue(self, node_id: str, queue_arn: str, ttl_seconds: int) -> IssuedCredentials:
         settings = get_settings()
         response = self._client.assume_role(
             RoleArn=settings.node_queue_role_arn,
@@ -65,18 +66,17 @@ class StsQueueCredentials:
             DurationSeconds=max(900, ttl_seconds),
         )
         creds = response["Credentials"]
-        issued: dict[str, Any] = {
-            "access_key_id": creds["AccessKeyId"],
-            "secret_access_key": creds["SecretAccessKey"],
-            "session_token": creds["SessionToken"],
-            "expiration": creds["Expiration"].isoformat().replace("+00:00", "Z"),
-        }
         # The local cloud's agents reach its moto server; on AWS the SDK's default endpoint is right.
         import os
 
-        if os.environ.get("AWS_ENDPOINT_URL") and settings.is_local:
-            issued["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
-        return issued
+        endpoint = os.environ.get("AWS_ENDPOINT_URL") if settings.is_local else None
+        return IssuedCredentials(
+            access_key_id=creds["AccessKeyId"],
+            secret_access_key=creds["SecretAccessKey"],
+            session_token=creds["SessionToken"],
+            expiration=creds["Expiration"].isoformat().replace("+00:00", "Z"),
+            endpoint_url=endpoint or None,
+        )
 
 
 class SqsCommandQueue:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
+from chalicelib.api.allocation_bodies import allocation_body, result_receipt_body
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.api.views import list_reply, page_cursor, page_limit
 from chalicelib.provisioning.models import AllocationRequest
@@ -30,23 +31,24 @@ def register(api: Api) -> None:
             name=body.name,
         )
         allocation = bootstrap.provisioning_service().create(request)
-        return Reply(allocation.to_dict(), status=202, headers={"Location": f"/v1/allocations/{allocation.id}"})
+        return Reply(allocation_body(allocation), status=202, headers={"Location": f"/v1/allocations/{allocation.id}"})
 
     @api.route("/v1/allocations", method="GET", action="allocations:read", query=schemas.AllocationListQuery)
     def list_allocations(ctx: RequestContext) -> Reply:
         """Your org's allocations, newest first (``state`` filters)."""
         page = bootstrap.provisioning_service().list(ctx.me.org_id, ctx.query.state, page_limit(ctx), page_cursor(ctx))
-        return list_reply([a.to_dict() for a in page.items], page.next_cursor)
+        return list_reply([allocation_body(a) for a in page.items], page.next_cursor)
 
     @api.route("/v1/allocations/{allocation_id}", method="GET", action="allocations:read")
     def get_allocation(ctx: RequestContext, allocation_id: str) -> Reply:
         """One allocation: its state, the actions it allows and, once active, how to connect."""
-        return Reply(bootstrap.provisioning_service().get(ctx.me.org_id, allocation_id).to_dict())
+        return Reply(allocation_body(bootstrap.provisioning_service().get(ctx.me.org_id, allocation_id)))
 
     @api.route("/v1/allocations/{allocation_id}/release", method="POST", action="allocations:release", idempotent=True)
     def release_allocation(ctx: RequestContext, allocation_id: str) -> Reply:
         """Give the slots back: the workload is removed and the host wiped; billing stops now."""
-        return Reply(bootstrap.provisioning_service().release(ctx.me.org_id, allocation_id).to_dict(), status=202)
+        released = bootstrap.provisioning_service().release(ctx.me.org_id, allocation_id)
+        return Reply(allocation_body(released), status=202)
 
     @api.route(
         "/v1/allocations/{allocation_id}/events", method="GET", action="allocations:read", query=schemas.PageQuery
@@ -61,7 +63,7 @@ def register(api: Api) -> None:
     )
     def agent_report_result(ctx: RequestContext, command_id: str) -> Reply:
         """The agent's result for one of its node's commands; resumes the workflow waiting for it."""
-        outcome = bootstrap.provisioning_service().report_result(
+        receipt = bootstrap.provisioning_service().report_result(
             ctx.me.user_id, command_id, ctx.body.model_dump(mode="json")
         )
-        return Reply(outcome)
+        return Reply(result_receipt_body(receipt))

@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
+from chalicelib.api.allocation_bodies import allocation_body
 from chalicelib.api.billing_bodies import (
     balance_body,
     ledger_entry_body,
@@ -107,4 +108,4 @@ def register(api: Api) -> None:
     def admin_force_release(ctx: RequestContext, allocation_id: str) -> Reply:
         """Release any org's allocation (abuse, a failing host); audited."""
         allocation = bootstrap.provisioning_service().force_release(ctx.actor, allocation_id, ctx.body.reason)
-        return Reply(allocation.to_dict(), status=202)
+        return Reply(allocation_body(allocation), status=202)

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
+from chalicelib.api.fleet_bodies import (
+    heartbeat_ack_body,
+    new_bootstrap_token_body,
+    queue_access_body,
+    registered_node_body,
+)
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.core import errors
 from chalicelib.core.settings import get_settings
-from chalicelib.fleet.models import AgentRegistration
+from chalicelib.fleet.models import AgentRegistration, HeartbeatReport
 
 
 def register(api: Api) -> None:
@@ -23,8 +29,8 @@ def register(api: Api) -> None:
         """Issue a single-use, expiring token with which one host joins the fleet as a node of a SKU."""
         body: schemas.BootstrapTokenBody = ctx.body
         ttl = body.ttl_seconds or get_settings().bootstrap_token_default_ttl_seconds
-        token, secret = bootstrap.fleet_service().issue_bootstrap_token(ctx.actor, body.sku_id, ttl)
-        return Reply({**token.to_dict(), "token": secret}, status=201, headers={"Cache-Control": "no-store"})
+        issued = bootstrap.fleet_service().issue_bootstrap_token(ctx.actor, body.sku_id, ttl)
+        return Reply(new_bootstrap_token_body(issued), status=201, headers={"Cache-Control": "no-store"})
 
     @api.route("/v1/agent/register", method="POST", action="agent:register", body=schemas.RegisterAgentBody)
     def agent_register(ctx: RequestContext) -> Reply:
@@ -38,13 +44,13 @@ def register(api: Api) -> None:
             gpus=tuple(g.model_dump() for g in b.gpus),
         )
         node = bootstrap.fleet_service().register(b.bootstrap_token, registration)
-        return Reply(node.to_dict(), status=201, headers={"Cache-Control": "no-store"})
+        return Reply(registered_node_body(node), status=201, headers={"Cache-Control": "no-store"})
 
     @api.route("/v1/agent/credentials", method="POST", action="agent:credentials")
     def agent_credentials(ctx: RequestContext) -> Reply:
         """Temporary credentials that can read this node's command queue and nothing else."""
-        issued = bootstrap.fleet_service().queue_credentials(ctx.me.user_id)
-        return Reply(issued, headers={"Cache-Control": "no-store"})
+        access = bootstrap.fleet_service().queue_credentials(ctx.me.user_id)
+        return Reply(queue_access_body(access), headers={"Cache-Control": "no-store"})
 
     @api.route("/v1/agent/heartbeat", method="POST", action="agent:heartbeat", body=schemas.HeartbeatBody)
     def agent_heartbeat(ctx: RequestContext) -> Reply:
@@ -52,4 +58,11 @@ def register(api: Api) -> None:
         body: schemas.HeartbeatBody = ctx.body
         if body.node_id != ctx.me.user_id:
             raise errors.ForbiddenError("A node reports only for itself")
-        return Reply(bootstrap.fleet_service().heartbeat(ctx.me.user_id, body.model_dump(mode="json")))
+        report = HeartbeatReport(
+            sent_at=body.sent_at,
+            agent_version=body.agent_version,
+            nvml=body.nvml.model_dump(mode="json"),
+            gpus=tuple(g.model_dump(mode="json") for g in body.gpus),
+            running_commands=tuple(body.running_commands),
+        )
+        return Reply(heartbeat_ack_body(bootstrap.fleet_service().heartbeat(ctx.me.user_id, report)))

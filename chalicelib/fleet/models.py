@@ -20,16 +20,13 @@ class BootstrapToken:
     used_at: str | None = None
     node_id: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "sku_id": self.sku_id,
-            "created_by": self.created_by,
-            "created_at": self.created_at,
-            "expires_at": self.expires_at,
-            "used_at": self.used_at,
-            "node_id": self.node_id,
-        }
+
+@dataclass(frozen=True, slots=True)
+class IssuedBootstrapToken:
+    """A new bootstrap token and its secret, which exists only in this answer."""
+
+    token: BootstrapToken
+    secret: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +54,42 @@ class RegisteredNode:
     region: str
     heartbeat_interval_seconds: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "node_id": self.node_id,
-            "node_token": self.node_token,
-            "queue_url": self.queue_url,
-            "region": self.region,
-            "heartbeat_interval_seconds": self.heartbeat_interval_seconds,
-        }
+
+@dataclass(frozen=True, slots=True)
+class IssuedCredentials:
+    """Temporary credentials scoped to one node's queue; ``endpoint_url`` only where the agent
+    must reach a local cloud rather than AWS."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: str
+    endpoint_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueAccess:
+    """What an agent needs to long-poll its own command queue."""
+
+    credentials: IssuedCredentials
+    queue_url: str
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatReport:
+    """A heartbeat as the agent sends it; telemetry (``nvml``, ``gpus``) is kept as reported."""
+
+    sent_at: str
+    agent_version: str
+    nvml: dict[str, Any]
+    gpus: tuple[dict[str, Any], ...]
+    running_commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatAck:
+    next_heartbeat_seconds: int
 
 
 @dataclass(frozen=True, slots=True)

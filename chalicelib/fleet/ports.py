@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.audit.models import Actor, AuditRecord
 from chalicelib.core.events import DomainEvent
-from chalicelib.fleet.models import BootstrapToken, Heartbeat, NodeCredential
+from chalicelib.fleet.models import BootstrapToken, Heartbeat, IssuedCredentials, NodeCredential
 from chalicelib.inventory.models import Node, Sku, Slot
 
 
@@ -52,7 +52,9 @@ class NodeQueues(Protocol):
 
 
 class QueueCredentials(Protocol):
-    def issue(self, node_id: str, queue_arn: str, ttl_seconds: int) -> dict[str, Any]: ...
+    def issue(self, node_id: str, queue_arn: str, ttl_seconds: int) -> IssuedCredentials:
+        """Credentials that can receive, delete and change visibility on ``queue_arn`` only."""
+        ...
 
 
 FleetUnitOfWorkFactory = Callable[[], FleetUnitOfWork]

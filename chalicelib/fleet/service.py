@@ -16,12 +16,17 @@ from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id, ulid
+from chalicelib.fleet import payloads
 from chalicelib.fleet.models import (
     PROTOCOL_VERSIONS,
     AgentRegistration,
     BootstrapToken,
     Heartbeat,
+    HeartbeatAck,
+    HeartbeatReport,
+    IssuedBootstrapToken,
     NodeCredential,
+    QueueAccess,
     RegisteredNode,
 )
 from chalicelib.fleet.ports import (
@@ -35,6 +40,7 @@ from chalicelib.fleet.ports import (
 )
 from chalicelib.identity.service import token_hash
 from chalicelib.inventory.models import DOWN, HEALTHY, NODE_ACTIVE, SKU_ACTIVE, SUSPECT, Node, partition_into_slots
+from chalicelib.inventory.payloads import node_event_data
 
 _BOOTSTRAP_RE = re.compile(r"^gpb_([0-9a-z]{16})_([A-Za-z0-9_-]{43})$")
 _NODE_TOKEN_RE = re.compile(r"^gpn_(node_[0-9a-z]{26})_([A-Za-z0-9_-]{43})$")
@@ -74,7 +80,7 @@ class FleetService:
         self._heartbeat_interval = heartbeat_interval_seconds
         self._credentials_ttl = credentials_ttl_seconds
 
-    def issue_bootstrap_token(self, actor: Actor, sku_id: str, ttl_seconds: int) -> tuple[BootstrapToken, str]:
+    def issue_bootstrap_token(self, actor: Actor, sku_id: str, ttl_seconds: int) -> IssuedBootstrapToken:
         """A single-use token that lets one host join the fleet as a node of ``sku_id``."""
         if not 60 <= ttl_seconds <= self._bootstrap_max_ttl:
             raise errors.ValidationFailedError(f"ttl_seconds must be between 60 and {self._bootstrap_max_ttl}")
@@ -96,9 +102,10 @@ class FleetService:
         )
         uow = self._uow()
         uow.add_bootstrap_token(token)
-        uow.audit(record("admin:bootstrap_tokens:create", token.id, actor, token.created_at, after=token))
+        audit = payloads.bootstrap_token_audit(token)
+        uow.audit(record("admin:bootstrap_tokens:create", token.id, actor, token.created_at, after=audit))
         uow.commit()
-        return token, f"gpb_{token_id}_{secret}"
+        return IssuedBootstrapToken(token, f"gpb_{token_id}_{secret}")
 
     def register(self, presented: str, registration: AgentRegistration) -> RegisteredNode:
         token = self._valid_bootstrap_token(presented)
@@ -136,13 +143,9 @@ class FleetService:
         uow.consume_bootstrap_token(token, node_id, now)
         uow.add_node(node, slots, sku)
         uow.add_node_credential(NodeCredential(node_id, token_hash(secret), queue_url, queue_arn))
+        # The node is inventory's: its event is the one inventory emits when an operator adds a node.
         uow.emit(
-            DomainEvent(
-                type="node.created",
-                subject=node.id,
-                data={"node": node.to_dict()},
-                context="inventory",
-            )
+            DomainEvent(type="node.created", subject=node.id, data={"node": node_event_data(node)}, context="inventory")
         )
         uow.commit()
         return RegisteredNode(node_id, f"gpn_{node_id}_{secret}", queue_url, self._region, self._heartbeat_interval)
@@ -157,22 +160,22 @@ class FleetService:
             raise errors.InvalidTokenError("The node token is not valid")
         return credential
 
-    def queue_credentials(self, node_id: str) -> dict[str, Any]:
+    def queue_credentials(self, node_id: str) -> QueueAccess:
         credential = self._reader.get_node_credential(node_id)
         if credential is None:
             raise errors.NodeNotFoundError()
         issued = self._credentials.issue(node_id, credential.queue_arn, self._credentials_ttl)
-        return {**issued, "queue_url": credential.queue_url, "region": self._region}
+        return QueueAccess(issued, credential.queue_url, self._region)
 
-    def heartbeat(self, node_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def heartbeat(self, node_id: str, report: HeartbeatReport) -> HeartbeatAck:
         beat = Heartbeat(
             node_id=node_id,
             received_at=isoformat(self._clock.now()),
-            sent_at=body["sent_at"],
-            agent_version=body["agent_version"],
-            nvml=body["nvml"],
-            gpus=tuple(body["gpus"]),
-            running_commands=tuple(body.get("running_commands", ())),
+            sent_at=report.sent_at,
+            agent_version=report.agent_version,
+            nvml=report.nvml,
+            gpus=report.gpus,
+            running_commands=report.running_commands,
         )
         self._heartbeats.record(beat)
         faults = gpu_faults(beat.gpus)
@@ -186,7 +189,7 @@ class FleetService:
                 self._nodes.drain_node(actor, node_id, "; ".join(faults)[:256])
         # The node is alive: the workflows waiting for its commands hear about it.
         self._workloads.keep_alive(node_id)
-        return {"next_heartbeat_seconds": self._heartbeat_interval}
+        return HeartbeatAck(self._heartbeat_interval)
 
     def sweep_health(self, now: datetime) -> dict[str, str]:
         """Set each node's health from the age of its last heartbeat; returns the nodes that changed.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +16,21 @@ class CreateSku:
     region: str
     price_per_hour_micros: int
     currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateSku:
+    """What an operator may change on a live SKU (None: leave as is). Region, model and shape
+    define what a customer rented, so changing them means a new SKU, not an edit."""
+
+    name: str | None = None
+    vcpus: int | None = None
+    ram_gib: int | None = None
+    disk_gib: int | None = None
+    price_per_hour_micros: int | None = None
+
+    def changes(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 
 
 @dataclass(frozen=True, slots=True)

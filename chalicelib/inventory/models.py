@@ -7,7 +7,7 @@ partitioned into slots of exactly one SKU; an allocation later claims whole slot
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.core.page import Page
@@ -25,16 +25,11 @@ NODE_DRAINING = "draining"
 # Health follows the agent's heartbeats (the fleet's sweeper sets it); it is apart from the
 # operator's status, and a node takes new work only when it is both active and healthy.
 HEALTHY, SUSPECT, DOWN = "healthy", "suspect", "down"
-NODE_HEALTH = (HEALTHY, SUSPECT, DOWN)
 
 SLOT_FREE = "free"
 SLOT_CLAIMED = "claimed"
 
 OS_IMAGE_AVAILABLE = "available"
-
-# Fields an operator may change on a live SKU. Region, model and shape define what a customer
-# rented, so changing them means a new SKU, not an edit.
-SKU_MUTABLE_FIELDS = ("name", "price_per_hour_micros", "vcpus", "ram_gib", "disk_gib")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +55,6 @@ class Sku:
     def available(self) -> bool:
         return self.status == SKU_ACTIVE and self.free_slots > 0
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["available"] = self.available
-        return data
-
     def with_changes(self, changes: dict[str, Any], *, now: str) -> tuple[Sku, list[str]]:
         """The SKU after ``changes`` and the names of the fields that really changed."""
         changed = sorted(k for k, v in changes.items() if getattr(self, k) != v)
@@ -85,9 +75,6 @@ class OsImage:
     created_at: str
     cuda_version: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
 class Slot:
@@ -97,14 +84,6 @@ class Slot:
     gpu_indexes: tuple[int, ...]
     state: str = SLOT_FREE
     allocation_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "index": self.index,
-            "gpu_indexes": list(self.gpu_indexes),
-            "state": self.state,
-            "allocation_id": self.allocation_id,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,24 +104,6 @@ class Node:
     @property
     def placeable(self) -> bool:
         return self.status == NODE_ACTIVE and self.health == HEALTHY
-
-    def to_dict(self, *, with_slots: bool = False) -> dict[str, Any]:
-        data = {
-            "id": self.id,
-            "hostname": self.hostname,
-            "sku_id": self.sku_id,
-            "region": self.region,
-            "gpu_model": self.gpu_model,
-            "gpu_count": self.gpu_count,
-            "slot_count": self.slot_count,
-            "status": self.status,
-            "health": self.health,
-            "version": self.version,
-            "created_at": self.created_at,
-        }
-        if with_slots:
-            data["slots"] = [s.to_dict() for s in self.slots]
-        return data
 
 
 def partition_into_slots(node_id: str, sku: Sku, gpu_count: int) -> tuple[Slot, ...]:

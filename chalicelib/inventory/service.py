@@ -11,7 +11,8 @@ from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id
-from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
+from chalicelib.inventory import payloads
+from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku, UpdateSku
 from chalicelib.inventory.models import (
     NODE_ACTIVE,
     NODE_DRAINING,
@@ -64,8 +65,8 @@ class InventoryService:
         )
         uow = self._uow()
         uow.add_sku(sku)
-        uow.emit(_event("sku.created", sku.id, {"sku": sku.to_dict()}))
-        uow.audit(record("admin:skus:create", sku.id, actor, now, after=sku))
+        uow.emit(_event("sku.created", sku.id, {"sku": payloads.sku_event_data(sku)}))
+        uow.audit(record("admin:skus:create", sku.id, actor, now, after=payloads.sku_audit(sku)))
         uow.commit()
         return sku
 
@@ -75,19 +76,20 @@ class InventoryService:
             raise errors.SkuNotFoundError(f"No SKU with id {sku_id}")
         return sku
 
-    def update_sku(self, actor: Actor, sku_id: str, changes: dict[str, Any], *, expected_version: int | None) -> Sku:
+    def update_sku(self, actor: Actor, sku_id: str, update: UpdateSku, *, expected_version: int | None) -> Sku:
         before = self.get_sku(sku_id, include_retired=True)
         if expected_version is not None and expected_version != before.version:
             raise errors.PreconditionFailedError(f"SKU {sku_id} is at version {before.version}, not {expected_version}")
         if before.status == SKU_RETIRED:
             raise errors.SkuRetiredError(f"SKU {sku_id} is retired and cannot be changed")
-        after, changed = before.with_changes(changes, now=self._now())
+        after, changed = before.with_changes(update.changes(), now=self._now())
         if not changed:
             return before
         uow = self._uow()
         uow.update_sku(before, after)
-        uow.emit(_event("sku.updated", sku_id, {"sku": after.to_dict(), "changed_fields": changed}))
-        uow.audit(record("admin:skus:update", sku_id, actor, after.updated_at, before=before, after=after))
+        uow.emit(_event("sku.updated", sku_id, {"sku": payloads.sku_event_data(after), "changed_fields": changed}))
+        before_audit, after_audit = payloads.sku_audit(before), payloads.sku_audit(after)
+        uow.audit(record("admin:skus:update", sku_id, actor, after.updated_at, before=before_audit, after=after_audit))
         uow.commit()
         return after
 
@@ -101,8 +103,9 @@ class InventoryService:
         after, _ = before.with_changes({"status": SKU_RETIRED}, now=self._now())
         uow = self._uow()
         uow.update_sku(before, after)
-        uow.emit(_event("sku.retired", sku_id, {"sku": after.to_dict()}))
-        uow.audit(record("admin:skus:retire", sku_id, actor, after.updated_at, before=before, after=after))
+        uow.emit(_event("sku.retired", sku_id, {"sku": payloads.sku_event_data(after)}))
+        before_audit, after_audit = payloads.sku_audit(before), payloads.sku_audit(after)
+        uow.audit(record("admin:skus:retire", sku_id, actor, after.updated_at, before=before_audit, after=after_audit))
         uow.commit()
         return after
 
@@ -164,8 +167,9 @@ class InventoryService:
         )
         uow = self._uow()
         uow.add_os_image(image)
-        uow.emit(_event("os_image.created", image.id, {"os_image": image.to_dict()}))
-        uow.audit(record("admin:os_images:create", image.id, actor, image.created_at, after=image))
+        uow.emit(_event("os_image.created", image.id, {"os_image": payloads.os_image_event_data(image)}))
+        audit = payloads.os_image_audit(image)
+        uow.audit(record("admin:os_images:create", image.id, actor, image.created_at, after=audit))
         uow.commit()
         return image
 
@@ -208,8 +212,9 @@ class InventoryService:
         )
         uow = self._uow()
         uow.add_node(node, slots, sku)
-        uow.emit(_event("node.created", node.id, {"node": node.to_dict()}))
-        uow.audit(record("admin:nodes:create", node.id, actor, node.created_at, after=node.to_dict(with_slots=True)))
+        uow.emit(_event("node.created", node.id, {"node": payloads.node_event_data(node)}))
+        audit = payloads.node_audit(node, with_slots=True)
+        uow.audit(record("admin:nodes:create", node.id, actor, node.created_at, after=audit))
         uow.commit()
         return node
 
@@ -235,10 +240,10 @@ class InventoryService:
         # Only a placeable node's free slots count as capacity: they leave with the drain and come
         # back with the undrain, in the same transaction as the status.
         uow.set_node_state(before, after)
-        emitted = event({"node": after.to_dict()})
+        emitted = event({"node": payloads.node_event_data(after)})
         uow.emit(emitted)
         action = "admin:nodes:drain" if status == NODE_DRAINING else "admin:nodes:undrain"
-        uow.audit(record(action, node_id, actor, now, before=before.to_dict(), after=emitted.data))
+        uow.audit(record(action, node_id, actor, now, before=payloads.node_audit(before), after=emitted.data))
         uow.commit()
         return after
 
@@ -254,7 +259,11 @@ class InventoryService:
             _event(
                 "node.health_changed",
                 node_id,
-                {"node": after.to_dict(), "from": before.health, "last_heartbeat_at": last_heartbeat_at},
+                {
+                    "node": payloads.node_event_data(after),
+                    "from": before.health,
+                    "last_heartbeat_at": last_heartbeat_at,
+                },
             )
         )
         uow.commit()

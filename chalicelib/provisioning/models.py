@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.core import errors
@@ -63,22 +63,15 @@ class Connection:
     port: int
     user: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "port": self.port,
-            "user": self.user,
-            "command": f"ssh -p {self.port} {self.user}@{self.host}",
-        }
+    @property
+    def ssh_command(self) -> str:
+        return f"ssh -p {self.port} {self.user}@{self.host}"
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimedSlot:
     index: int
     gpu_indexes: tuple[int, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "gpu_indexes": list(self.gpu_indexes)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,72 +121,6 @@ class Allocation:
             raise errors.InvalidAllocationStateError(f"An allocation cannot go from {self.state} to {to}")
         return replace(self, state=to, updated_at=now, version=self.version + 1, **changes)
 
-    def to_record(self) -> dict[str, Any]:
-        """Everything, for storage."""
-        data = asdict(self)
-        data["slots"] = [s.to_dict() for s in self.slots]
-        data["connection"] = asdict(self.connection) if self.connection else None
-        data["ssh_key_ids"] = list(self.ssh_key_ids)
-        data["ssh_public_keys"] = list(self.ssh_public_keys)
-        return data
-
-    @classmethod
-    def from_record(cls, data: dict[str, Any]) -> Allocation:
-        values = dict(data)
-        values["slots"] = tuple(ClaimedSlot(int(s["index"]), tuple(s["gpu_indexes"])) for s in data["slots"])
-        values["connection"] = Connection(**data["connection"]) if data.get("connection") else None
-        values["ssh_key_ids"] = tuple(data["ssh_key_ids"])
-        values["ssh_public_keys"] = tuple(data["ssh_public_keys"])
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        """What the customer sees (public key texts are theirs already; the ids say which)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "org_id": self.org_id,
-            "created_by": self.user_id,
-            "sku_id": self.sku_id,
-            "region": self.region,
-            "gpu_model": self.gpu_model,
-            "count": self.count,
-            "gpus": self.gpus,
-            "os_image_id": self.os_image_id,
-            "ssh_key_ids": list(self.ssh_key_ids),
-            "node_id": self.node_id,
-            "slots": [s.to_dict() for s in self.slots],
-            "price_per_hour_micros": self.price_per_hour_micros,
-            "currency": self.currency,
-            "state": self.state,
-            "reason": self.reason,
-            "allowed_actions": list(self.allowed_actions),
-            "connection": self.connection.to_dict() if self.connection and self.state == ACTIVE else None,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "activated_at": self.activated_at,
-            "release_requested_at": self.release_requested_at,
-            "released_at": self.released_at,
-            "failed_at": self.failed_at,
-            "node_down_at": self.node_down_at,
-        }
-
-    def event_data(self) -> dict[str, Any]:
-        """The allocation as events carry it (no key texts: consumers need ids, not secrets' neighbours)."""
-        return {
-            "allocation_id": self.id,
-            "org_id": self.org_id,
-            "user_id": self.user_id,
-            "sku_id": self.sku_id,
-            "node_id": self.node_id,
-            "count": self.count,
-            "gpus": self.gpus,
-            "price_per_hour_micros": self.price_per_hour_micros,
-            "currency": self.currency,
-            "state": self.state,
-            "reason": self.reason,
-            "at": self.updated_at,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class AllocationRequest:
@@ -220,9 +147,42 @@ class Command:
     result: dict[str, Any] | None = None
     reported_at: str | None = None
 
-    @property
-    def reported(self) -> bool:
-        return self.result is not None
+
+@dataclass(frozen=True, slots=True)
+class CommandRef:
+    """What a workflow step that created (or found) a command hands to the next step."""
+
+    command_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    """Where a workflow step left the allocation; ``reason`` for a failure, ``wiped`` for a
+    release that this step finished (None when the step found the work already done)."""
+
+    state: str
+    reason: str | None = None
+    wiped: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultReceipt:
+    """The answer to an agent's result: accepted, and whether a workflow still waited for it."""
+
+    command_id: str
+    accepted: bool
+    late: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowInput:
+    """The input of a provisioning or release execution (the state machines read it)."""
+
+    allocation_id: str
+    heartbeat_seconds: int
+    command_seconds: int
+    max_attempts: int
+    attempt: int = 1
 
 
 @dataclass(frozen=True, slots=True)

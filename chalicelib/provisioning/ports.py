@@ -42,6 +42,19 @@ class AllocationReader(Protocol):
     def commands_in_flight(self, node_id: str) -> list[Command]: ...
 
 
+class Metering(Protocol):
+    """Billing's meter of an allocation, written in provisioning's transaction (the meter starts
+    and stops exactly with the state change that causes it). Billing's storage implements it."""
+
+    def open_meter(self, allocation: Allocation) -> None:
+        """Start per-second metering of an allocation that just became active."""
+        ...
+
+    def end_meter(self, allocation_id: str, at: str) -> None:
+        """Stop metering at ``at`` (or keep an earlier end); a no-op for an allocation never metered."""
+        ...
+
+
 class AllocationUnitOfWork(Protocol):
     def claim(self, allocation: Allocation, slots: tuple[Slot, ...]) -> None:
         """Claim ``slots`` (each only if still free and placeable), take them off the SKU's free
@@ -63,12 +76,9 @@ class AllocationUnitOfWork(Protocol):
 
     def add_command(self, command: Command) -> None: ...
 
-    def open_meter(self, allocation: Allocation) -> None:
-        """Start per-second metering of an allocation that just became active."""
-        ...
-
-    def end_meter(self, allocation_id: str, at: str) -> None:
-        """Stop metering at ``at`` (or keep an earlier end); a no-op for an allocation never metered."""
+    @property
+    def meters(self) -> Metering:
+        """Billing's meter writes, in this same transaction."""
         ...
 
     def emit(self, event: DomainEvent) -> None: ...

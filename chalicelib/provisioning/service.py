@@ -8,6 +8,7 @@ the same answer, because Step Functions and Lambda both retry.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -21,7 +22,9 @@ from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id
 from chalicelib.core.page import Page
+from chalicelib.core.retry import retry_on_conflict
 from chalicelib.inventory.models import OS_IMAGE_AVAILABLE, SKU_ACTIVE
+from chalicelib.provisioning import payloads
 from chalicelib.provisioning.models import (
     ACTIVE,
     FAILED,
@@ -36,7 +39,11 @@ from chalicelib.provisioning.models import (
     AllocationRequest,
     ClaimedSlot,
     Command,
+    CommandRef,
     Connection,
+    ResultReceipt,
+    StepOutcome,
+    WorkflowInput,
     place,
 )
 from chalicelib.provisioning.ports import (
@@ -48,6 +55,7 @@ from chalicelib.provisioning.ports import (
     UsageSettlement,
     Workflows,
 )
+from chalicelib.sshkeys.models import SshKey
 
 CONTEXT = "provisioning"
 PROTOCOL_VERSION = 1
@@ -66,7 +74,10 @@ logger = logging.getLogger(__name__)
 
 def _event(event_type: str, allocation: Allocation, **extra: Any) -> DomainEvent:
     return DomainEvent(
-        type=event_type, subject=allocation.id, data={**allocation.event_data(), **extra}, context=CONTEXT
+        type=event_type,
+        subject=allocation.id,
+        data={**payloads.allocation_event_data(allocation), **extra},
+        context=CONTEXT,
     )
 
 
@@ -127,10 +138,11 @@ class ProvisioningService:
             raise errors.InsufficientCapacityError(f"{sku.free_slots} free slot(s) of this SKU; {request.count} asked")
         allocation_id = new_id("alc")
         now = self._now()
-        excluded: frozenset[tuple[str, int]] = frozenset()
-        for _ in range(_CLAIM_ROUNDS):
+        excluded: set[tuple[str, int]] = set()
+
+        def claim() -> Allocation:
             free = self._reader.free_slots(sku.id)
-            placement = place(free, request.count, exclude=excluded, rng=self._rng)
+            placement = place(free, request.count, exclude=frozenset(excluded), rng=self._rng)
             if placement is None:
                 detail = "no free slot" if not free else f"no single node has {request.count} free slot(s)"
                 raise errors.InsufficientCapacityError(f"Not enough capacity for this SKU: {detail}")
@@ -162,23 +174,25 @@ class ProvisioningService:
             uow.emit(_event("allocation.requested", allocation, os_image_id=image.id))
             try:
                 uow.commit()
-            except errors.SlotUnavailableError:
+            except errors.SlotUnavailableError as exc:
                 # Another request took one of these slots first: choose again without them.
-                excluded |= {(s.node_id, s.index) for s in placement.slots}
+                excluded.update((s.node_id, s.index) for s in placement.slots)
                 time.sleep(self._rng.uniform(0.001, 0.01))
-                continue
-            break
-        else:
-            raise errors.ConcurrentUpdateError("Too many concurrent requests for this SKU; try again")
+                raise errors.ConcurrentUpdateError("Too many concurrent requests for this SKU; try again") from exc
+            return allocation
+
+        allocation = retry_on_conflict(claim, rounds=_CLAIM_ROUNDS)
         try:
-            self._workflows.start(PROVISION, allocation.id, self._workflow_input(allocation.id, PROVISION))
+            self._workflows.start(
+                PROVISION, allocation.id, payloads.workflow_input(self._workflow_input(allocation.id, PROVISION))
+            )
         except Exception as exc:
             logger.exception("provision workflow did not start", extra={"allocation_id": allocation.id})
             self.compensate(allocation.id, {"Error": "WorkflowUnavailable", "Cause": str(exc)[:200]})
             raise errors.ServiceUnavailableError("Provisioning is unavailable; nothing was reserved") from exc
         return allocation
 
-    def _ssh_keys(self, request: AllocationRequest) -> list[Any]:
+    def _ssh_keys(self, request: AllocationRequest) -> list[SshKey]:
         owned = {k.id: k for k in self._reader.ssh_keys(request.user_id)}
         if request.ssh_key_ids is None:
             keys = sorted(owned.values(), key=lambda k: k.created_at)
@@ -217,7 +231,8 @@ class ProvisioningService:
         self, org_id: str, allocation_id: str, reason: str = "customer", actor: Actor | None = None
     ) -> Allocation:
         """Release at the customer's request (or billing's or an operator's: ``reason`` says whose)."""
-        for _ in range(_STEP_ROUNDS):
+
+        def attempt() -> Allocation:
             allocation = self.get(org_id, allocation_id)
             if allocation.state == RELEASING and not allocation.release_command_id:
                 # Asked for before, but its workflow never began: its start failed, or it failed before
@@ -234,7 +249,7 @@ class ProvisioningService:
             if allocation.state == ACTIVE:
                 after = allocation.transition(RELEASING, now=now, release_requested_at=now)
                 uow.save(allocation, after)
-                uow.end_meter(allocation.id, now)  # billing stops when the release is asked for
+                uow.meters.end_meter(allocation.id, now)  # billing stops when the release is asked for
                 uow.emit(_event("allocation.releasing", after, release_reason=reason))
             else:
                 # Not built yet: the provisioning workflow hands over to release when it is.
@@ -242,20 +257,16 @@ class ProvisioningService:
                 uow.save(allocation, after)
                 uow.emit(_event("allocation.release_requested", after, release_reason=reason))
             if actor is not None:
-                before, changed = allocation.to_dict(), after.to_dict()
+                before, changed = payloads.allocation_audit(allocation), payloads.allocation_audit(after)
                 action = "admin:allocations:force_release"
                 uow.audit(record(action, allocation.id, actor, now, before=before, after=changed, org_id=after.org_id))
-            try:
-                uow.commit()
-            except errors.ConcurrentUpdateError:
-                continue
+            uow.commit()
             if after.state == RELEASING:
                 try:
                     self._settlement.settle(after.id, self._clock.now())
                 except Exception:
                     # The minute sweep settles it to its end anyway.
                     logger.exception("final settlement deferred", extra={"allocation_id": after.id})
-            if after.state == RELEASING:
                 try:
                     self._start_release(after.id)
                 except Exception as exc:
@@ -263,28 +274,30 @@ class ProvisioningService:
                     logger.exception("release workflow did not start", extra={"allocation_id": after.id})
                     raise errors.ServiceUnavailableError("The release is recorded; retry to start it") from exc
             return after
-        raise errors.ConcurrentUpdateError()
+
+        return retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
 
     def _start_release(self, allocation_id: str, retry: str | None = None) -> None:
         name = f"{allocation_id}-release" + (f"-{retry}" if retry else "")
-        self._workflows.start(RELEASE, name, self._workflow_input(allocation_id, RELEASE))
+        self._workflows.start(RELEASE, name, payloads.workflow_input(self._workflow_input(allocation_id, RELEASE)))
 
-    def _workflow_input(self, allocation_id: str, kind: str) -> dict[str, Any]:
-        return {
-            "allocation_id": allocation_id,
-            "timeouts": {"heartbeat_seconds": self._heartbeat_seconds, "command_seconds": self._timeouts[kind]},
-            "attempts": {"n": 1},
-            "max_attempts": self._attempts,
-        }
+    def _workflow_input(self, allocation_id: str, kind: str) -> WorkflowInput:
+        return WorkflowInput(
+            allocation_id=allocation_id,
+            heartbeat_seconds=self._heartbeat_seconds,
+            command_seconds=self._timeouts[kind],
+            max_attempts=self._attempts,
+        )
 
     # Workflow steps -----------------------------------------------------------------------
 
-    def begin_provision(self, allocation_id: str) -> dict[str, Any]:
+    def begin_provision(self, allocation_id: str) -> CommandRef:
         """pending -> provisioning, with the provision command for the node (once)."""
-        for _ in range(_STEP_ROUNDS):
+
+        def attempt() -> CommandRef:
             allocation = self._must_get(allocation_id)
             if allocation.state == PROVISIONING and allocation.provision_command_id:
-                return {"command_id": allocation.provision_command_id}
+                return CommandRef(allocation.provision_command_id)
             if allocation.state != PENDING:
                 raise errors.InvalidAllocationStateError(f"Cannot provision a {allocation.state} allocation")
             command = self._new_command(allocation, PROVISION)
@@ -293,19 +306,18 @@ class ProvisioningService:
             uow.save(allocation, after)
             uow.add_command(command)
             uow.emit(_event("allocation.provisioning", after))
-            try:
-                uow.commit()
-            except errors.ConcurrentUpdateError:
-                continue
-            return {"command_id": command.id}
-        raise errors.ConcurrentUpdateError()
+            uow.commit()
+            return CommandRef(command.id)
 
-    def begin_release(self, allocation_id: str) -> dict[str, Any]:
+        return retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
+
+    def begin_release(self, allocation_id: str) -> CommandRef:
         """The release command for a releasing allocation (once)."""
-        for _ in range(_STEP_ROUNDS):
+
+        def attempt() -> CommandRef:
             allocation = self._must_get(allocation_id)
             if allocation.release_command_id:
-                return {"command_id": allocation.release_command_id}
+                return CommandRef(allocation.release_command_id)
             if allocation.state != RELEASING:
                 raise errors.InvalidAllocationStateError(f"Cannot release a {allocation.state} allocation")
             command = self._new_command(allocation, RELEASE)
@@ -313,12 +325,10 @@ class ProvisioningService:
             uow = self._uow()
             uow.save(allocation, after)
             uow.add_command(command)
-            try:
-                uow.commit()
-            except errors.ConcurrentUpdateError:
-                continue
-            return {"command_id": command.id}
-        raise errors.ConcurrentUpdateError()
+            uow.commit()
+            return CommandRef(command.id)
+
+        return retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
 
     def send_command(self, command_id: str, task_token: str) -> None:
         """Hand the command to the node's queue; ``task_token`` waits for the agent's result.
@@ -345,7 +355,7 @@ class ProvisioningService:
             return
         self._queue.send(command.node_id, document, f"{command.id}-{command.attempts}")
 
-    def complete_provision(self, allocation_id: str, command_id: str) -> dict[str, Any]:
+    def complete_provision(self, allocation_id: str, command_id: str) -> StepOutcome:
         """provisioning -> active with how to connect; or straight to releasing when the customer
         released it meanwhile (the release workflow then starts)."""
         command = self._reader.get_command(command_id)
@@ -353,12 +363,13 @@ class ProvisioningService:
             raise errors.CommandNotFoundError()
         output = command.result.get("output") or {}
         connection = Connection(str(output["ssh_host"]), int(output["ssh_port"]), str(output["ssh_user"]))
-        for _ in range(_STEP_ROUNDS):
+
+        def attempt() -> StepOutcome:
             allocation = self._must_get(allocation_id)
             if allocation.state == RELEASING and not allocation.release_command_id:
                 self._start_release(allocation.id)  # a retry after the handover's start failed
             if allocation.state in (ACTIVE, RELEASING, RELEASED):
-                return {"state": allocation.state}
+                return StepOutcome(allocation.state)
             now = self._now()
             uow = self._uow()
             if allocation.release_requested_at:
@@ -366,28 +377,28 @@ class ProvisioningService:
                 uow.emit(_event("allocation.releasing", after))
             else:
                 after = allocation.transition(ACTIVE, now=now, connection=connection, activated_at=now)
-                uow.open_meter(after)  # billed per second from now
+                uow.meters.open_meter(after)  # billed per second from now
                 uow.emit(_event("allocation.active", after, activated_at=now))
             uow.save(allocation, after)
-            try:
-                uow.commit()
-            except errors.ConcurrentUpdateError:
-                continue
+            uow.commit()
             if after.state == RELEASING:
                 self._start_release(after.id)
-            return {"state": after.state}
-        raise errors.ConcurrentUpdateError()
+            return StepOutcome(after.state)
 
-    def compensate(self, allocation_id: str, error: dict[str, Any]) -> dict[str, Any]:
+        return retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
+
+    def compensate(self, allocation_id: str, error: dict[str, Any]) -> StepOutcome:
         """Undo a provisioning that did not finish: slots back, allocation failed with a reason.
 
-        A wipe command follows on the node's queue (after the provision command, FIFO), so that an
-        agent that comes back and builds the workload late removes it again.
+        ``error`` is Step Functions' error object (``Error``, ``Cause``). A wipe command follows on
+        the node's queue (after the provision command, FIFO), so that an agent that comes back and
+        builds the workload late removes it again.
         """
-        for _ in range(_STEP_ROUNDS):
+
+        def attempt() -> StepOutcome:
             allocation = self._must_get(allocation_id)
             if allocation.state not in (PENDING, PROVISIONING):
-                return {"state": allocation.state}
+                return StepOutcome(allocation.state)
             reason = _failure_reason(error, self._agent_reason(allocation))
             node = self._reader.get_node(allocation.node_id)
             now = self._now()
@@ -397,14 +408,12 @@ class ProvisioningService:
             if node is not None:
                 uow.free_slots(allocation, node)
             uow.emit(_event("allocation.failed", after))
-            try:
-                uow.commit()
-            except errors.ConcurrentUpdateError:
-                continue
+            uow.commit()
             if allocation.provision_command_id:
                 self._send_wipe(after)
-            return {"state": FAILED, "reason": reason}
-        raise errors.ConcurrentUpdateError()
+            return StepOutcome(FAILED, reason=reason)
+
+        return retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
 
     def _agent_reason(self, allocation: Allocation) -> str | None:
         """What the agent said about a failed provision command, read from the command itself (the
@@ -416,13 +425,14 @@ class ProvisioningService:
             return None
         return command.result.get("reason")
 
-    def finish_release(self, allocation_id: str, wiped: bool) -> dict[str, Any]:
+    def finish_release(self, allocation_id: str, wiped: bool) -> StepOutcome:
         """releasing -> released. Slots the agent wiped go back to the pool; if it never confirmed
         the wipe, they stay out of it until it does (a late result frees them)."""
-        for _ in range(_STEP_ROUNDS):
+
+        def attempt() -> StepOutcome:
             allocation = self._must_get(allocation_id)
             if allocation.state == RELEASED:
-                return {"state": RELEASED}
+                return StepOutcome(RELEASED)
             node = self._reader.get_node(allocation.node_id)
             now = self._now()
             after = allocation.transition(RELEASED, now=now, released_at=now, wiped=wiped)
@@ -433,16 +443,15 @@ class ProvisioningService:
             else:
                 uow.hold_slots_for_wipe(allocation)
             uow.emit(_event("allocation.released", after, wiped=wiped, released_at=now))
-            try:
-                uow.commit()
-            except errors.ConcurrentUpdateError:
-                continue
-            return {"state": RELEASED, "wiped": wiped}
-        raise errors.ConcurrentUpdateError()
+            uow.commit()
+            return StepOutcome(RELEASED, wiped=wiped)
+
+        return retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
 
     # Agents -------------------------------------------------------------------------------
 
-    def report_result(self, node_id: str, command_id: str, result: dict[str, Any]) -> dict[str, Any]:
+    def report_result(self, node_id: str, command_id: str, result: dict[str, Any]) -> ResultReceipt:
+        """``result`` is the agent's result document (events/agent/result.v1.json), kept as sent."""
         command = self._reader.get_command(command_id)
         if command is None or command.node_id != node_id:
             # Another node's command is "not found" for this node: it learns nothing about it.
@@ -452,7 +461,7 @@ class ProvisioningService:
         resumed = self._resume(command.task_token, result) if command.task_token else False
         if not resumed:
             self._late_result(command, result)
-        return {"command_id": command_id, "accepted": True, "late": not resumed}
+        return ResultReceipt(command_id=command_id, accepted=True, late=not resumed)
 
     def _resume(self, task_token: str, result: dict[str, Any]) -> bool:
         if result["status"] == "succeeded":
@@ -469,10 +478,13 @@ class ProvisioningService:
         if command.kind == PROVISION and allocation.state in (FAILED, RELEASED):
             self._send_wipe(allocation)  # built after we gave up on it: remove it again
         elif command.kind == RELEASE and allocation.state == RELEASED and allocation.wiped is False:
-            self._free_after_late_wipe(allocation)
+            self._free_after_late_wipe(allocation.id)
 
-    def _free_after_late_wipe(self, allocation: Allocation) -> None:
-        for _ in range(_STEP_ROUNDS):
+    def _free_after_late_wipe(self, allocation_id: str) -> None:
+        def attempt() -> None:
+            allocation = self._reader.get_allocation(allocation_id)
+            if allocation is None or allocation.wiped is not False:
+                return
             node = self._reader.get_node(allocation.node_id)
             if node is None:
                 return
@@ -481,14 +493,11 @@ class ProvisioningService:
             uow.save(allocation, after)
             uow.free_slots(allocation, node)
             uow.emit(_event("allocation.wiped", after))
-            try:
-                uow.commit()
-                return
-            except errors.ConcurrentUpdateError:
-                fresh = self._reader.get_allocation(allocation.id)
-                if fresh is None or fresh.wiped:
-                    return
-                allocation = fresh
+            uow.commit()
+
+        # Under that much contention the slots stay held; the next confirmed wipe frees them.
+        with contextlib.suppress(errors.ConcurrentUpdateError):
+            retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
 
     def _send_wipe(self, allocation: Allocation) -> None:
         """A release command no workflow waits for (its result is handled as a late result)."""
@@ -519,7 +528,7 @@ class ProvisioningService:
             after = replace(allocation, node_down_at=at, updated_at=self._now(), version=allocation.version + 1)
             uow = self._uow()
             uow.save(allocation, after)
-            uow.end_meter(allocation.id, at)  # not billed from the node's last sign of life
+            uow.meters.end_meter(allocation.id, at)  # not billed from the node's last sign of life
             uow.emit(_event("allocation.node_down", after, node_down_at=at))
             try:
                 uow.commit()
@@ -542,7 +551,7 @@ class ProvisioningService:
         payload: dict[str, Any] = {"allocation_id": allocation.id}
         if kind == PROVISION:
             payload.update(
-                slots=[s.to_dict() for s in allocation.slots],
+                slots=[payloads.command_slot(s) for s in allocation.slots],
                 container_image=allocation.container_image,
                 ssh_public_keys=list(allocation.ssh_public_keys),
                 ssh_user=allocation.ssh_user,

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
-from chalicelib.billing.models import Meter
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.page import Page
 from chalicelib.inventory.models import SKU_ACTIVE, SLOT_CLAIMED, SLOT_FREE, Node, OsImage, Sku, Slot
-from chalicelib.provisioning.models import FINAL_STATES, SLOT_WIPE_PENDING, Allocation, Command
+from chalicelib.provisioning.models import (
+    FINAL_STATES,
+    SLOT_WIPE_PENDING,
+    Allocation,
+    ClaimedSlot,
+    Command,
+    Connection,
+)
 from chalicelib.sshkeys.models import SshKey
 from chalicelib.storage import keys
-from chalicelib.storage.billing_repo import meter_changes, meter_from, meter_item
-from chalicelib.storage.inventory_repo import DynamoInventoryReader, slot_from_item
+from chalicelib.storage.billing_repo import MeterWrites
+from chalicelib.storage.inventory_repo import DynamoInventoryReader, numbers, slot_from_item
 from chalicelib.storage.pagination import decode_cursor, encode_cursor, query_page
 from chalicelib.storage.ssh_key_repo import DynamoSshKeys
 from chalicelib.storage.table import (
     AllocationEventItem,
     AllocationItem,
+    ClaimedSlotAttribute,
     CommandItem,
-    MeterItem,
     NodeItem,
     SkuItem,
     SlotItem,
@@ -39,30 +45,122 @@ from chalicelib.storage.unit_of_work import DynamoUnitOfWork
 _PLACEMENT_CANDIDATES = 500
 
 
-def _allocation_item(allocation: Allocation) -> AllocationItem:
+def allocation_item(allocation: Allocation) -> AllocationItem:
     pk, sk = keys.allocation(allocation.id)
     on_node = allocation.state not in FINAL_STATES
+    connection = allocation.connection
     return AllocationItem(
         PK=pk,
         SK=sk,
         GSI1PK=keys.allocations_of_org(allocation.org_id),
-        GSI1SK=f"{allocation.created_at}#{allocation.id}",
+        GSI1SK=keys.allocation_by_creation(allocation.created_at, allocation.id),
         # Only allocations that hold slots are listed under their node.
         GSI2PK=keys.allocations_on_node(allocation.node_id) if on_node else None,
         GSI2SK=allocation.id if on_node else None,
         id=allocation.id,
         org_id=allocation.org_id,
-        record=allocation.to_record(),
+        user_id=allocation.user_id,
+        name=allocation.name,
+        sku_id=allocation.sku_id,
+        region=allocation.region,
+        gpu_model=allocation.gpu_model,
+        count=allocation.count,
+        gpus=allocation.gpus,
+        os_image_id=allocation.os_image_id,
+        container_image=allocation.container_image,
+        ssh_user=allocation.ssh_user,
+        ssh_key_ids=list(allocation.ssh_key_ids),
+        ssh_public_keys=list(allocation.ssh_public_keys),
+        node_id=allocation.node_id,
+        slots=[_claimed_slot(s) for s in allocation.slots],
+        price_per_hour_micros=allocation.price_per_hour_micros,
+        currency=allocation.currency,
         state=allocation.state,
+        created_at=allocation.created_at,
+        updated_at=allocation.updated_at,
         version=allocation.version,
+        reason=allocation.reason,
+        connection_host=connection.host if connection else None,
+        connection_port=connection.port if connection else None,
+        connection_user=connection.user if connection else None,
+        activated_at=allocation.activated_at,
+        release_requested_at=allocation.release_requested_at,
+        released_at=allocation.released_at,
+        failed_at=allocation.failed_at,
+        node_down_at=allocation.node_down_at,
+        wiped=allocation.wiped,
+        provision_command_id=allocation.provision_command_id,
+        release_command_id=allocation.release_command_id,
     )
 
 
-def _allocation(item: AllocationItem) -> Allocation:
-    return Allocation.from_record(item.record)
+def _claimed_slot(slot: ClaimedSlot) -> ClaimedSlotAttribute:
+    return ClaimedSlotAttribute(index=slot.index, gpu_indexes=list(slot.gpu_indexes))  # type: ignore[no-untyped-call]
 
 
-def _command(item: CommandItem) -> Command:
+def allocation_from(item: AllocationItem) -> Allocation:
+    connection = (
+        Connection(item.connection_host, int(item.connection_port), item.connection_user or "")
+        if item.connection_host is not None and item.connection_port is not None
+        else None
+    )
+    return Allocation(
+        id=item.id,
+        org_id=item.org_id,
+        user_id=item.user_id,
+        name=item.name,
+        sku_id=item.sku_id,
+        region=item.region,
+        gpu_model=item.gpu_model,
+        count=int(item.count),
+        gpus=int(item.gpus),
+        os_image_id=item.os_image_id,
+        container_image=item.container_image,
+        ssh_user=item.ssh_user,
+        ssh_key_ids=tuple(str(k) for k in item.ssh_key_ids),
+        ssh_public_keys=tuple(str(k) for k in item.ssh_public_keys),
+        node_id=item.node_id,
+        slots=tuple(ClaimedSlot(int(str(s.index)), numbers(s.gpu_indexes)) for s in item.slots),
+        price_per_hour_micros=int(item.price_per_hour_micros),
+        currency=item.currency,
+        state=item.state,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version),
+        reason=item.reason,
+        connection=connection,
+        activated_at=item.activated_at,
+        release_requested_at=item.release_requested_at,
+        released_at=item.released_at,
+        failed_at=item.failed_at,
+        node_down_at=item.node_down_at,
+        wiped=item.wiped,
+        provision_command_id=item.provision_command_id,
+        release_command_id=item.release_command_id,
+    )
+
+
+# What a state change may rewrite; the rest is fixed when the allocation is claimed.
+_MUTABLE = (
+    AllocationItem.state,
+    AllocationItem.updated_at,
+    AllocationItem.version,
+    AllocationItem.reason,
+    AllocationItem.connection_host,
+    AllocationItem.connection_port,
+    AllocationItem.connection_user,
+    AllocationItem.activated_at,
+    AllocationItem.release_requested_at,
+    AllocationItem.released_at,
+    AllocationItem.failed_at,
+    AllocationItem.node_down_at,
+    AllocationItem.wiped,
+    AllocationItem.provision_command_id,
+    AllocationItem.release_command_id,
+)
+
+
+def command_from(item: CommandItem) -> Command:
     return Command(
         id=item.id,
         node_id=item.node_id,
@@ -109,7 +207,7 @@ class DynamoAllocationReader:
 
     def get_allocation(self, allocation_id: str) -> Allocation | None:
         item = get_item(AllocationItem, keys.allocation(allocation_id), consistent=True)
-        return _allocation(item) if item else None
+        return allocation_from(item) if item else None
 
     def list_allocations(self, org_id: str, state: str | None, limit: int, cursor: str | None) -> Page:
         partition = keys.allocations_of_org(org_id)
@@ -122,7 +220,7 @@ class DynamoAllocationReader:
             start_key=start,
             scan_index_forward=False,  # newest first
         )
-        return Page([_allocation(i) for i in items if isinstance(i, AllocationItem)], encode_cursor(last))
+        return Page([allocation_from(i) for i in items if isinstance(i, AllocationItem)], encode_cursor(last))
 
     def allocation_events(self, allocation_id: str, limit: int, cursor: str | None) -> Page:
         partition = keys.allocation_partition(allocation_id)
@@ -130,7 +228,7 @@ class DynamoAllocationReader:
         items, last = query_page(
             TableItem.query,
             partition,
-            range_key_condition=TableItem.SK.startswith("EVENT#"),
+            range_key_condition=TableItem.SK.startswith(keys.ALLOCATION_EVENT_PREFIX),
             limit=limit,
             start_key=start,
         )
@@ -138,24 +236,47 @@ class DynamoAllocationReader:
 
     def allocations_on_node(self, node_id: str) -> list[Allocation]:
         return [
-            _allocation(i)
+            allocation_from(i)
             for i in TableItem.gsi2.query(keys.allocations_on_node(node_id))
             if isinstance(i, AllocationItem)
         ]
 
     def get_command(self, command_id: str) -> Command | None:
         item = get_item(CommandItem, keys.command(command_id), consistent=True)
-        return _command(item) if item else None
+        return command_from(item) if item else None
 
     def commands_in_flight(self, node_id: str) -> list[Command]:
         return [
-            _command(i) for i in TableItem.gsi1.query(keys.commands_in_flight(node_id)) if isinstance(i, CommandItem)
+            command_from(i)
+            for i in TableItem.gsi1.query(keys.commands_in_flight(node_id))
+            if isinstance(i, CommandItem)
         ]
+
+
+class _AllocationMeters:
+    """provisioning's ``Metering``, written by billing's storage into this same transaction."""
+
+    def __init__(self, writes: MeterWrites) -> None:
+        self._writes = writes
+
+    def open_meter(self, allocation: Allocation) -> None:
+        self._writes.open(
+            allocation.id,
+            allocation.org_id,
+            allocation.sku_id,
+            allocation.price_per_hour_micros,
+            allocation.currency,
+            allocation.activated_at or allocation.updated_at,
+        )
+
+    def end_meter(self, allocation_id: str, at: str) -> None:
+        self._writes.end(allocation_id, at)
 
 
 class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
     def __init__(self, clock: Clock) -> None:
         super().__init__(clock)
+        self.meters = _AllocationMeters(MeterWrites(self))
 
     def claim(self, allocation: Allocation, slots: tuple[Slot, ...]) -> None:
         for slot in slots:
@@ -180,19 +301,18 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
             error=errors.InsufficientCapacityError,
         )
         self.put(
-            _allocation_item(allocation),
+            allocation_item(allocation),
             condition=AllocationItem.PK.does_not_exist(),
             error=errors.ConcurrentUpdateError,
         )
 
     def save(self, before: Allocation, after: Allocation) -> None:
-        item = _allocation_item(after)
-        actions = [
-            AllocationItem.record.set(after.to_record()),
-            AllocationItem.state.set(after.state),
-            AllocationItem.version.set(after.version),
-        ]
-        if item.GSI2PK is None:
+        item = allocation_item(after)
+        actions: list[Action] = []
+        for attribute in _MUTABLE:
+            value = getattr(item, attribute.attr_name)
+            actions.append(attribute.remove() if value is None else attribute.set(value))
+        if after.state in FINAL_STATES:  # off its node's index, as allocation_item() leaves it
             actions += [AllocationItem.GSI2PK.remove(), AllocationItem.GSI2SK.remove()]
         pk, sk = keys.allocation(after.id)
         self.update(
@@ -206,11 +326,11 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
         placeable = node.placeable
         for slot in allocation.slots:
             pk, sk = keys.slot(allocation.node_id, slot.index)
-            actions = [SlotItem.state.set(SLOT_FREE), SlotItem.allocation_id.remove()]
+            actions: list[Action] = [SlotItem.state.set(SLOT_FREE), SlotItem.allocation_id.remove()]
             if placeable:
                 actions += [
                     SlotItem.GSI1PK.set(keys.free_slots_of_sku(allocation.sku_id)),
-                    SlotItem.GSI1SK.set(f"{allocation.node_id}#{slot.index:03d}"),
+                    SlotItem.GSI1SK.set(keys.free_slot_sort_key(allocation.node_id, slot.index)),
                 ]
             self.update(
                 SlotItem(PK=pk, SK=sk),
@@ -254,34 +374,6 @@ class DynamoAllocationUnitOfWork(DynamoUnitOfWork):
         )
         self.put(item, condition=CommandItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
-    def open_meter(self, allocation: Allocation) -> None:
-        meter = Meter(
-            allocation_id=allocation.id,
-            org_id=allocation.org_id,
-            sku_id=allocation.sku_id,
-            price_per_hour_micros=allocation.price_per_hour_micros,
-            currency=allocation.currency,
-            started_at=allocation.activated_at or allocation.updated_at,
-        )
-        self.put(meter_item(meter), condition=MeterItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
-
-    def end_meter(self, allocation_id: str, at: str) -> None:
-        item = get_item(MeterItem, keys.meter(allocation_id), consistent=True)
-        if item is None:
-            return  # never active, never metered
-        meter = meter_from(item)
-        if meter.ends_at is not None and meter.ends_at <= at:
-            return  # it ended earlier already (its node went down before the release)
-        ended = replace(meter, ends_at=at)
-        pk, sk = keys.meter(allocation_id)
-        # Ended as read: a settlement moving the cursor meanwhile makes this change retry.
-        self.update(
-            MeterItem(PK=pk, SK=sk),
-            meter_changes(ended),
-            condition=MeterItem.settled_seconds == meter.settled_seconds,
-            error=errors.ConcurrentUpdateError,
-        )
-
     def emit(self, event: DomainEvent) -> None:
         wrapped = self.outbox(event)
         if event.type.startswith("allocation."):
@@ -312,7 +404,7 @@ class DynamoCommandStore:
             )
         except UpdateError as exc:
             _raise_if_conditional(exc, errors.CommandAlreadyReportedError)
-        return _command(command)
+        return command_from(command)
 
     def record_result(self, command_id: str, result: dict[str, Any], at: str) -> Command:
         command = self._item(command_id)
@@ -329,7 +421,7 @@ class DynamoCommandStore:
             )
         except UpdateError as exc:
             _raise_if_conditional(exc, errors.CommandAlreadyReportedError)
-        return _command(command)
+        return command_from(command)
 
     def drop_in_flight(self, command_id: str) -> None:
         command = self._item(command_id)
@@ -337,7 +429,7 @@ class DynamoCommandStore:
 
     @staticmethod
     def _item(command_id: str) -> CommandItem:
-        item = get_item(CommandItem, keys.command(command_id), consistent=True)
+        item: CommandItem | None = get_item(CommandItem, keys.command(command_id), consistent=True)
         if item is None:
             raise errors.CommandNotFoundError()
         return item

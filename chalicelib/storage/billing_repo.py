@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.expressions.update import Action
@@ -412,3 +413,48 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
 
     def set_spend_cap(self, cap: SpendCap) -> None:
         self.put(spend_cap_item(cap))
+
+
+# Meter writes used by provisioning's unit of work
+class MeterWrites:
+    """Opens and ends an allocation's meter inside another context's unit of work (provisioning's:
+    the meter starts and stops in the same transaction as the allocation's change)."""
+
+    def __init__(self, uow: DynamoUnitOfWork) -> None:
+        self._uow = uow
+
+    def open(
+        self,
+        allocation_id: str,
+        org_id: str,
+        sku_id: str,
+        price_per_hour_micros: int,
+        currency: str,
+        started_at: str,
+    ) -> None:
+        meter = Meter(
+            allocation_id=allocation_id,
+            org_id=org_id,
+            sku_id=sku_id,
+            price_per_hour_micros=price_per_hour_micros,
+            currency=currency,
+            started_at=started_at,
+        )
+        self._uow.put(meter_item(meter), condition=MeterItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
+
+    def end(self, allocation_id: str, at: str) -> None:
+        item = get_item(MeterItem, keys.meter(allocation_id), consistent=True)
+        if item is None:
+            return  # never active, never metered
+        meter = meter_from(item)
+        if meter.ends_at is not None and meter.ends_at <= at:
+            return  # it ended earlier already (its node went down before the release)
+        ended = replace(meter, ends_at=at)
+        pk, sk = keys.meter(allocation_id)
+        # Ended as read: a settlement moving the cursor meanwhile makes this change retry.
+        self._uow.update(
+            MeterItem(PK=pk, SK=sk),
+            meter_changes(ended),
+            condition=MeterItem.settled_seconds == meter.settled_seconds,
+            error=errors.ConcurrentUpdateError,
+        )

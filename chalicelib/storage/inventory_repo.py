@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from pynamodb.expressions.update import Action
 
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
@@ -95,7 +98,7 @@ def os_image_item(image: OsImage) -> OsImageItem:
         PK=pk,
         SK=sk,
         GSI1PK=keys.PUBLIC_OS_IMAGES_PARTITION,
-        GSI1SK=f"{image.name}#{image.id}",
+        GSI1SK=keys.os_image_by_name(image.name, image.id),
         GSI2PK=keys.ALL_OS_IMAGES_PARTITION,
         GSI2SK=image.id,
         id=image.id,
@@ -153,7 +156,7 @@ def slot_item(slot: Slot) -> SlotItem:
         SK=sk,
         # Free slots sit in a sparse index per SKU: placement reads candidates in one query.
         GSI1PK=keys.free_slots_of_sku(slot.sku_id) if free else None,
-        GSI1SK=f"{slot.node_id}#{slot.index:03d}" if free else None,
+        GSI1SK=keys.free_slot_sort_key(slot.node_id, slot.index) if free else None,
         node_id=slot.node_id,
         index=slot.index,
         sku_id=slot.sku_id,
@@ -163,12 +166,17 @@ def slot_item(slot: Slot) -> SlotItem:
     )
 
 
+def numbers(values: Iterable[object]) -> tuple[int, ...]:
+    """A list attribute of numbers as the domain holds it (DynamoDB hands numbers back as Decimal)."""
+    return tuple(int(str(v)) for v in values)
+
+
 def slot_from_item(item: SlotItem) -> Slot:
     return Slot(
         node_id=item.node_id,
         index=int(item.index),
         sku_id=item.sku_id,
-        gpu_indexes=tuple(int(g) for g in item.gpu_indexes),
+        gpu_indexes=numbers(item.gpu_indexes),
         state=item.state,
         allocation_id=item.allocation_id,
     )
@@ -292,12 +300,11 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
         if before.name != after.name:
             self._claim_unique("sku_name", after.name, after.id, errors.SkuNameTakenError)
             self._release_unique("sku_name", before.name, before.id)
-        item = sku_item(after)
         pk, sk = keys.sku(after.id)
         # Optimistic concurrency: the write holds only if nobody changed the SKU since we read it.
         # Capacity counters are not ours to overwrite (node writes ADD to them), so they are
         # left out of the update.
-        actions = [
+        actions: list[Action] = [
             SkuItem.name.set(after.name),
             SkuItem.vcpus.set(after.vcpus),
             SkuItem.ram_gib.set(after.ram_gib),
@@ -307,7 +314,7 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
             SkuItem.version.set(after.version),
             SkuItem.updated_at.set(after.updated_at),
         ]
-        if item.GSI1PK is None:
+        if after.status != SKU_ACTIVE:  # out of the catalog index, as sku_item() leaves it
             actions += [SkuItem.GSI1PK.remove(), SkuItem.GSI1SK.remove()]
         target = SkuItem(PK=pk, SK=sk)
         self.update(
@@ -350,10 +357,11 @@ class DynamoInventoryUnitOfWork(DynamoUnitOfWork):
         free_slots = tuple(s for s in before.slots if s.state == SLOT_FREE)
         for slot in free_slots:
             spk, ssk = keys.slot(slot.node_id, slot.index)
+            actions: list[Action]
             if placeable:
                 actions = [
                     SlotItem.GSI1PK.set(keys.free_slots_of_sku(slot.sku_id)),
-                    SlotItem.GSI1SK.set(f"{slot.node_id}#{slot.index:03d}"),
+                    SlotItem.GSI1SK.set(keys.free_slot_sort_key(slot.node_id, slot.index)),
                 ]
             else:
                 actions = [SlotItem.GSI1PK.remove(), SlotItem.GSI1SK.remove()]

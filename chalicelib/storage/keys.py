@@ -33,6 +33,11 @@ def os_image(image_id: str) -> tuple[str, str]:
     return f"OSIMAGE#{image_id}", "OSIMAGE"
 
 
+def os_image_by_name(name: str, image_id: str) -> str:
+    """Sort key of an image in the public image index: by name."""
+    return f"{name}#{image_id}"
+
+
 def node(node_id: str) -> tuple[str, str]:
     return f"NODE#{node_id}", "NODE"
 
@@ -51,6 +56,11 @@ def nodes_of_sku(sku_id: str) -> str:
 
 def free_slots_of_sku(sku_id: str) -> str:
     return f"SKU#{sku_id}#FREE"
+
+
+def free_slot_sort_key(node_id: str, index: int) -> str:
+    """Sort key of a free slot in its SKU's free-slot index: by node, then slot."""
+    return f"{node_id}#{index:03d}"
 
 
 def outbox(event_id: str) -> tuple[str, str]:
@@ -183,12 +193,20 @@ def allocation_partition(allocation_id: str) -> str:
     return f"ALLOC#{allocation_id}"
 
 
+ALLOCATION_EVENT_PREFIX = "EVENT#"
+
+
 def allocation_event(allocation_id: str, time: str, event_id: str) -> tuple[str, str]:
-    return f"ALLOC#{allocation_id}", f"EVENT#{time}#{event_id}"
+    return f"ALLOC#{allocation_id}", f"{ALLOCATION_EVENT_PREFIX}{time}#{event_id}"
 
 
 def allocations_of_org(org_id: str) -> str:
     return f"ORG#{org_id}#ALLOCS"
+
+
+def allocation_by_creation(created_at: str, allocation_id: str) -> str:
+    """Sort key of an allocation in its org's index: newest first when read backwards."""
+    return f"{created_at}#{allocation_id}"
 
 
 def allocations_on_node(node_id: str) -> str:

@@ -135,7 +135,7 @@ class SlotItem(TableItem, discriminator="slot"):
     node_id = UnicodeAttribute()
     index = NumberAttribute()
     sku_id = UnicodeAttribute()
-    gpu_indexes = JSONAttribute()
+    gpu_indexes = ListAttribute(of=NumberAttribute)
     state = UnicodeAttribute()
     allocation_id = UnicodeAttribute(null=True)
 
@@ -276,15 +276,51 @@ class SshKeyItem(TableItem, discriminator="ssh_key"):
     created_at = UnicodeAttribute()
 
 
+class ClaimedSlotAttribute(MapAttribute[str, Any]):
+    """One slot an allocation holds: its index on the node and the GPUs it spans."""
+
+    index = NumberAttribute()
+    gpu_indexes = ListAttribute(of=NumberAttribute)
+
+
 class AllocationItem(TableItem, discriminator="allocation"):
     """An allocation; GSI1 lists an org's allocations newest first, GSI2 those on a node (while
     they hold its slots)."""
 
     id = UnicodeAttribute()
     org_id = UnicodeAttribute()
-    record = JSONAttribute()
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    sku_id = UnicodeAttribute()
+    region = UnicodeAttribute()
+    gpu_model = UnicodeAttribute()
+    count = NumberAttribute()
+    gpus = NumberAttribute()
+    os_image_id = UnicodeAttribute()
+    container_image = UnicodeAttribute()
+    ssh_user = UnicodeAttribute()
+    ssh_key_ids = ListAttribute(of=UnicodeAttribute)
+    ssh_public_keys = ListAttribute(of=UnicodeAttribute)
+    node_id = UnicodeAttribute()
+    slots = ListAttribute(of=ClaimedSlotAttribute)
+    price_per_hour_micros = NumberAttribute()
+    currency = UnicodeAttribute()
     state = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
     version = NumberAttribute()
+    reason = UnicodeAttribute(null=True)
+    connection_host = UnicodeAttribute(null=True)
+    connection_port = NumberAttribute(null=True)
+    connection_user = UnicodeAttribute(null=True)
+    activated_at = UnicodeAttribute(null=True)
+    release_requested_at = UnicodeAttribute(null=True)
+    released_at = UnicodeAttribute(null=True)
+    failed_at = UnicodeAttribute(null=True)
+    node_down_at = UnicodeAttribute(null=True)
+    wiped = BooleanAttribute(null=True)
+    provision_command_id = UnicodeAttribute(null=True)
+    release_command_id = UnicodeAttribute(null=True)
 
 
 class AllocationEventItem(TableItem, discriminator="allocation_event"):

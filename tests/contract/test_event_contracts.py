@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from chalicelib.audit.models import Actor
 from chalicelib.core.events import DomainEvent, dataschema_for, envelope
 from chalicelib.core.ids import new_id
-from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
+from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku, UpdateSku
 from chalicelib.inventory.models import (
     NODE_ACTIVE,
     OS_IMAGE_AVAILABLE,
@@ -26,6 +26,7 @@ from chalicelib.inventory.models import (
     Sku,
     partition_into_slots,
 )
+from chalicelib.inventory.payloads import node_event_data, os_image_event_data, sku_event_data
 from chalicelib.inventory.service import InventoryService
 from tests.support.contracts import (
     ASYNCAPI_PATH,
@@ -282,14 +283,14 @@ def _inventory_events() -> list[DomainEvent]:
     )
     inventory = "inventory"
     return [
-        DomainEvent(type="sku.created", subject=sku.id, data={"sku": sku.to_dict()}, context=inventory),
+        DomainEvent(type="sku.created", subject=sku.id, data={"sku": sku_event_data(sku)}, context=inventory),
         DomainEvent(
             type="sku.updated",
             subject=updated.id,
-            data={"sku": updated.to_dict(), "changed_fields": changed},
+            data={"sku": sku_event_data(updated), "changed_fields": changed},
             context=inventory,
         ),
-        DomainEvent(type="sku.retired", subject=retired.id, data={"sku": retired.to_dict()}, context=inventory),
+        DomainEvent(type="sku.retired", subject=retired.id, data={"sku": sku_event_data(retired)}, context=inventory),
         DomainEvent(
             type="sku.capacity_corrected",
             subject=sku.id,
@@ -300,11 +301,16 @@ def _inventory_events() -> list[DomainEvent]:
             },
             context=inventory,
         ),
-        DomainEvent(type="os_image.created", subject=image.id, data={"os_image": image.to_dict()}, context=inventory),
         DomainEvent(
-            type="os_image.created", subject=bare_image.id, data={"os_image": bare_image.to_dict()}, context=inventory
+            type="os_image.created", subject=image.id, data={"os_image": os_image_event_data(image)}, context=inventory
         ),
-        DomainEvent(type="node.created", subject=node.id, data={"node": node.to_dict()}, context=inventory),
+        DomainEvent(
+            type="os_image.created",
+            subject=bare_image.id,
+            data={"os_image": os_image_event_data(bare_image)},
+            context=inventory,
+        ),
+        DomainEvent(type="node.created", subject=node.id, data={"node": node_event_data(node)}, context=inventory),
     ]
 
 
@@ -335,7 +341,7 @@ def test_events_emitted_by_the_inventory_service_validate():
             currency="USD",
         ),
     )
-    service.update_sku(ACTOR, sku.id, {"price_per_hour_micros": 2_190_000, "vcpus": 24}, expected_version=1)
+    service.update_sku(ACTOR, sku.id, UpdateSku(price_per_hour_micros=2_190_000, vcpus=24), expected_version=1)
     service.create_node(
         ACTOR, CreateNode(hostname="gpu-h100-001.use1.fleet", sku_id=sku.id, gpu_model="H100-80GB-SXM", gpu_count=8)
     )

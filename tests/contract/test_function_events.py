@@ -395,15 +395,16 @@ def test_allocation_workflow_sample_is_a_step_the_state_machines_send():
 
 @pytest.mark.filterwarnings("ignore:No application metrics")  # the unknown step fails before any metric
 def test_allocation_workflow_handler_dispatches_the_step_to_the_provisioning_service(monkeypatch):
+    from chalicelib.provisioning.models import CommandRef
     from functions import allocation_workflow
 
     event = load_function_event("allocation_workflow_step")
     calls: list[tuple[str, str]] = []
 
     class Provisioning:
-        def begin_provision(self, allocation_id: str) -> dict[str, str]:
+        def begin_provision(self, allocation_id: str) -> CommandRef:
             calls.append(("begin_provision", allocation_id))
-            return {"command_id": "cmd_" + "0" * 26}
+            return CommandRef("cmd_" + "0" * 26)
 
     monkeypatch.setattr(bootstrap, "provisioning_service", lambda: Provisioning())
     assert allocation_workflow.handler(event, FakeLambdaContext()) == {"command_id": "cmd_" + "0" * 26}

@@ -471,7 +471,8 @@ def _identity_samples() -> dict[str, list[Any]]:
 
 
 def _fleet_samples(sku_id: str, node_id: str) -> dict[str, list[Any]]:
-    from chalicelib.fleet.models import BootstrapToken, RegisteredNode
+    from chalicelib.api.fleet_bodies import new_bootstrap_token_body, registered_node_body
+    from chalicelib.fleet.models import BootstrapToken, IssuedBootstrapToken, RegisteredNode
 
     at = "2025-01-31T12:00:00.000Z"
     token = BootstrapToken("bst_" + "6" * 16, sku_id, "usr_" + "3" * 26, at, at, "hash")
@@ -479,13 +480,16 @@ def _fleet_samples(sku_id: str, node_id: str) -> dict[str, list[Any]]:
     queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/gpuaas-prod-node-" + node_id + ".fifo"
     node = RegisteredNode(node_id, f"gpn_{node_id}_" + "t" * 43, queue_url, "us-east-1", 20)
     return {
-        "NewBootstrapToken": [{**t.to_dict(), "token": "gpb_" + "6" * 16 + "_" + "s" * 43} for t in (token, used)],
-        "RegisteredNode": [node.to_dict()],
+        "NewBootstrapToken": [
+            new_bootstrap_token_body(IssuedBootstrapToken(t, "gpb_" + "6" * 16 + "_" + "s" * 43)) for t in (token, used)
+        ],
+        "RegisteredNode": [registered_node_body(node)],
         "HeartbeatAck": [{"next_heartbeat_seconds": 20}],
     }
 
 
 def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> None:
+    from chalicelib.api.inventory_bodies import node_body, node_with_slots_body, os_image_body, sku_body
     from chalicelib.api.routing import error_body
     from chalicelib.inventory.models import Node, OsImage, partition_into_slots
 
@@ -514,13 +518,13 @@ def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> 
         created_at=sku.created_at,
     )
     samples = {
-        "Sku": [sku.to_dict(), _sample_sku(status="retired", free_slots=0).to_dict()],
-        "OsImage": [image.to_dict()],
-        "Node": [node.to_dict()],
-        "NodeWithSlots": [node.to_dict(with_slots=True)],
-        "SkuPage": [{"items": [sku.to_dict()], "next_cursor": None}, {"items": [], "next_cursor": "abc"}],
-        "NodePage": [{"items": [node.to_dict()], "next_cursor": None}],
-        "OsImagePage": [{"items": [image.to_dict()], "next_cursor": None}],
+        "Sku": [sku_body(sku), sku_body(_sample_sku(status="retired", free_slots=0))],
+        "OsImage": [os_image_body(image)],
+        "Node": [node_body(node)],
+        "NodeWithSlots": [node_with_slots_body(node)],
+        "SkuPage": [{"items": [sku_body(sku)], "next_cursor": None}, {"items": [], "next_cursor": "abc"}],
+        "NodePage": [{"items": [node_body(node)], "next_cursor": None}],
+        "OsImagePage": [{"items": [os_image_body(image)], "next_cursor": None}],
         "Error": [
             error_body("SKU_NOT_FOUND", "No such SKU", "req-1"),
             error_body("VALIDATION_ERROR", "bad", "req-2", [{"field": "gpus", "problem": "too small"}]),
@@ -554,19 +558,21 @@ def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> 
     assert set(schemas["Me"]["properties"]) == set(via_key)
     assert set(schemas["Me"]["required"]) == set(me)
     # Queue credentials: endpoint_url is there only in the local stage, so each shape is checked.
-    credentials = {
-        "access_key_id": "ASIA" + "A" * 16,
-        "secret_access_key": "s" * 40,
-        "session_token": "token",
-        "expiration": "2025-01-31T13:00:00Z",
-        "queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/gpuaas-prod-node-" + node_id + ".fifo",
-        "region": "us-east-1",
-    }
-    local = {**credentials, "endpoint_url": "http://127.0.0.1:5000"}
+    from dataclasses import replace
+
+    from chalicelib.api.fleet_bodies import queue_access_body
+    from chalicelib.fleet.models import IssuedCredentials, QueueAccess
+
+    issued = IssuedCredentials("ASIA" + "A" * 16, "s" * 40, "token", "2025-01-31T13:00:00Z")
+    queue_url = "https://sqs.us-east-1.amazonaws.com/123456789012/gpuaas-prod-node-" + node_id + ".fifo"
+    credentials = queue_access_body(QueueAccess(issued, queue_url, "us-east-1"))
+    local = queue_access_body(
+        QueueAccess(replace(issued, endpoint_url="http://127.0.0.1:5000"), queue_url, "us-east-1")
+    )
     for instance in (credentials, local):
         assert not [e.message for e in schema_validator(doc, "QueueCredentials").iter_errors(instance)], instance
     assert set(schemas["QueueCredentials"]["properties"]) == set(local)
     assert set(schemas["QueueCredentials"]["required"]) == set(credentials)
     # additionalProperties: false is in force (a stray field is refused).
-    assert list(schema_validator(doc, "Sku").iter_errors({**sku.to_dict(), "secret": 1}))
+    assert list(schema_validator(doc, "Sku").iter_errors({**sku_body(sku), "secret": 1}))
     assert list(schema_validator(doc, "Error").iter_errors(error_body("NO_SUCH_CODE", "x", "r")))

@@ -45,8 +45,9 @@ def test_fifty_concurrent_creates_for_eight_slots(api, cloud):
         assert len(slots) == 8 and sorted(holders) == sorted(accepted) and set(holders.values()) == {1}
         assert all(s["state"]["S"] == "claimed" and "GSI1PK" not in s for s in slots)
         allocations = items_of_type(table, "allocation")
-        records = [json.loads(a["record"]["S"]) for a in allocations]
-        claimed = Counter((r["node_id"], slot["index"]) for r in records for slot in r["slots"])
+        claimed = Counter(
+            (a["node_id"]["S"], int(slot["M"]["index"]["N"])) for a in allocations for slot in a["slots"]["L"]
+        )
         assert len(allocations) == 8 and set(claimed.values()) == {1}
         assert fleet.free_slots() == 0
     finally:

@@ -7,7 +7,7 @@ import pytest
 
 from chalicelib.audit.models import Actor
 from chalicelib.core import errors
-from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku
+from chalicelib.inventory.commands import CreateNode, CreateOsImage, CreateSku, UpdateSku
 from chalicelib.inventory.models import SKU_RETIRED, CatalogFilter
 from chalicelib.inventory.service import InventoryService
 from tests.fakes.clock import FakeClock
@@ -92,9 +92,9 @@ def test_hostnames_are_unique(service):
 
 def test_update_changes_only_what_differs_and_bumps_the_version(service, store):
     sku = service.create_sku(ACTOR, h100())
-    same = service.update_sku(ACTOR, sku.id, {"price_per_hour_micros": 2_490_000}, expected_version=None)
+    same = service.update_sku(ACTOR, sku.id, UpdateSku(price_per_hour_micros=2_490_000), expected_version=None)
     assert same.version == 1 and len(store.outbox) == 1  # nothing changed, nothing emitted
-    updated = service.update_sku(ACTOR, sku.id, {"price_per_hour_micros": 1_990_000}, expected_version=1)
+    updated = service.update_sku(ACTOR, sku.id, UpdateSku(price_per_hour_micros=1_990_000), expected_version=1)
     assert (updated.version, updated.price_per_hour_micros) == (2, 1_990_000)
     assert store.outbox[-1].type == "sku.updated"
     assert store.outbox[-1].data["changed_fields"] == ["price_per_hour_micros"]
@@ -102,9 +102,9 @@ def test_update_changes_only_what_differs_and_bumps_the_version(service, store):
 
 def test_update_with_a_stale_version_is_refused(service):
     sku = service.create_sku(ACTOR, h100())
-    service.update_sku(ACTOR, sku.id, {"vcpus": 30}, expected_version=1)
+    service.update_sku(ACTOR, sku.id, UpdateSku(vcpus=30), expected_version=1)
     with pytest.raises(errors.PreconditionFailedError):
-        service.update_sku(ACTOR, sku.id, {"vcpus": 32}, expected_version=1)
+        service.update_sku(ACTOR, sku.id, UpdateSku(vcpus=32), expected_version=1)
 
 
 def test_racing_updates_lose_no_update_and_never_both_win(service, store):
@@ -132,7 +132,7 @@ def test_retired_sku_leaves_the_catalog_takes_no_nodes_and_retiring_twice_is_har
     with pytest.raises(errors.SkuRetiredError):
         service.create_node(ACTOR, CreateNode("gpu-009.fleet", sku.id, "H100-80GB-SXM", 8))
     with pytest.raises(errors.SkuRetiredError):
-        service.update_sku(ACTOR, sku.id, {"vcpus": 2}, expected_version=None)
+        service.update_sku(ACTOR, sku.id, UpdateSku(vcpus=2), expected_version=None)
     assert [e.type for e in store.outbox] == ["sku.created", "sku.retired"]
 
 

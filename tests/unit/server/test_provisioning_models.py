@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from chalicelib.api.allocation_bodies import allocation_body
 from chalicelib.core import errors
 from chalicelib.inventory.models import Slot
 from chalicelib.provisioning.models import (
@@ -23,6 +24,7 @@ from chalicelib.provisioning.models import (
     Connection,
     place,
 )
+from chalicelib.provisioning.payloads import allocation_audit, allocation_event_data
 
 
 def slots(node: str, count: int, sku: str = "sku_x") -> list[Slot]:
@@ -86,11 +88,9 @@ def test_a_release_asked_for_before_activation_allows_nothing_more():
 
 def test_only_an_active_allocation_shows_how_to_connect_and_key_texts_stay_private():
     conn = Connection("h.fleet", 2201, "gpuaas")
-    assert allocation(state=ACTIVE, connection=conn).to_dict()["connection"]["command"] == "ssh -p 2201 gpuaas@h.fleet"
-    assert allocation(state=RELEASING, connection=conn).to_dict()["connection"] is None
-    assert "ssh_public_keys" not in allocation().to_dict()
-
-
-def test_records_round_trip():
-    a = allocation(state=ACTIVE, connection=Connection("h", 1, "u"), slots=(ClaimedSlot(1, (2, 3)),))
-    assert Allocation.from_record(a.to_record()) == a
+    active = allocation_body(allocation(state=ACTIVE, connection=conn))
+    assert active["connection"]["command"] == "ssh -p 2201 gpuaas@h.fleet"
+    assert allocation_body(allocation(state=RELEASING, connection=conn))["connection"] is None
+    assert "ssh_public_keys" not in allocation_body(allocation())
+    assert allocation_audit(allocation(state=ACTIVE, connection=conn)) == active
+    assert "ssh_public_keys" not in allocation_event_data(allocation())
