@@ -10,12 +10,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
+from chalicelib.billing.payloads import drift_data
 from chalicelib.core.observability import entrypoint, logger, metrics
 
 
 @entrypoint
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    drifts = bootstrap.billing_service().reconcile()
+    drifts = [drift_data(d) for d in bootstrap.billing_service().reconcile()]
     metrics.add_metric(name="LedgerDrift", unit="Count", value=len(drifts))
     if drifts:
         logger.error("ledger drift", extra={"drifts": drifts})

@@ -40,8 +40,8 @@ def _settle(body: dict[str, Any]) -> dict[str, int]:
             logger.exception("settlement failed", extra={"allocation_id": allocation_id})
             failed.append(allocation_id)
             continue
-        seconds += settled["settled_seconds"]
-        micros += settled["micros"]
+        seconds += settled.settled_seconds
+        micros += settled.micros
     metrics.add_metric(name="SettledSeconds", unit="Count", value=seconds)
     if failed:
         # The batch comes back (settling the others again is a no-op); after five tries, the DLQ alarm.

@@ -11,6 +11,15 @@ from typing import Any
 from chalicelib import bootstrap
 from chalicelib.api import schemas
 from chalicelib.api.allocation_bodies import allocation_body
+from chalicelib.api.billing_bodies import (
+    balance_body,
+    ledger_entry_body,
+    policy_body,
+    spend_cap_body,
+    statement_body,
+    usage_body,
+    usage_row_body,
+)
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.api.views import etag, if_match_version, list_reply, page_cursor, page_limit
 
@@ -33,14 +42,14 @@ def register(api: Api) -> None:
     @api.route("/v1/billing/balance", method="GET", action="billing:read")
     def get_balance(ctx: RequestContext) -> Reply:
         """Balance now (settled minus used since), burn rate of active allocations, runway."""
-        return Reply(bootstrap.billing_service().balance(ctx.me.org_id))
+        return Reply(balance_body(bootstrap.billing_service().balance(ctx.me.org_id)))
 
     @api.route("/v1/billing/ledger", method="GET", action="billing:read", query=schemas.LedgerQuery)
     def list_ledger(ctx: RequestContext) -> Reply:
         """The org's ledger entries, newest first; ``format=csv`` exports the page as CSV."""
         q: schemas.LedgerQuery = ctx.query
         page = bootstrap.billing_service().ledger(ctx.me.org_id, page_limit(ctx), page_cursor(ctx), q.since, q.until)
-        entries = [e.to_dict() for e in page.items]
+        entries = [ledger_entry_body(e) for e in page.items]
         if q.format == "csv":
             columns = ("at", "id", "kind", "wallet_delta_micros", "currency", "allocation_id", "description")
             return _csv(entries, columns, "ledger.csv")
@@ -55,30 +64,31 @@ def register(api: Api) -> None:
         since = q.since or (today - timedelta(days=30)).strftime("%Y-%m-%d")
         usage = bootstrap.billing_service().usage(ctx.me.org_id, since, until)
         if q.format == "csv":
-            return _csv(usage["rows"], ("day", "allocation_id", "sku_id", "seconds", "micros"), "usage.csv")
-        return Reply(usage)
+            rows = [usage_row_body(r) for r in usage.rows]
+            return _csv(rows, ("day", "allocation_id", "sku_id", "seconds", "micros"), "usage.csv")
+        return Reply(usage_body(usage))
 
     @api.route("/v1/billing/statements/{month}", method="GET", action="billing:read")
     def get_statement(ctx: RequestContext, month: str) -> Reply:
         """The org's statement for a calendar month (UTC): opening, movements by kind, closing."""
-        return Reply(bootstrap.billing_service().statement(ctx.me.org_id, month))
+        return Reply(statement_body(bootstrap.billing_service().statement(ctx.me.org_id, month)))
 
     @api.route("/v1/billing/spend-cap", method="GET", action="billing:read")
     def get_spend_cap(ctx: RequestContext) -> Reply:
         """The org's daily spend cap (null: none)."""
-        return Reply(bootstrap.billing_service().spend_cap(ctx.me.org_id).to_dict())
+        return Reply(spend_cap_body(bootstrap.billing_service().spend_cap(ctx.me.org_id)))
 
     @api.route("/v1/billing/spend-cap", method="PUT", action="billing:spend_cap", body=schemas.SpendCapBody)
     def set_spend_cap(ctx: RequestContext) -> Reply:
         """Set (or clear, with null) the org's daily spend cap; new allocations stop at it."""
         cap = bootstrap.billing_service().set_spend_cap(ctx.actor, ctx.body.daily_cap_micros)
-        return Reply(cap.to_dict())
+        return Reply(spend_cap_body(cap))
 
     @api.route("/v1/admin/billing-policy", method="GET", action="admin:billing_policy:read")
     def admin_get_billing_policy(ctx: RequestContext) -> Reply:
         """The billing policy in force (runway, grace, thresholds, welcome credit, checkout bounds)."""
         policy = bootstrap.billing_service().policy()
-        return Reply(policy.to_dict(), headers=etag(policy.version))
+        return Reply(policy_body(policy), headers=etag(policy.version))
 
     @api.route(
         "/v1/admin/billing-policy", method="PATCH", action="admin:billing_policy:update", body=schemas.BillingPolicyBody
@@ -86,10 +96,8 @@ def register(api: Api) -> None:
     def admin_update_billing_policy(ctx: RequestContext) -> Reply:
         """Change the billing policy (If-Match with the ETag guards against lost updates)."""
         changes = ctx.body.model_dump(exclude_none=True)
-        if "low_balance_thresholds_micros" in changes:
-            changes["low_balance_thresholds_micros"] = tuple(changes["low_balance_thresholds_micros"])
         policy = bootstrap.billing_service().set_policy(ctx.actor, changes, if_match_version(ctx))
-        return Reply(policy.to_dict(), headers=etag(policy.version))
+        return Reply(policy_body(policy), headers=etag(policy.version))
 
     @api.route(
         "/v1/admin/allocations/{allocation_id}/force-release",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
+from chalicelib.api.identity_bodies import api_key_body, me_body, member_body, new_api_key_body, session_body
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.api.views import list_reply, page_cursor, page_limit
 from chalicelib.audit.models import AuditQuery
@@ -29,7 +30,7 @@ def register(api: Api) -> None:
             tokens = identity.sign_in(verify_oidc_token(body.subject_token or ""), org_id=body.org_id)
         else:
             tokens = identity.refresh(body.refresh_token or "", org_id=body.org_id)
-        return Reply(tokens.to_dict(), headers={"Cache-Control": "no-store"})
+        return Reply(session_body(tokens), headers={"Cache-Control": "no-store"})
 
     @api.route("/v1/auth/jwks.json", method="GET", action="auth:keys")
     def auth_jwks(ctx: RequestContext) -> Reply:
@@ -55,7 +56,7 @@ def register(api: Api) -> None:
     def me(ctx: RequestContext) -> Reply:
         """The caller, the org this request acts in, and their other orgs."""
         p = ctx.me
-        body = bootstrap.identity_service().me(p.user_id, p.org_id)
+        body = me_body(bootstrap.identity_service().me(p.user_id, p.org_id))
         body["auth"] = p.via
         if p.api_key_id:
             # An API key acts with the role and scopes it was given, never more.
@@ -68,19 +69,19 @@ def register(api: Api) -> None:
     def list_members(ctx: RequestContext) -> Reply:
         """Members of the org and their roles."""
         page = bootstrap.identity_service().list_members(ctx.me.org_id, page_limit(ctx), page_cursor(ctx))
-        return list_reply([m.to_dict() for m in page.items], page.next_cursor)
+        return list_reply([member_body(m) for m in page.items], page.next_cursor)
 
     @api.route("/v1/members", method="POST", action="members:write", body=schemas.AddMemberBody, idempotent=True)
     def add_member(ctx: RequestContext) -> Reply:
         """Add a user (who has signed in once) to the org with a role."""
         member = bootstrap.identity_service().add_member(ctx.actor, ctx.body.user_id, ctx.body.role)
-        return Reply(member.to_dict(), status=201)
+        return Reply(member_body(member), status=201)
 
     @api.route("/v1/members/{user_id}", method="PATCH", action="members:write", body=schemas.ChangeRoleBody)
     def change_member_role(ctx: RequestContext, user_id: str) -> Reply:
         """Change a member's role (the last owner cannot be demoted)."""
         member = bootstrap.identity_service().change_role(ctx.actor, user_id, ctx.body.role)
-        return Reply(member.to_dict())
+        return Reply(member_body(member))
 
     @api.route("/v1/members/{user_id}", method="DELETE", action="members:write")
     def remove_member(ctx: RequestContext, user_id: str) -> Reply:
@@ -94,7 +95,7 @@ def register(api: Api) -> None:
     def list_api_keys(ctx: RequestContext) -> Reply:
         """The org's API keys (never their secrets)."""
         page = bootstrap.identity_service().list_api_keys(ctx.me.org_id, page_limit(ctx), page_cursor(ctx))
-        return list_reply([k.to_dict() for k in page.items], page.next_cursor)
+        return list_reply([api_key_body(k) for k in page.items], page.next_cursor)
 
     # Not idempotent on purpose: a replayed answer would have to be stored, and the secret must
     # exist nowhere but in this one response. A client that lost the response revokes and retries.
@@ -108,13 +109,13 @@ def register(api: Api) -> None:
         key, secret = bootstrap.identity_service().create_api_key(
             ctx.actor, name=body.name, scopes=tuple(dict.fromkeys(body.scopes)), expires_in_days=body.expires_in_days
         )
-        return Reply({**key.to_dict(), "secret": secret}, status=201, headers={"Cache-Control": "no-store"})
+        return Reply(new_api_key_body(key, secret), status=201, headers={"Cache-Control": "no-store"})
 
     @api.route("/v1/api-keys/{key_id}/revoke", method="POST", action="api_keys:write")
     def revoke_api_key(ctx: RequestContext, key_id: str) -> Reply:
         """Revoke an API key: it stops working at once."""
         key = bootstrap.identity_service().revoke_api_key(ctx.actor, key_id)
-        return Reply(key.to_dict())
+        return Reply(api_key_body(key))
 
     # Audit --------------------------------------------------------------------------------
 

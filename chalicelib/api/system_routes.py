@@ -8,6 +8,7 @@ from pydantic import Field
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
+from chalicelib.api.identity_bodies import session_body
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.api.views import list_reply, page_cursor, page_limit
 from chalicelib.core.settings import get_settings
@@ -56,4 +57,4 @@ def register_dev_issuer(api: Api) -> None:
             dev_issuer.dev_identity(body.user), org_slug=body.org, role=body.role
         )
         id_token = dev_issuer.issue_id_token(body.user, bootstrap.clock)
-        return Reply({**tokens.to_dict(), "id_token": id_token}, headers={"Cache-Control": "no-store"})
+        return Reply({**session_body(tokens), "id_token": id_token}, headers={"Cache-Control": "no-store"})

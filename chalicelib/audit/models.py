@@ -6,10 +6,14 @@ privileged change without its record and no record of a change that did not happ
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
 from chalicelib.core.ids import new_id
+
+# What the trail keeps of a resource before and after a change: plain JSON, built by the changed
+# context's audit mapper.
+Snapshot = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,34 +41,24 @@ class AuditRecord:
     target: str  # the id of the resource changed
     actor: Actor
     at: str
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: Snapshot | None
+    after: Snapshot | None
     org_id: str  # whose trail it belongs to: the actor's org, or the org the target belongs to
     id: str = field(default_factory=lambda: new_id("aud"))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at,
-            "action": self.action,
-            "target": self.target,
-            "org_id": self.org_id,
-            "actor": {
-                "user_id": self.actor.user_id,
-                "role": self.actor.role,
-                "operator": self.actor.operator,
-                "via": self.actor.via,
-                "api_key_id": self.actor.api_key_id,
-            },
-            "request_id": self.actor.request_id,
-            "before": self.before,
-            "after": self.after,
-        }
-
 
 def record(
-    action: str, target: str, actor: Actor, at: str, *, before: Any = None, after: Any = None, org_id: str | None = None
+    action: str,
+    target: str,
+    actor: Actor,
+    at: str,
+    *,
+    before: object = None,
+    after: object = None,
+    org_id: str | None = None,
 ) -> AuditRecord:
+    """The audit record of one change; ``before`` and ``after`` are the audit snapshots the
+    changed context's ``payloads`` module builds."""
     return AuditRecord(
         action=action,
         target=target,
@@ -76,14 +70,19 @@ def record(
     )
 
 
-def _plain(value: Any) -> dict[str, Any] | None:
+def _plain(value: object) -> Snapshot | None:
     if value is None:
         return None
     if isinstance(value, dict):
         return value
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    return asdict(value)
+    # Contexts that still hand over a domain object: its own rendering, until each has a snapshot mapper.
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        rendered: Snapshot = to_dict()
+        return rendered
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    raise TypeError(f"An audit snapshot must be a dict, not {type(value).__name__}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from its cause so that a retry cannot write it twice.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,9 +49,6 @@ def charge_for(price_per_hour_micros: int, seconds: int) -> int:
 class Line:
     account: str
     amount_micros: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"account": self.account, "amount_micros": self.amount_micros}
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +101,6 @@ class LedgerEntry:
             cause=cause or {},
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["lines"] = [line.to_dict() for line in self.lines]
-        data["wallet_delta_micros"] = self.wallet_delta
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LedgerEntry:
-        values = {k: v for k, v in data.items() if k != "wallet_delta_micros"}
-        values["lines"] = tuple(Line(line["account"], int(line["amount_micros"])) for line in data["lines"])
-        return cls(**values)
-
 
 @dataclass(frozen=True, slots=True)
 class Wallet:
@@ -129,16 +114,6 @@ class Wallet:
     depleted_at: str | None = None
     frozen_reason: str | None = None
     stripe_customer_id: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "org_id": self.org_id,
-            "currency": self.currency,
-            "balance_micros": self.balance_micros,
-            "depleted_at": self.depleted_at,
-            "frozen": self.frozen_reason is not None,
-            "frozen_reason": self.frozen_reason,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +164,6 @@ class Meter:
         """Ended and settled exactly to its end: nothing more to bill."""
         return self.ends_at is not None and self.settled_seconds == self._end_seconds()
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
 class BillingPolicy:
@@ -206,23 +178,17 @@ class BillingPolicy:
     currency: str = "USD"
     version: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["low_balance_thresholds_micros"] = list(self.low_balance_thresholds_micros)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BillingPolicy:
-        values = dict(data)
-        values["low_balance_thresholds_micros"] = tuple(
-            sorted((int(t) for t in data.get("low_balance_thresholds_micros", ())), reverse=True)
-        )
-        return cls(**values)
+    def __post_init__(self) -> None:
+        # Largest first, whatever order they were given in: alerts walk them downwards.
+        ordered = tuple(sorted((int(t) for t in self.low_balance_thresholds_micros), reverse=True))
+        object.__setattr__(self, "low_balance_thresholds_micros", ordered)
 
     def with_changes(self, changes: dict[str, Any]) -> BillingPolicy:
-        merged = {**self.to_dict(), **{k: v for k, v in changes.items() if v is not None}}
-        merged["version"] = self.version + 1
-        policy = BillingPolicy.from_dict(merged)
+        """The next version with ``changes`` (field name -> value; None leaves a field as it is)."""
+        given = {k: v for k, v in changes.items() if v is not None and k != "version"}
+        if "low_balance_thresholds_micros" in given:
+            given["low_balance_thresholds_micros"] = tuple(given["low_balance_thresholds_micros"])
+        policy = replace(self, **given, version=self.version + 1)
         if policy.checkout_min_micros > policy.checkout_max_micros:
             raise errors.ValidationFailedError("checkout_min_micros must not exceed checkout_max_micros")
         return policy
@@ -235,8 +201,106 @@ class SpendCap:
     updated_at: str | None
     updated_by: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+
+# Results of the use cases -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """The wallet as it stands now: the stored balance less what is used but not yet settled."""
+
+    wallet: Wallet
+    balance_micros: int
+    unsettled_usage_micros: int
+    burn_rate_per_hour_micros: int
+    runway_seconds: int | None
+    active_allocations: int
+    as_of: str
+
+    @property
+    def settled_balance_micros(self) -> int:
+        return self.wallet.balance_micros
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """What one settlement billed: the seconds and micros added (negative for a correction)."""
+
+    allocation_id: str
+    settled_seconds: int
+    micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """A wallet whose stored balance differs from the sum of its ledger entries."""
+
+    org_id: str
+    balance_micros: int
+    ledger_total_micros: int
+
+    @property
+    def drift_micros(self) -> int:
+        return self.balance_micros - self.ledger_total_micros
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """Seconds and charges of one allocation on one day."""
+
+    day: str
+    allocation_id: str
+    sku_id: str | None
+    seconds: int
+    micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayUsage:
+    day: str
+    seconds: int
+    micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationUsage:
+    allocation_id: str
+    sku_id: str | None
+    seconds: int
+    micros: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReport:
+    since_day: str
+    until_day: str
+    rows: tuple[UsageRow, ...]
+    by_day: tuple[DayUsage, ...]
+    by_allocation: tuple[AllocationUsage, ...]
+
+    @property
+    def total_seconds(self) -> int:
+        return sum(r.seconds for r in self.rows)
+
+    @property
+    def total_micros(self) -> int:
+        return sum(r.micros for r in self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One calendar month (UTC) of an org's wallet: opening balance, movements by kind, closing."""
+
+    org_id: str
+    month: str
+    currency: str
+    opening_balance_micros: int
+    movements_micros: tuple[tuple[str, int], ...]  # (kind, wallet delta), by kind
+    entries: tuple[LedgerEntry, ...]
+
+    @property
+    def closing_balance_micros(self) -> int:
+        return self.opening_balance_micros + sum(delta for _, delta in self.movements_micros)
 
 
 def parse_time(value: str) -> datetime:

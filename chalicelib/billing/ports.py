@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.audit.models import AuditRecord
-from chalicelib.billing.models import BillingPolicy, LedgerEntry, Meter, SpendCap, Wallet
+from chalicelib.billing.models import BillingPolicy, LedgerEntry, Meter, SpendCap, UsageRow, Wallet
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.page import Page
 
@@ -42,7 +42,7 @@ class BillingReader(Protocol):
 
     def depleted_wallets(self) -> list[Wallet]: ...
 
-    def usage(self, org_id: str, since_day: str, until_day: str) -> list[dict[str, Any]]: ...
+    def usage(self, org_id: str, since_day: str, until_day: str) -> list[UsageRow]: ...
 
 
 class BillingUnitOfWork(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,10 +29,17 @@ from chalicelib.billing.models import (
     STRIPE_CLEARING,
     TOPUP,
     USAGE,
+    AllocationUsage,
+    Balance,
     BillingPolicy,
+    DayUsage,
+    Drift,
     LedgerEntry,
     Meter,
+    Settlement,
     SpendCap,
+    Statement,
+    UsageReport,
     Wallet,
     crossed_thresholds,
     day_of,
@@ -40,14 +48,18 @@ from chalicelib.billing.models import (
     parse_time,
     runway_seconds,
 )
+from chalicelib.billing.payloads import drift_data, ledger_entry_audit, ledger_entry_data, policy_data, spend_cap_audit
 from chalicelib.billing.ports import AllocationReleaser, BillingReader, BillingUnitOfWork, BillingUnitOfWorkFactory
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.page import Page
+from chalicelib.core.retry import retry_on_conflict
 
 CONTEXT = "billing"
 _ROUNDS = 5
+# Counting an org's entries while its money moves is retried this often before the next hourly run.
+_DRIFT_ROUNDS = 3
 POLICY_CACHE_SECONDS = 30.0
 # Usage is booked on the day of the last second it covers: the minute that ends at midnight
 # belongs to the day before.
@@ -105,14 +117,14 @@ class BillingService:
                 description="Welcome credit",
             )
             uow.record(entry)
-            uow.emit(_event("billing.credited", org_id, _entry_data(entry)))
+            uow.emit(_event("billing.credited", org_id, ledger_entry_data(entry)))
         with contextlib.suppress(errors.ConcurrentUpdateError, errors.LedgerEntryExistsError):
             uow.commit()  # refused when a concurrent request opened it first
         opened = self._reader.get_wallet(org_id)
         assert opened is not None
         return opened
 
-    def balance(self, org_id: str) -> dict[str, Any]:
+    def balance(self, org_id: str) -> Balance:
         wallet = self.wallet(org_id)
         burning = self._reader.burning_meters(org_id)
         burn = sum(m.price_per_hour_micros for m in burning)
@@ -120,16 +132,15 @@ class BillingService:
         # What is used but not yet settled counts: the balance shown is the balance now.
         unsettled = sum(m.settle(now)[2] for m in burning)
         balance = wallet.balance_micros - unsettled
-        return {
-            **wallet.to_dict(),
-            "settled_balance_micros": wallet.balance_micros,
-            "balance_micros": balance,
-            "unsettled_usage_micros": unsettled,
-            "burn_rate_per_hour_micros": burn,
-            "runway_seconds": runway_seconds(balance, burn),
-            "active_allocations": len(burning),
-            "as_of": isoformat(now),
-        }
+        return Balance(
+            wallet=wallet,
+            balance_micros=balance,
+            unsettled_usage_micros=unsettled,
+            burn_rate_per_hour_micros=burn,
+            runway_seconds=runway_seconds(balance, burn),
+            active_allocations=len(burning),
+            as_of=isoformat(now),
+        )
 
     def credit(
         self,
@@ -186,11 +197,13 @@ class BillingService:
         )
         uow.post(entry)
         if amount_micros >= 0:
-            uow.emit(_event("billing.credited", org_id, _entry_data(entry)))
+            uow.emit(_event("billing.credited", org_id, ledger_entry_data(entry)))
         else:
-            uow.emit(_event("billing.debited", org_id, _entry_data(entry)))
+            uow.emit(_event("billing.debited", org_id, ledger_entry_data(entry)))
         if actor is not None:
-            uow.audit(record(f"billing:{kind}", entry_id, actor, entry.at, after=entry.to_dict(), org_id=org_id))
+            uow.audit(
+                record(f"billing:{kind}", entry_id, actor, entry.at, after=ledger_entry_audit(entry), org_id=org_id)
+            )
         return entry
 
     def check_alerts(self, org_id: str) -> None:
@@ -230,12 +243,12 @@ class BillingService:
                     f"Today's spend ({spent} micros) reached the org's daily cap ({cap.daily_cap_micros} micros)"
                 )
         view = self.balance(org_id)
-        burn = view["burn_rate_per_hour_micros"] + price_per_hour_micros
+        burn = view.burn_rate_per_hour_micros + price_per_hour_micros
         needed = burn * policy.min_runway_seconds // 3600
-        if view["balance_micros"] < needed:
+        if view.balance_micros < needed:
             raise errors.InsufficientFundsError(
                 f"A balance of {needed} micros is needed for {policy.min_runway_seconds} s of runway; "
-                f"the balance is {view['balance_micros']}"
+                f"the balance is {view.balance_micros}"
             )
 
     # Settlement ---------------------------------------------------------------------------
@@ -246,43 +259,47 @@ class BillingService:
     def open_meters(self, shard: int, limit: int, cursor: str | None) -> Page:
         return self._reader.open_meters(shard, limit, cursor)
 
-    def settle(self, allocation_id: str, until: datetime) -> dict[str, Any]:
+    def settle(self, allocation_id: str, until: datetime) -> Settlement:
         """Bill the allocation's use up to ``until`` (a period's end, or now at release)."""
-        for _ in range(_ROUNDS):
-            meter = self._reader.get_meter(allocation_id)
-            if meter is None:
-                return {"allocation_id": allocation_id, "settled_seconds": 0, "micros": 0}
-            after, seconds, micros = meter.settle(until)
-            if seconds == 0:
-                if meter.finished:
-                    self._close(meter)
-                return {"allocation_id": allocation_id, "settled_seconds": 0, "micros": 0}
-            period_end = min(until, parse_time(meter.ends_at)) if meter.ends_at else until
-            entry = LedgerEntry.wallet_against(
-                f"{USAGE}:{allocation_id}:{meter.settled_seconds}-{after.settled_seconds}",
-                meter.org_id,
-                USAGE,
-                -micros,
-                REVENUE,
-                currency=meter.currency,
-                at=self._now(),
-                description=f"GPU usage of {allocation_id}: {seconds} s"
-                if seconds > 0
-                else f"Usage correction of {allocation_id}: {-seconds} s past its end given back",
-                allocation_id=allocation_id,
-                cause={"from_second": meter.settled_seconds, "to_second": after.settled_seconds},
-            )
-            uow = self._uow()
-            uow.settle(meter, after, entry, day_of(period_end - _LAST_INSTANT), seconds)
-            try:
-                uow.commit()
-            except errors.ConcurrentUpdateError:
-                continue  # another settlement moved the cursor first: read it again
-            except errors.LedgerEntryExistsError:
-                continue
-            self._check_alerts(meter.org_id)
-            return {"allocation_id": allocation_id, "settled_seconds": seconds, "micros": micros}
-        raise errors.ConcurrentUpdateError()
+        settled, org_id = retry_on_conflict(lambda: self._settle_once(allocation_id, until), rounds=_ROUNDS)
+        if org_id is not None:
+            self._check_alerts(org_id)
+        return settled
+
+    def _settle_once(self, allocation_id: str, until: datetime) -> tuple[Settlement, str | None]:
+        """One round: the settlement, and the org whose balance it moved (None when nothing moved)."""
+        nothing = Settlement(allocation_id, 0, 0)
+        meter = self._reader.get_meter(allocation_id)
+        if meter is None:
+            return nothing, None
+        after, seconds, micros = meter.settle(until)
+        if seconds == 0:
+            if meter.finished:
+                self._close(meter)
+            return nothing, None
+        period_end = min(until, parse_time(meter.ends_at)) if meter.ends_at else until
+        entry = LedgerEntry.wallet_against(
+            f"{USAGE}:{allocation_id}:{meter.settled_seconds}-{after.settled_seconds}",
+            meter.org_id,
+            USAGE,
+            -micros,
+            REVENUE,
+            currency=meter.currency,
+            at=self._now(),
+            description=f"GPU usage of {allocation_id}: {seconds} s"
+            if seconds > 0
+            else f"Usage correction of {allocation_id}: {-seconds} s past its end given back",
+            allocation_id=allocation_id,
+            cause={"from_second": meter.settled_seconds, "to_second": after.settled_seconds},
+        )
+        uow = self._uow()
+        uow.settle(meter, after, entry, day_of(period_end - _LAST_INSTANT), seconds)
+        try:
+            uow.commit()
+        except errors.LedgerEntryExistsError as exc:
+            # Another settlement posted these seconds and moved the cursor: read it again.
+            raise errors.ConcurrentUpdateError() from exc
+        return Settlement(allocation_id, seconds, micros), meter.org_id
 
     def _close(self, meter: Meter) -> None:
         uow = self._uow()
@@ -299,45 +316,45 @@ class BillingService:
     def _check_alerts(self, org_id: str) -> None:
         """Announce each low-balance threshold once per crossing, and depletion; clear them when
         the balance rises again."""
-        for _ in range(_ROUNDS):
-            wallet = self._reader.get_wallet(org_id)
-            if wallet is None:
-                return
-            policy = self._cached_policy()
-            balance = wallet.balance_micros
-            crossed = crossed_thresholds(balance, policy, wallet.notified_thresholds)
-            still = tuple(t for t in wallet.notified_thresholds if balance <= t)
-            notified = tuple(sorted(set(still) | set(crossed), reverse=True))
-            depleted_at = wallet.depleted_at
-            events: list[DomainEvent] = []
-            for threshold in crossed:
-                events.append(
-                    _event("billing.low_balance", org_id, {"threshold_micros": threshold, "balance_micros": balance})
+        # Lost every round: a concurrent change announces what it saw, and the next check the rest.
+        with contextlib.suppress(errors.ConcurrentUpdateError):
+            retry_on_conflict(lambda: self._announce(org_id), rounds=_ROUNDS)
+
+    def _announce(self, org_id: str) -> None:
+        wallet = self._reader.get_wallet(org_id)
+        if wallet is None:
+            return
+        policy = self._cached_policy()
+        balance = wallet.balance_micros
+        crossed = crossed_thresholds(balance, policy, wallet.notified_thresholds)
+        still = tuple(t for t in wallet.notified_thresholds if balance <= t)
+        notified = tuple(sorted(set(still) | set(crossed), reverse=True))
+        depleted_at = wallet.depleted_at
+        events: list[DomainEvent] = []
+        for threshold in crossed:
+            events.append(
+                _event("billing.low_balance", org_id, {"threshold_micros": threshold, "balance_micros": balance})
+            )
+        if balance <= 0 and depleted_at is None:
+            depleted_at = self._now()
+            grace = policy.grace_seconds
+            events.append(
+                _event(
+                    "billing.balance_depleted",
+                    org_id,
+                    {"balance_micros": balance, "depleted_at": depleted_at, "grace_seconds": grace},
                 )
-            if balance <= 0 and depleted_at is None:
-                depleted_at = self._now()
-                grace = policy.grace_seconds
-                events.append(
-                    _event(
-                        "billing.balance_depleted",
-                        org_id,
-                        {"balance_micros": balance, "depleted_at": depleted_at, "grace_seconds": grace},
-                    )
-                )
-            elif balance > 0 and depleted_at is not None:
-                depleted_at = None
-                events.append(_event("billing.balance_restored", org_id, {"balance_micros": balance}))
-            if notified == wallet.notified_thresholds and depleted_at == wallet.depleted_at:
-                return
-            uow = self._uow()
-            uow.set_alerts(wallet, notified, depleted_at)
-            for event in events:
-                uow.emit(event)
-            try:
-                uow.commit()
-                return
-            except errors.ConcurrentUpdateError:
-                continue
+            )
+        elif balance > 0 and depleted_at is not None:
+            depleted_at = None
+            events.append(_event("billing.balance_restored", org_id, {"balance_micros": balance}))
+        if notified == wallet.notified_thresholds and depleted_at == wallet.depleted_at:
+            return
+        uow = self._uow()
+        uow.set_alerts(wallet, notified, depleted_at)
+        for event in events:
+            uow.emit(event)
+        uow.commit()
 
     def enforce_depletion(self, now: datetime) -> list[str]:
         """Release every active allocation of orgs at or below zero for longer than the grace
@@ -378,9 +395,9 @@ class BillingService:
 
     # Reconciliation -----------------------------------------------------------------------
 
-    def reconcile(self) -> list[dict[str, Any]]:
+    def reconcile(self) -> list[Drift]:
         """Every wallet's balance against the sum of its ledger entries; each drift is an event."""
-        drifts: list[dict[str, Any]] = []
+        drifts: list[Drift] = []
         cursor = None
         while True:
             page = self._reader.list_wallets(100, cursor)
@@ -394,26 +411,25 @@ class BillingService:
         if drifts:
             uow = self._uow()
             for drift in drifts:
-                uow.emit(_event("billing.drift_detected", drift["org_id"], drift))
+                uow.emit(_event("billing.drift_detected", drift.org_id, drift_data(drift)))
             uow.commit()
         return drifts
 
-    def _drift(self, org_id: str) -> dict[str, Any] | None:
-        for _ in range(3):
-            before = self._reader.get_wallet(org_id)
-            total = self._reader.wallet_total_of_entries(org_id)
-            after = self._reader.get_wallet(org_id)
-            if before is None or after is None or before.balance_micros != after.balance_micros:
-                continue  # money moved while we counted: count again
-            if total == after.balance_micros:
-                return None
-            return {
-                "org_id": org_id,
-                "balance_micros": after.balance_micros,
-                "ledger_total_micros": total,
-                "drift_micros": after.balance_micros - total,
-            }
-        return None
+    def _drift(self, org_id: str) -> Drift | None:
+        try:
+            return retry_on_conflict(lambda: self._count(org_id), rounds=_DRIFT_ROUNDS)
+        except errors.ConcurrentUpdateError:
+            return None  # too busy to count now: the next run counts it
+
+    def _count(self, org_id: str) -> Drift | None:
+        before = self._reader.get_wallet(org_id)
+        total = self._reader.wallet_total_of_entries(org_id)
+        after = self._reader.get_wallet(org_id)
+        if before is None or after is None or before.balance_micros != after.balance_micros:
+            raise errors.ConcurrentUpdateError()  # money moved while we counted: count again
+        if total == after.balance_micros:
+            return None
+        return Drift(org_id=org_id, balance_micros=after.balance_micros, ledger_total_micros=total)
 
     # Policy -------------------------------------------------------------------------------
 
@@ -435,9 +451,18 @@ class BillingService:
         after = before.with_changes(changes)
         uow = self._uow()
         uow.set_policy(before, after)
-        uow.audit(record("admin:billing_policy:update", "billing-policy", actor, self._now(), before=before.to_dict(),
-                         after=after.to_dict(), org_id="platform"))  # fmt: skip
-        uow.emit(_event("billing.policy_changed", "platform", {"policy": after.to_dict()}))
+        uow.audit(
+            record(
+                "admin:billing_policy:update",
+                "billing-policy",
+                actor,
+                self._now(),
+                before=policy_data(before),
+                after=policy_data(after),
+                org_id="platform",
+            )
+        )
+        uow.emit(_event("billing.policy_changed", "platform", {"policy": policy_data(after)}))
         uow.commit()
         self._policy_cache = None
         return after
@@ -448,11 +473,12 @@ class BillingService:
 
     def set_spend_cap(self, actor: Actor, daily_cap_micros: int | None) -> SpendCap:
         before = self.spend_cap(actor.org_id)
-        cap = SpendCap(actor.org_id, daily_cap_micros, self._now(), actor.user_id)
+        now = self._now()
+        cap = SpendCap(actor.org_id, daily_cap_micros, now, actor.user_id)
         uow = self._uow()
         uow.set_spend_cap(cap)
-        uow.audit(record("billing:spend_cap:update", actor.org_id, actor, cap.updated_at, before=before.to_dict(),
-                         after=cap.to_dict()))  # fmt: skip
+        before_data, after_data = spend_cap_audit(before), spend_cap_audit(cap)
+        uow.audit(record("billing:spend_cap:update", actor.org_id, actor, now, before=before_data, after=after_data))
         uow.commit()
         return cap
 
@@ -461,38 +487,28 @@ class BillingService:
     def ledger(self, org_id: str, limit: int, cursor: str | None, since: str | None, until: str | None) -> Page:
         return self._reader.ledger(org_id, limit, cursor, since, until)
 
-    def usage(self, org_id: str, since_day: str, until_day: str) -> dict[str, Any]:
+    def usage(self, org_id: str, since_day: str, until_day: str) -> UsageReport:
         if since_day > until_day:
             raise errors.ValidationFailedError("from must not be after to")
-        rows = self._reader.usage(org_id, since_day, until_day)
-        by_day: dict[str, dict[str, int]] = {}
-        by_allocation: dict[str, dict[str, Any]] = {}
+        rows = tuple(self._reader.usage(org_id, since_day, until_day))
+        by_day: dict[str, tuple[int, int]] = {}
+        by_allocation: dict[str, AllocationUsage] = {}
         for row in rows:
-            day = by_day.setdefault(row["day"], {"seconds": 0, "micros": 0})
-            day["seconds"] += row["seconds"]
-            day["micros"] += row["micros"]
-            alloc = by_allocation.setdefault(
-                row["allocation_id"],
-                {
-                    "allocation_id": row["allocation_id"],
-                    "sku_id": row.get("sku_id"),
-                    "seconds": 0,
-                    "micros": 0,
-                },
+            seconds, micros = by_day.get(row.day, (0, 0))
+            by_day[row.day] = (seconds + row.seconds, micros + row.micros)
+            alloc = by_allocation.get(row.allocation_id) or AllocationUsage(row.allocation_id, row.sku_id, 0, 0)
+            by_allocation[row.allocation_id] = replace(
+                alloc, seconds=alloc.seconds + row.seconds, micros=alloc.micros + row.micros
             )
-            alloc["seconds"] += row["seconds"]
-            alloc["micros"] += row["micros"]
-        return {
-            "from": since_day,
-            "to": until_day,
-            "rows": rows,
-            "by_day": [{"day": d, **v} for d, v in sorted(by_day.items())],
-            "by_allocation": sorted(by_allocation.values(), key=lambda a: a["allocation_id"]),
-            "total_seconds": sum(r["seconds"] for r in rows),
-            "total_micros": sum(r["micros"] for r in rows),
-        }
+        return UsageReport(
+            since_day=since_day,
+            until_day=until_day,
+            rows=rows,
+            by_day=tuple(DayUsage(d, seconds, micros) for d, (seconds, micros) in sorted(by_day.items())),
+            by_allocation=tuple(sorted(by_allocation.values(), key=lambda a: a.allocation_id)),
+        )
 
-    def statement(self, org_id: str, month: str) -> dict[str, Any]:
+    def statement(self, org_id: str, month: str) -> Statement:
         """Opening balance, movements by kind, closing balance of one calendar month (UTC)."""
         start, end = month_bounds(month)
         wallet = self.wallet(org_id)
@@ -502,23 +518,11 @@ class BillingService:
         by_kind: dict[str, int] = {}
         for entry in during:
             by_kind[entry.kind] = by_kind.get(entry.kind, 0) + entry.wallet_delta
-        return {
-            "org_id": org_id,
-            "month": month,
-            "currency": wallet.currency,
-            "opening_balance_micros": opening,
-            "movements_micros": dict(sorted(by_kind.items())),
-            "closing_balance_micros": opening + sum(by_kind.values()),
-            "entries": [e.to_dict() for e in during],
-        }
-
-
-def _entry_data(entry: LedgerEntry) -> dict[str, Any]:
-    return {
-        "entry_id": entry.id,
-        "kind": entry.kind,
-        "amount_micros": entry.wallet_delta,
-        "currency": entry.currency,
-        "at": entry.at,
-        "description": entry.description,
-    }
+        return Statement(
+            org_id=org_id,
+            month=month,
+            currency=wallet.currency,
+            opening_balance_micros=opening,
+            movements_micros=tuple(sorted(by_kind.items())),
+            entries=tuple(during),
+        )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 # Org roles, strongest first. "operator" is not an org role: it is a platform flag on the user.
 OWNER, ADMIN, MEMBER, BILLING, VIEWER = "owner", "admin", "member", "billing", "viewer"
@@ -21,9 +20,6 @@ class User:
     # Sessions started before this moment are dead ("sign out everywhere").
     sessions_not_before: str = ""
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "email": self.email, "name": self.name}
-
 
 @dataclass(frozen=True, slots=True)
 class Org:
@@ -32,9 +28,6 @@ class Org:
     slug: str
     created_at: str
     owner_count: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "slug": self.slug}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +39,6 @@ class Membership:
     email: str = ""
     name: str = ""
     org_name: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "user_id": self.user_id,
-            "email": self.email,
-            "name": self.name,
-            "role": self.role,
-            "joined_at": self.joined_at,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +80,6 @@ class SessionTokens:
     user_id: str
     org_id: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "access_token": self.access_token,
-            "refresh_token": self.refresh_token,
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-            "user_id": self.user_id,
-            "org_id": self.org_id,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class ApiKey:
@@ -122,16 +96,11 @@ class ApiKey:
     revoked_at: str | None = None
     last_used_at: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "prefix": self.prefix,
-            "name": self.name,
-            "scopes": list(self.scopes),
-            "role": self.role,
-            "created_by": self.created_by,
-            "created_at": self.created_at,
-            "expires_at": self.expires_at,
-            "revoked_at": self.revoked_at,
-            "last_used_at": self.last_used_at,
-        }
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    """Who is asking: the user, the membership the request acts in, and every org they belong to."""
+
+    user: User
+    current: Membership
+    memberships: tuple[Membership, ...]

@@ -25,6 +25,7 @@ from chalicelib.identity.models import (
     ORG_ROLES,
     OWNER,
     ApiKey,
+    Me,
     Membership,
     Org,
     RefreshToken,
@@ -33,7 +34,14 @@ from chalicelib.identity.models import (
     User,
     VerifiedIdentity,
 )
-from chalicelib.identity.ports import AccessTokenSigner, ApiKeyToucher, IdentityReader, IdentityUnitOfWorkFactory
+from chalicelib.identity.payloads import api_key_audit, api_key_data, member_audit, member_data, org_data, user_data
+from chalicelib.identity.ports import (
+    AccessTokenSigner,
+    ApiKeyToucher,
+    IdentityReader,
+    IdentityUnitOfWork,
+    IdentityUnitOfWorkFactory,
+)
 
 CONTEXT = "identity"
 REFRESH_PREFIX = "gpr_"
@@ -104,7 +112,7 @@ class IdentityService:
         if user is None:
             user = User(id=new_id("usr"), email=identity.email, name=identity.name, created_at=now, operator=operator)
             uow.add_user(user, identity.issuer, identity.subject)
-            uow.emit(_event("user.created", user.id, {"user": user.to_dict()}))
+            uow.emit(_event("user.created", user.id, {"user": user_data(user)}))
         elif user.operator != operator:
             updated = replace(user, operator=operator)
             uow.update_user(user, updated)
@@ -116,12 +124,12 @@ class IdentityService:
                 id=new_id("org"), name=org_slug, slug=org_slug, created_at=now, owner_count=int(org_role == OWNER)
             )
             uow.add_org(org)
-            uow.emit(_event("org.created", org.id, {"org": org.to_dict(), "created_by": user.id}))
+            uow.emit(_event("org.created", org.id, {"org": org_data(org), "created_by": user.id}))
         membership = self._reader.get_membership(org.id, user.id)
         wanted = Membership(org.id, user.id, org_role, now, user.email, user.name, org.name)
         if membership is None:
             uow.add_membership(wanted, counted=new_org)
-            uow.emit(_event("member.added", org.id, {"org_id": org.id, "member": wanted.to_dict()}))
+            uow.emit(_event("member.added", org.id, {"org_id": org.id, "member": member_data(wanted)}))
         elif membership.role != org_role:
             wanted = replace(membership, role=org_role)
             uow.change_role(membership, wanted)
@@ -212,9 +220,9 @@ class IdentityService:
         uow.add_user(user, identity.issuer, identity.subject)
         uow.add_org(org)
         uow.add_membership(owner, counted=True)
-        uow.emit(_event("user.created", user.id, {"user": user.to_dict()}))
-        uow.emit(_event("org.created", org.id, {"org": org.to_dict(), "created_by": user.id}))
-        uow.emit(_event("member.added", org.id, {"org_id": org.id, "member": owner.to_dict()}))
+        uow.emit(_event("user.created", user.id, {"user": user_data(user)}))
+        uow.emit(_event("org.created", org.id, {"org": org_data(org), "created_by": user.id}))
+        uow.emit(_event("member.added", org.id, {"org_id": org.id, "member": member_data(owner)}))
         uow.commit()
         return user
 
@@ -269,19 +277,13 @@ class IdentityService:
 
     # Who am I ---------------------------------------------------------------------------------
 
-    def me(self, user_id: str, org_id: str) -> dict[str, Any]:
+    def me(self, user_id: str, org_id: str) -> Me:
         user = self._require_user(user_id)
         memberships = self._reader.memberships_of(user_id)
         current = next((m for m in memberships if m.org_id == org_id), None)
         if current is None:
             raise errors.ForbiddenError("You are no longer a member of this org")
-        return {
-            "user": user.to_dict(),
-            "org": {"id": current.org_id, "name": current.org_name},
-            "role": current.role,
-            "operator": user.operator,
-            "orgs": [{"id": m.org_id, "name": m.org_name, "role": m.role} for m in memberships],
-        }
+        return Me(user=user, current=current, memberships=tuple(memberships))
 
     # Members ----------------------------------------------------------------------------------
 
@@ -302,8 +304,8 @@ class IdentityService:
         member = Membership(org.id, user.id, role, now, user.email, user.name, org.name)
         uow = self._uow()
         uow.add_membership(member)
-        uow.emit(_event("member.added", org.id, {"org_id": org.id, "member": member.to_dict()}))
-        uow.audit(record("members:write", user.id, actor, now, before=None, after=member))
+        uow.emit(_event("member.added", org.id, {"org_id": org.id, "member": member_data(member)}))
+        uow.audit(record("members:write", user.id, actor, now, before=None, after=member_audit(member)))
         uow.commit()
         return member
 
@@ -325,7 +327,7 @@ class IdentityService:
                 {"org_id": actor.org_id, "user_id": user_id, "from": before.role, "to": role},
             )
         )
-        uow.audit(record("members:write", user_id, actor, now, before=before, after=after))
+        uow.audit(record("members:write", user_id, actor, now, before=member_audit(before), after=member_audit(after)))
         uow.commit()
         return after
 
@@ -339,22 +341,24 @@ class IdentityService:
         uow.emit(
             _event("member.removed", actor.org_id, {"org_id": actor.org_id, "user_id": user_id, "role": before.role})
         )
-        uow.audit(record("members:write", user_id, actor, now, before=before, after=None))
+        uow.audit(record("members:write", user_id, actor, now, before=member_audit(before), after=None))
         uow.commit()
 
-    def _revoke_keys_beyond(self, uow: Any, actor: Actor, user_id: str, role: str | None, now: str) -> None:
+    def _revoke_keys_beyond(
+        self, uow: IdentityUnitOfWork, actor: Actor, user_id: str, role: str | None, now: str
+    ) -> None:
         """A key carries its creator's role: when the creator loses that role (or the org), so does the key."""
         for key in self._reader.api_keys_of(actor.org_id, user_id):
             if key.revoked_at is None and (role is None or ORG_ROLES.index(key.role) < ORG_ROLES.index(role)):
                 self._revoke_key(uow, actor, key, now)
 
     @staticmethod
-    def _revoke_key(uow: Any, actor: Actor, key: ApiKey, now: str) -> ApiKey:
+    def _revoke_key(uow: IdentityUnitOfWork, actor: Actor, key: ApiKey, now: str) -> ApiKey:
         """The revocation, its event and its audit record, in the caller's unit of work."""
         after = replace(key, revoked_at=now)
         uow.revoke_api_key(key, now)
-        uow.emit(_event("api_key.revoked", key.id, {"org_id": key.org_id, "api_key": after.to_dict()}))
-        uow.audit(record("api_keys:write", key.id, actor, now, before=key, after=after))
+        uow.emit(_event("api_key.revoked", key.id, {"org_id": key.org_id, "api_key": api_key_data(after)}))
+        uow.audit(record("api_keys:write", key.id, actor, now, before=api_key_audit(key), after=api_key_audit(after)))
         return after
 
     def _member(self, org_id: str, user_id: str) -> Membership:
@@ -394,8 +398,8 @@ class IdentityService:
         )
         uow = self._uow()
         uow.add_api_key(key)
-        uow.emit(_event("api_key.created", key.id, {"org_id": key.org_id, "api_key": key.to_dict()}))
-        uow.audit(record("api_keys:write", key.id, actor, key.created_at, before=None, after=key))
+        uow.emit(_event("api_key.created", key.id, {"org_id": key.org_id, "api_key": api_key_data(key)}))
+        uow.audit(record("api_keys:write", key.id, actor, key.created_at, before=None, after=api_key_audit(key)))
         uow.commit()
         return key, f"{key.prefix}_{secret}"
 

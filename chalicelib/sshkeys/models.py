@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib.core import errors
 
@@ -23,17 +23,6 @@ class SshKey:
     comment: str
     fingerprint: str  # "SHA256:<base64, unpadded>", as ssh-keygen -l prints it
     created_at: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "type": self.key_type,
-            "public_key": self.public_key,
-            "comment": self.comment,
-            "fingerprint": self.fingerprint,
-            "created_at": self.created_at,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +53,7 @@ def parse_public_key(text: str, *, rsa_min_bits: int) -> ParsedKey:
     try:
         blob = base64.b64decode(blob_b64, validate=True)
         key = load_ssh_public_key(f"{key_type} {blob_b64}".encode())
-    except (ValueError, TypeError, base64.binascii.Error) as exc:
+    except (ValueError, TypeError, binascii.Error) as exc:
         raise errors.ValidationFailedError("The public key is not a valid OpenSSH key") from exc
     # The type named on the line must be the type inside the blob.
     declared = blob[4 : 4 + int.from_bytes(blob[:4], "big")].decode(errors="replace")

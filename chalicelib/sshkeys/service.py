@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
 from chalicelib.audit.models import Actor
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock, isoformat
@@ -12,29 +9,13 @@ from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id
 from chalicelib.core.page import Page
 from chalicelib.sshkeys.models import SshKey, parse_public_key
-
-
-class SshKeyStore(Protocol):
-    def get(self, user_id: str, key_id: str) -> SshKey | None: ...
-
-    def list(self, user_id: str, limit: int, cursor: str | None) -> Page: ...
-
-
-class SshKeyUnitOfWork(Protocol):
-    def add_ssh_key(self, key: SshKey) -> None:
-        """Fails with SSH_KEY_EXISTS when the user already has a key with this fingerprint."""
-        ...
-
-    def delete_ssh_key(self, key: SshKey) -> None: ...
-
-    def emit(self, event: DomainEvent) -> None: ...
-
-    def commit(self) -> None: ...
+from chalicelib.sshkeys.payloads import ssh_key_data
+from chalicelib.sshkeys.ports import SshKeyReader, SshKeyUnitOfWorkFactory
 
 
 class SshKeyService:
     def __init__(
-        self, store: SshKeyStore, unit_of_work: Callable[[], SshKeyUnitOfWork], clock: Clock, *, rsa_min_bits: int
+        self, store: SshKeyReader, unit_of_work: SshKeyUnitOfWorkFactory, clock: Clock, *, rsa_min_bits: int
     ) -> None:
         self._store = store
         self._uow = unit_of_work
@@ -73,5 +54,5 @@ class SshKeyService:
 
 
 def _event(event_type: str, key: SshKey) -> DomainEvent:
-    data = {"user_id": key.user_id, "ssh_key": key.to_dict()}
+    data = {"user_id": key.user_id, "ssh_key": ssh_key_data(key)}
     return DomainEvent(type=event_type, subject=key.id, data=data, context="sshkeys")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+
 from chalicelib.audit.models import AuditQuery
 from chalicelib.core.page import Page
 from chalicelib.storage import keys
@@ -17,15 +19,16 @@ class DynamoAuditTrail:
 
     def list(self, query: AuditQuery, limit: int, cursor: str | None) -> Page:
         """Newest first. Time bounds are key conditions; actor/action/target filter in the same request."""
+        run_query: Any
         if query.org_id is not None:
-            partition, index, sort = keys.audit_partition(query.org_id), TableItem, TableItem.SK
+            partition, run_query, sort = keys.audit_partition(query.org_id), TableItem.query, TableItem.SK
             start = decode_cursor(cursor, key_attributes=("PK", "SK"), partition=("PK", partition))
         else:
-            partition, index, sort = keys.PLATFORM_AUDIT_PARTITION, TableItem.gsi2, TableItem.GSI2SK
+            partition, run_query, sort = keys.PLATFORM_AUDIT_PARTITION, TableItem.gsi2.query, TableItem.GSI2SK
             start = decode_cursor(
                 cursor, key_attributes=("PK", "SK", "GSI2PK", "GSI2SK"), partition=("GSI2PK", partition)
             )
-        range_condition = None
+        range_condition: Condition | None = None
         if query.since and query.until:
             range_condition = sort.between(query.since, query.until + "\uffff")
         elif query.since:
@@ -43,7 +46,7 @@ class DynamoAuditTrail:
         for condition in filters:
             filter_condition = condition if filter_condition is None else filter_condition & condition
         items, last = query_page(
-            index.query,
+            run_query,
             partition,
             range_key_condition=range_condition,
             filter_condition=filter_condition,

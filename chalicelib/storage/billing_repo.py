@@ -8,15 +8,15 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from chalicelib.billing.models import BillingPolicy, LedgerEntry, Meter, SpendCap, Wallet
+from chalicelib.billing.models import BillingPolicy, LedgerEntry, Line, Meter, SpendCap, UsageRow, Wallet
 from chalicelib.core import errors
-from chalicelib.core.clock import Clock
 from chalicelib.core.page import Page
 from chalicelib.storage import keys
 from chalicelib.storage.pagination import decode_cursor, encode_cursor, query_page
 from chalicelib.storage.table import (
     DailySpendItem,
     LedgerEntryItem,
+    LedgerLineAttribute,
     MeterItem,
     SettingsItem,
     TableItem,
@@ -46,15 +46,103 @@ def meter_item(meter: Meter) -> MeterItem:
         PK=pk,
         SK=sk,
         GSI1PK=keys.open_meters(meter_shard(meter.allocation_id)) if open_ else None,
-        GSI1SK=meter.allocation_id if open_ else None,
+        GSI1SK=keys.open_meter_sort_key(meter.allocation_id) if open_ else None,
         GSI2PK=keys.burning_meters_of_org(meter.org_id) if burning else None,
-        GSI2SK=meter.allocation_id if burning else None,
-        meter=meter.to_dict(),
+        GSI2SK=keys.burning_meter_sort_key(meter.allocation_id) if burning else None,
+        allocation_id=meter.allocation_id,
+        org_id=meter.org_id,
+        sku_id=meter.sku_id,
+        price_per_hour_micros=meter.price_per_hour_micros,
+        currency=meter.currency,
+        started_at=meter.started_at,
+        ends_at=meter.ends_at,
         settled_seconds=meter.settled_seconds,
+        settled_micros=meter.settled_micros,
     )
 
 
-def _wallet(item: WalletItem) -> Wallet:
+def meter_from(item: MeterItem) -> Meter:
+    return Meter(
+        allocation_id=item.allocation_id,
+        org_id=item.org_id,
+        sku_id=item.sku_id,
+        price_per_hour_micros=int(item.price_per_hour_micros),
+        currency=item.currency,
+        started_at=item.started_at,
+        ends_at=item.ends_at,
+        settled_seconds=int(item.settled_seconds),
+        settled_micros=int(item.settled_micros),
+    )
+
+
+def meter_changes(after: Meter) -> list[Action]:
+    """The update that turns a stored meter into ``after``: its cursor and end, and out of the
+    indexes it has left (a meter never enters an index again)."""
+    item = meter_item(after)
+    actions: list[Action] = [
+        MeterItem.settled_seconds.set(after.settled_seconds),
+        MeterItem.settled_micros.set(after.settled_micros),
+        MeterItem.ends_at.set(after.ends_at) if after.ends_at is not None else MeterItem.ends_at.remove(),
+    ]
+    actions += [MeterItem.GSI1PK.remove(), MeterItem.GSI1SK.remove()] if item.GSI1PK is None else []
+    actions += [MeterItem.GSI2PK.remove(), MeterItem.GSI2SK.remove()] if item.GSI2PK is None else []
+    return actions
+
+
+def ledger_entry_item(entry: LedgerEntry) -> LedgerEntryItem:
+    pk, sk = keys.ledger_entry(entry.org_id, entry.id)
+    return LedgerEntryItem(
+        PK=pk,
+        SK=sk,
+        GSI1PK=keys.ledger_by_time(entry.org_id),
+        GSI1SK=keys.ledger_time_sort_key(entry.at, entry.id),
+        id=entry.id,
+        org_id=entry.org_id,
+        kind=entry.kind,
+        lines=[_line_attribute(line) for line in entry.lines],
+        currency=entry.currency,
+        at=entry.at,
+        description=entry.description,
+        allocation_id=entry.allocation_id,
+        cause=dict(entry.cause),
+        wallet_delta_micros=entry.wallet_delta,
+    )
+
+
+def _line_attribute(line: Line) -> LedgerLineAttribute:
+    # pynamodb's MapAttribute.__init__ has no annotations; the ignore is for that call alone.
+    return LedgerLineAttribute(account=line.account, amount_micros=line.amount_micros)  # type: ignore[no-untyped-call]
+
+
+def ledger_entry_from(item: LedgerEntryItem) -> LedgerEntry:
+    return LedgerEntry(
+        id=item.id,
+        org_id=item.org_id,
+        kind=item.kind,
+        lines=tuple(Line(line.account, int(line.amount_micros)) for line in item.lines),
+        currency=item.currency,
+        at=item.at,
+        description=item.description,
+        allocation_id=item.allocation_id,
+        cause=dict(item.cause or {}),
+    )
+
+
+def wallet_item(wallet: Wallet) -> WalletItem:
+    """A new wallet (alerts, depletion and freezing are set later, by their own updates)."""
+    pk, sk = keys.wallet(wallet.org_id)
+    return WalletItem(
+        PK=pk,
+        SK=sk,
+        org_id=wallet.org_id,
+        currency=wallet.currency,
+        balance_micros=wallet.balance_micros,
+        created_at=wallet.created_at,
+        notified_thresholds=list(wallet.notified_thresholds),
+    )
+
+
+def wallet_from(item: WalletItem) -> Wallet:
     return Wallet(
         org_id=item.org_id,
         currency=item.currency,
@@ -67,6 +155,67 @@ def _wallet(item: WalletItem) -> Wallet:
     )
 
 
+def policy_item(policy: BillingPolicy) -> SettingsItem:
+    """The policy as a versioned settings document (the version is the item's, for If-Match)."""
+    pk, sk = keys.BILLING_POLICY
+    document = {
+        "min_runway_seconds": policy.min_runway_seconds,
+        "grace_seconds": policy.grace_seconds,
+        "low_balance_thresholds_micros": list(policy.low_balance_thresholds_micros),
+        "welcome_credit_micros": policy.welcome_credit_micros,
+        "checkout_min_micros": policy.checkout_min_micros,
+        "checkout_max_micros": policy.checkout_max_micros,
+        "currency": policy.currency,
+    }
+    return SettingsItem(PK=pk, SK=sk, document=document, version=policy.version)
+
+
+def policy_from(item: SettingsItem) -> BillingPolicy:
+    d = item.document
+    return BillingPolicy(
+        min_runway_seconds=int(d["min_runway_seconds"]),
+        grace_seconds=int(d["grace_seconds"]),
+        low_balance_thresholds_micros=tuple(int(t) for t in d.get("low_balance_thresholds_micros", ())),
+        welcome_credit_micros=int(d["welcome_credit_micros"]),
+        checkout_min_micros=int(d["checkout_min_micros"]),
+        checkout_max_micros=int(d["checkout_max_micros"]),
+        currency=str(d["currency"]),
+        version=int(item.version),
+    )
+
+
+def spend_cap_item(cap: SpendCap) -> SettingsItem:
+    pk, sk = keys.spend_cap(cap.org_id)
+    document = {
+        "org_id": cap.org_id,
+        "daily_cap_micros": cap.daily_cap_micros,
+        "updated_at": cap.updated_at,
+        "updated_by": cap.updated_by,
+    }
+    return SettingsItem(PK=pk, SK=sk, document=document, version=1)
+
+
+def spend_cap_from(item: SettingsItem) -> SpendCap:
+    d = item.document
+    cap = d.get("daily_cap_micros")
+    return SpendCap(
+        org_id=str(d["org_id"]),
+        daily_cap_micros=None if cap is None else int(cap),
+        updated_at=d.get("updated_at"),
+        updated_by=d.get("updated_by"),
+    )
+
+
+def usage_row_from(item: UsageItem) -> UsageRow:
+    return UsageRow(
+        day=item.day,
+        allocation_id=item.allocation_id,
+        sku_id=item.sku_id,
+        seconds=int(item.seconds),
+        micros=int(item.micros),
+    )
+
+
 class DynamoBillingReader:
     def __init__(self, default_policy: BillingPolicy | None = None) -> None:
         bind_table()
@@ -74,17 +223,17 @@ class DynamoBillingReader:
 
     def get_wallet(self, org_id: str) -> Wallet | None:
         item = get_item(WalletItem, keys.wallet(org_id), consistent=True)
-        return _wallet(item) if item else None
+        return wallet_from(item) if item else None
 
     def get_policy(self) -> BillingPolicy:
         item = get_item(SettingsItem, keys.BILLING_POLICY, consistent=True)
         if item is None:
             return self._default_policy
-        return BillingPolicy.from_dict({**item.document, "version": int(item.version)})
+        return policy_from(item)
 
     def get_spend_cap(self, org_id: str) -> SpendCap | None:
         item = get_item(SettingsItem, keys.spend_cap(org_id))
-        return SpendCap(**item.document) if item else None
+        return spend_cap_from(item) if item else None
 
     def daily_spend(self, org_id: str, day: str) -> int:
         item = get_item(DailySpendItem, keys.daily_spend(org_id, day))
@@ -92,7 +241,7 @@ class DynamoBillingReader:
 
     def get_meter(self, allocation_id: str) -> Meter | None:
         item = get_item(MeterItem, keys.meter(allocation_id), consistent=True)
-        return Meter(**item.meter) if item else None
+        return meter_from(item) if item else None
 
     def open_meters(self, shard: int, limit: int, cursor: str | None) -> Page:
         partition = keys.open_meters(shard)
@@ -102,7 +251,7 @@ class DynamoBillingReader:
 
     def burning_meters(self, org_id: str) -> list[Meter]:
         items = TableItem.gsi2.query(keys.burning_meters_of_org(org_id))
-        return [Meter(**i.meter) for i in items if isinstance(i, MeterItem)]
+        return [meter_from(i) for i in items if isinstance(i, MeterItem)]
 
     def ledger(self, org_id: str, limit: int, cursor: str | None, since: str | None, until: str | None) -> Page:
         partition = keys.ledger_by_time(org_id)
@@ -115,18 +264,17 @@ class DynamoBillingReader:
             start_key=start,
             scan_index_forward=False,  # newest first
         )
-        return Page([LedgerEntry.from_dict(i.entry) for i in items if isinstance(i, LedgerEntryItem)],
-                    encode_cursor(last))  # fmt: skip
+        return Page([ledger_entry_from(i) for i in items if isinstance(i, LedgerEntryItem)], encode_cursor(last))
 
     def ledger_entries(self, org_id: str, since: str | None, until: str | None) -> list[LedgerEntry]:
         items = TableItem.gsi1.query(keys.ledger_by_time(org_id), range_key_condition=_time_range(since, until))
-        return [LedgerEntry.from_dict(i.entry) for i in items if isinstance(i, LedgerEntryItem)]
+        return [ledger_entry_from(i) for i in items if isinstance(i, LedgerEntryItem)]
 
     def wallet_total_of_entries(self, org_id: str) -> int:
         # The base table, strongly consistent: the index could lag the wallet by a moment.
         items = TableItem.query(
             keys.ledger_partition(org_id),
-            range_key_condition=TableItem.SK.startswith("ENTRY#"),
+            range_key_condition=TableItem.SK.startswith(keys.LEDGER_ENTRY_PREFIX),
             consistent_read=True,
             attributes_to_get=["wallet_delta_micros", "type"],
         )
@@ -138,23 +286,13 @@ class DynamoBillingReader:
         return Page([i.GSI2SK for i in items if isinstance(i, WalletDirectoryItem)], encode_cursor(last))
 
     def depleted_wallets(self) -> list[Wallet]:
-        return [_wallet(i) for i in TableItem.gsi1.query(keys.DEPLETED_WALLETS_PARTITION) if isinstance(i, WalletItem)]
+        items = TableItem.gsi1.query(keys.DEPLETED_WALLETS_PARTITION)
+        return [wallet_from(i) for i in items if isinstance(i, WalletItem)]
 
-    def usage(self, org_id: str, since_day: str, until_day: str) -> list[dict[str, Any]]:
-        items = TableItem.query(
-            keys.usage_partition(org_id), range_key_condition=TableItem.SK.between(f"{since_day}#", f"{until_day}#~")
-        )
-        return [
-            {
-                "day": i.day,
-                "allocation_id": i.allocation_id,
-                "sku_id": i.sku_id,
-                "seconds": int(i.seconds),
-                "micros": int(i.micros),
-            }
-            for i in items
-            if isinstance(i, UsageItem)
-        ]
+    def usage(self, org_id: str, since_day: str, until_day: str) -> list[UsageRow]:
+        low, high = keys.usage_days(since_day, until_day)
+        items = TableItem.query(keys.usage_partition(org_id), range_key_condition=TableItem.SK.between(low, high))
+        return [usage_row_from(i) for i in items if isinstance(i, UsageItem)]
 
 
 def _time_range(since: str | None, until: str | None) -> Any:
@@ -168,42 +306,21 @@ def _time_range(since: str | None, until: str | None) -> Any:
 
 
 class DynamoBillingUnitOfWork(DynamoUnitOfWork):
-    def __init__(self, clock: Clock) -> None:
-        super().__init__(clock)
-
     def create_wallet(self, wallet: Wallet) -> None:
-        pk, sk = keys.wallet(wallet.org_id)
-        item = WalletItem(
-            PK=pk,
-            SK=sk,
-            org_id=wallet.org_id,
-            currency=wallet.currency,
-            balance_micros=wallet.balance_micros,
-            created_at=wallet.created_at,
-            notified_thresholds=[],
-        )
-        self.put(item, condition=WalletItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
+        self.put(wallet_item(wallet), condition=WalletItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
         # Listed through a directory item written once, not through the wallet itself: an index key
         # on the wallet would be rewritten by every balance change of every org (one hot partition).
         dpk, dsk = keys.wallet_directory(wallet.org_id)
-        self.put(WalletDirectoryItem(PK=dpk, SK=dsk, GSI2PK=keys.ALL_WALLETS_PARTITION, GSI2SK=wallet.org_id))
+        directory = WalletDirectoryItem(
+            PK=dpk, SK=dsk, GSI2PK=keys.ALL_WALLETS_PARTITION, GSI2SK=keys.wallet_directory_sort_key(wallet.org_id)
+        )
+        self.put(directory)
 
     def record(self, entry: LedgerEntry) -> None:
-        pk, sk = keys.ledger_entry(entry.org_id, entry.id)
-        item = LedgerEntryItem(
-            PK=pk,
-            SK=sk,
-            GSI1PK=keys.ledger_by_time(entry.org_id),
-            GSI1SK=f"{entry.at}#{entry.id}",
-            org_id=entry.org_id,
-            entry=entry.to_dict(),
-            kind=entry.kind,
-            wallet_delta_micros=entry.wallet_delta,
-            at=entry.at,
-            allocation_id=entry.allocation_id,
-        )
         # The id is the cause: a second write of the same cause is refused, never doubled.
-        self.put(item, condition=LedgerEntryItem.PK.does_not_exist(), error=errors.LedgerEntryExistsError)
+        self.put(
+            ledger_entry_item(entry), condition=LedgerEntryItem.PK.does_not_exist(), error=errors.LedgerEntryExistsError
+        )
 
     def _move_balance(self, org_id: str, delta: int) -> None:
         pk, sk = keys.wallet(org_id)
@@ -244,27 +361,23 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
         self._write_meter(meter, meter)
 
     def _write_meter(self, before: Meter, after: Meter) -> None:
-        item = meter_item(after)
         pk, sk = keys.meter(after.allocation_id)
-        actions = [MeterItem.meter.set(after.to_dict()), MeterItem.settled_seconds.set(after.settled_seconds)]
-        actions += [MeterItem.GSI1PK.remove(), MeterItem.GSI1SK.remove()] if item.GSI1PK is None else []
-        actions += [MeterItem.GSI2PK.remove(), MeterItem.GSI2SK.remove()] if item.GSI2PK is None else []
         # The cursor moves only from where this settlement read it: a concurrent one fails here.
         self.update(
             MeterItem(PK=pk, SK=sk),
-            actions,
+            meter_changes(after),
             condition=MeterItem.settled_seconds == before.settled_seconds,
             error=errors.ConcurrentUpdateError,
         )
 
     def set_alerts(self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None) -> None:
         pk, sk = keys.wallet(before.org_id)
-        actions = [WalletItem.notified_thresholds.set(list(notified))]
+        actions: list[Action] = [WalletItem.notified_thresholds.set(list(notified))]
         if depleted_at:
             actions += [
                 WalletItem.depleted_at.set(depleted_at),
                 WalletItem.GSI1PK.set(keys.DEPLETED_WALLETS_PARTITION),
-                WalletItem.GSI1SK.set(f"{depleted_at}#{before.org_id}"),
+                WalletItem.GSI1SK.set(keys.depleted_wallet_sort_key(depleted_at, before.org_id)),
             ]
         else:
             actions += [WalletItem.depleted_at.remove(), WalletItem.GSI1PK.remove(), WalletItem.GSI1SK.remove()]
@@ -295,18 +408,11 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
         )
 
     def set_policy(self, before: BillingPolicy, after: BillingPolicy) -> None:
-        pk, sk = keys.BILLING_POLICY
-        document = {k: v for k, v in after.to_dict().items() if k != "version"}
         condition = SettingsItem.version == before.version if before.version else SettingsItem.PK.does_not_exist()
-        self.put(
-            SettingsItem(PK=pk, SK=sk, document=document, version=after.version),
-            condition=condition,
-            error=errors.PreconditionFailedError,
-        )
+        self.put(policy_item(after), condition=condition, error=errors.PreconditionFailedError)
 
     def set_spend_cap(self, cap: SpendCap) -> None:
-        pk, sk = keys.spend_cap(cap.org_id)
-        self.put(SettingsItem(PK=pk, SK=sk, document=cap.to_dict(), version=1))
+        self.put(spend_cap_item(cap))
 
 
 # Meter writes used by provisioning's unit of work
@@ -340,22 +446,15 @@ class MeterWrites:
         item = get_item(MeterItem, keys.meter(allocation_id), consistent=True)
         if item is None:
             return  # never active, never metered
-        meter = Meter(**item.meter)
+        meter = meter_from(item)
         if meter.ends_at is not None and meter.ends_at <= at:
             return  # it ended earlier already (its node went down before the release)
         ended = replace(meter, ends_at=at)
         pk, sk = keys.meter(allocation_id)
-        actions: list[Action] = [
-            MeterItem.meter.set(ended.to_dict()),
-            MeterItem.GSI2PK.remove(),
-            MeterItem.GSI2SK.remove(),
-        ]
-        if ended.finished:  # settled to its end already: out of the sweep's index, as meter_item() leaves it
-            actions += [MeterItem.GSI1PK.remove(), MeterItem.GSI1SK.remove()]
         # Ended as read: a settlement moving the cursor meanwhile makes this change retry.
         self._uow.update(
             MeterItem(PK=pk, SK=sk),
-            actions,
+            meter_changes(ended),
             condition=MeterItem.settled_seconds == meter.settled_seconds,
             error=errors.ConcurrentUpdateError,
         )

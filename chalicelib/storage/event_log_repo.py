@@ -22,7 +22,7 @@ class DynamoEventLog:
             PK=pk,
             SK=sk,
             GSI2PK=keys.ALL_EVENTS_PARTITION,
-            GSI2SK=f"{envelope['time']}#{envelope['id']}",
+            GSI2SK=keys.all_events_sort_key(envelope["time"], envelope["id"]),
             event_id=envelope["id"],
             event_type=envelope["type"],
             envelope=envelope,

@@ -75,20 +75,48 @@ def event_log_partition(subject: str) -> str:
     return f"EVENTS#{subject}"
 
 
+def all_events_sort_key(time: str, event_id: str) -> str:
+    return f"{time}#{event_id}"
+
+
 def user(user_id: str) -> tuple[str, str]:
     return f"USER#{user_id}", "USER"
+
+
+def user_partition(user_id: str) -> str:
+    return f"USER#{user_id}"
 
 
 def orgs_of_user(user_id: str) -> str:
     return f"USER#{user_id}#ORGS"
 
 
+def sessions_of_user(user_id: str) -> str:
+    return f"USER#{user_id}#SESSIONS"
+
+
+def identity_claim(issuer: str, subject: str) -> tuple[str, str]:
+    """Claims an OIDC identity (issuer and subject) for the user it signed up."""
+    return unique("identity", f"{issuer}#{subject}")
+
+
+def org_slug_claim(slug: str) -> tuple[str, str]:
+    return unique("org_slug", slug)
+
+
 def org(org_id: str) -> tuple[str, str]:
     return f"ORG#{org_id}", "ORG"
 
 
+def org_partition(org_id: str) -> str:
+    return f"ORG#{org_id}"
+
+
+MEMBER_PREFIX = "MEMBER#"
+
+
 def membership(org_id: str, user_id: str) -> tuple[str, str]:
-    return f"ORG#{org_id}", f"MEMBER#{user_id}"
+    return f"ORG#{org_id}", f"{MEMBER_PREFIX}{user_id}"
 
 
 def session(session_id: str) -> tuple[str, str]:
@@ -122,6 +150,10 @@ def audit_partition(org_id: str) -> str:
 PLATFORM_AUDIT_PARTITION = "AUDIT"
 
 
+def platform_audit_sort_key(at: str, record_id: str) -> str:
+    return f"{at}#{record_id}"
+
+
 def rate_counter(principal: str, route_class: str, window_start: int) -> tuple[str, str]:
     return f"RATE#{principal}#{route_class}", f"W#{window_start}"
 
@@ -141,8 +173,16 @@ def node_agent(node_id: str) -> tuple[str, str]:
 HEALTH_PARTITION = "NODEHEALTH"
 
 
+SSH_KEY_PREFIX = "SSHKEY#"
+
+
 def ssh_key(user_id: str, key_id: str) -> tuple[str, str]:
-    return f"USER#{user_id}", f"SSHKEY#{key_id}"
+    return f"USER#{user_id}", f"{SSH_KEY_PREFIX}{key_id}"
+
+
+def ssh_fingerprint_claim(user_id: str, fingerprint: str) -> tuple[str, str]:
+    """Claims a fingerprint among one user's keys, so that a key is added once."""
+    return unique("ssh_fingerprint", f"{user_id}#{fingerprint}")
 
 
 def allocation(allocation_id: str) -> tuple[str, str]:
@@ -193,8 +233,19 @@ ALL_WALLETS_PARTITION = "WALLETS"
 DEPLETED_WALLETS_PARTITION = "WALLETS#DEPLETED"
 
 
+def wallet_directory_sort_key(org_id: str) -> str:
+    return org_id
+
+
+def depleted_wallet_sort_key(depleted_at: str, org_id: str) -> str:
+    return f"{depleted_at}#{org_id}"
+
+
+LEDGER_ENTRY_PREFIX = "ENTRY#"
+
+
 def ledger_entry(org_id: str, entry_id: str) -> tuple[str, str]:
-    return f"LEDGER#{org_id}", f"ENTRY#{entry_id}"
+    return f"LEDGER#{org_id}", f"{LEDGER_ENTRY_PREFIX}{entry_id}"
 
 
 def ledger_partition(org_id: str) -> str:
@@ -203,6 +254,11 @@ def ledger_partition(org_id: str) -> str:
 
 def ledger_by_time(org_id: str) -> str:
     return f"LEDGER#{org_id}#T"
+
+
+def ledger_time_sort_key(at: str, entry_id: str) -> str:
+    # Times sort as strings (one ISO format everywhere); the id breaks ties within a millisecond.
+    return f"{at}#{entry_id}"
 
 
 def meter(allocation_id: str) -> tuple[str, str]:
@@ -218,8 +274,16 @@ def open_meters(shard: int) -> str:
     return f"METERS#{shard:02d}"
 
 
+def open_meter_sort_key(allocation_id: str) -> str:
+    return allocation_id
+
+
 def burning_meters_of_org(org_id: str) -> str:
     return f"ORG#{org_id}#METERS"
+
+
+def burning_meter_sort_key(allocation_id: str) -> str:
+    return allocation_id
 
 
 def usage(org_id: str, day: str, allocation_id: str) -> tuple[str, str]:
@@ -228,6 +292,11 @@ def usage(org_id: str, day: str, allocation_id: str) -> tuple[str, str]:
 
 def usage_partition(org_id: str) -> str:
     return f"USAGE#{org_id}"
+
+
+def usage_days(since_day: str, until_day: str) -> tuple[str, str]:
+    """Sort-key bounds of every allocation's usage on the days from ``since_day`` to ``until_day``."""
+    return f"{since_day}#", f"{until_day}#~"
 
 
 def daily_spend(org_id: str, day: str) -> tuple[str, str]:

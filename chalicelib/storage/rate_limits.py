@@ -37,13 +37,13 @@ class DynamoRateLimiter:
             item.update(
                 actions=[
                     RateCounterItem.type.set(RateCounterItem),  # the discriminator, as a put would write it
-                    RateCounterItem.count.add(1),
+                    RateCounterItem.hits.add(1),
                     RateCounterItem.ttl.set(datetime.fromtimestamp(window_start + 2 * window_seconds, UTC)),
                 ],
-                condition=RateCounterItem.count.does_not_exist() | (RateCounterItem.count < limit),
+                condition=RateCounterItem.hits.does_not_exist() | (RateCounterItem.hits < limit),
             )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return RateDecision(False, limit, 0, reset)
             raise
-        return RateDecision(True, limit, max(0, limit - int(item.count)), reset)
+        return RateDecision(True, limit, max(0, limit - int(item.hits)), reset)

@@ -8,7 +8,7 @@ access pattern is listed in doc/data-model.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -26,7 +26,8 @@ from pynamodb.models import Model
 from chalicelib.core.settings import get_settings
 
 
-class GSI1(GlobalSecondaryIndex):
+# pynamodb's Index.__init_subclass__ has no annotations; the ignore is for that call alone.
+class GSI1(GlobalSecondaryIndex["TableItem"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "GSI1"
         projection = AllProjection()
@@ -35,7 +36,7 @@ class GSI1(GlobalSecondaryIndex):
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
-class GSI2(GlobalSecondaryIndex):
+class GSI2(GlobalSecondaryIndex["TableItem"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "GSI2"
         projection = AllProjection()
@@ -66,7 +67,8 @@ def bind_table() -> type[TableItem]:
     settings = get_settings()
     if TableItem.Meta.table_name != settings.table_name:
         TableItem.Meta.table_name = settings.table_name
-        TableItem.Meta.region = settings.region
+        # Meta.region exists once pynamodb's metaclass has read the class; its stub does not say so.
+        cast(Any, TableItem.Meta).region = settings.region
         # A cached connection would still name the old table.
         TableItem._connection = None
     return TableItem
@@ -228,7 +230,8 @@ class AuditItem(TableItem, discriminator="audit"):
 
 
 class RateCounterItem(TableItem, discriminator="rate"):
-    count = NumberAttribute(default=0)
+    # Stored as "count"; the Python name must not hide Model.count().
+    hits = NumberAttribute(default=0, attr_name="count")
 
 
 class BootstrapTokenItem(TableItem, discriminator="bootstrap_token"):
@@ -360,23 +363,44 @@ class WalletDirectoryItem(TableItem, discriminator="wallet_directory"):
     """Lists an org's wallet (GSI2 ``WALLETS``) for reconciliation; written once, never updated."""
 
 
-class LedgerEntryItem(TableItem, discriminator="ledger_entry"):
-    """One double-entry ledger entry; its key is derived from its cause, so it is written once."""
+class LedgerLineAttribute(MapAttribute[str, Any]):
+    """One line of a ledger entry: an account and the amount it moves by."""
 
+    account = UnicodeAttribute()
+    amount_micros = NumberAttribute()
+
+
+class LedgerEntryItem(TableItem, discriminator="ledger_entry"):
+    """One double-entry ledger entry; its key is derived from its cause, so it is written once.
+    ``wallet_delta_micros`` (the wallet's line) is kept apart so reconciliation reads only it."""
+
+    id = UnicodeAttribute()
     org_id = UnicodeAttribute()
-    entry = JSONAttribute()
     kind = UnicodeAttribute()
-    wallet_delta_micros = NumberAttribute()
+    lines = ListAttribute(of=LedgerLineAttribute)
+    currency = UnicodeAttribute()
     at = UnicodeAttribute()
+    description = UnicodeAttribute()
     allocation_id = UnicodeAttribute(null=True)
+    # What caused the entry (seconds settled, a payment, a refund): free-form by kind, a document.
+    cause = JSONAttribute(default=dict)
+    wallet_delta_micros = NumberAttribute()
 
 
 class MeterItem(TableItem, discriminator="meter"):
     """Per-second metering of an active allocation. GSI1 (sharded) holds meters not yet settled to
     their end (the sweep reads it); GSI2 an org's meters still burning (burn rate, runway)."""
 
-    meter = JSONAttribute()
+    allocation_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    sku_id = UnicodeAttribute()
+    price_per_hour_micros = NumberAttribute()
+    currency = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    ends_at = UnicodeAttribute(null=True)
+    # The settlement cursor: every settlement's condition is on its value as read.
     settled_seconds = NumberAttribute()
+    settled_micros = NumberAttribute(default=0)
 
 
 class UsageItem(TableItem, discriminator="usage"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.audit.models import AuditRecord
+from chalicelib.audit.payloads import audit_document
 from chalicelib.core import errors
 from chalicelib.core.clock import Clock
 from chalicelib.core.events import DomainEvent, envelope
@@ -44,7 +46,7 @@ class _Write:
     model: Model | type[Model]
     condition: Condition | None
     error: type[errors.AppError] | None
-    actions: list[Action] | None = None
+    actions: Sequence[Action] | None = None
     key: tuple[str, str] | None = None
 
 
@@ -65,7 +67,7 @@ class DynamoUnitOfWork:
     def update(
         self,
         item: Model,
-        actions: list[Action],
+        actions: Sequence[Action],
         *,
         condition: Condition | None = None,
         error: type[errors.AppError] | None = None,
@@ -110,11 +112,11 @@ class DynamoUnitOfWork:
             PK=pk,
             SK=sk,
             GSI2PK=keys.PLATFORM_AUDIT_PARTITION,
-            GSI2SK=f"{entry.at}#{entry.id}",
+            GSI2SK=keys.platform_audit_sort_key(entry.at, entry.id),
             action=entry.action,
             target=entry.target,
             actor_id=entry.actor.user_id,
-            record=entry.to_dict(),
+            record=audit_document(entry),
         )
         self.put(item, condition=AuditItem.PK.does_not_exist(), error=errors.ConcurrentUpdateError)
 
@@ -153,12 +155,13 @@ class DynamoUnitOfWork:
         connection = bind_table()._get_connection().connection
         with TransactWrite(connection=connection) as tx:
             for w in ordered:
-                if w.kind == "put":
-                    tx.save(w.model, condition=w.condition)
-                elif w.kind == "update":
-                    tx.update(w.model, w.actions or [], condition=w.condition, add_version_condition=False)
-                elif w.kind == "delete":
-                    tx.delete(w.model, condition=w.condition, add_version_condition=False)
-                else:
+                model = w.model
+                if isinstance(model, type):  # a condition check names the model class and a key
                     hash_key, range_key = w.key or ("", "")
-                    tx.condition_check(w.model, hash_key, range_key, condition=w.condition)
+                    tx.condition_check(model, hash_key, range_key, condition=w.condition)
+                elif w.kind == "put":
+                    tx.save(model, condition=w.condition)
+                elif w.kind == "update":
+                    tx.update(model, list(w.actions or []), condition=w.condition, add_version_condition=False)
+                else:
+                    tx.delete(model, condition=w.condition, add_version_condition=False)

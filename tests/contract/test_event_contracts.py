@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -403,4 +403,101 @@ def test_events_emitted_by_the_payments_service_validate():
     announced = [_wire(e) for e in store.outbox if e.context == "payments"]
     assert [e["type"] for e in announced] == ["payment.failed", "payment.failed"]
     for event in announced:
+        validate_event(event)
+
+
+def test_events_emitted_by_the_billing_service_validate():
+    """Every billing event type, from the real use cases over the in-memory fakes."""
+    from dataclasses import replace
+
+    from chalicelib.billing.models import TOPUP, BillingPolicy, Meter
+    from chalicelib.billing.service import BillingService
+    from chalicelib.core.clock import isoformat
+    from tests.fakes.billing import BillingStore, FakeBillingReader, FakeBillingUnitOfWork, FakeReleaser
+    from tests.fakes.clock import FakeClock
+
+    org = new_id("org")
+    clock = FakeClock(AT)
+    store = BillingStore(policy=BillingPolicy(welcome_credit_micros=2_000, version=1))
+    service = BillingService(
+        FakeBillingReader(store), lambda: FakeBillingUnitOfWork(store), clock, FakeReleaser(store, clock), shards=1
+    )
+    service.wallet(org)  # billing.credited (the welcome credit)
+    allocation_id = new_id("alc")
+    store.open_meter(Meter(allocation_id, org, new_id("sku"), 3_600_000, "USD", isoformat(clock.now())))
+    service.settle(allocation_id, AT + timedelta(seconds=5))  # low_balance x2, balance_depleted
+    clock.advance(3600)
+    service.enforce_depletion(clock.now())  # force_released
+    service.credit(org, "topup:pay_1", TOPUP, 50_000_000, description="Top-up")  # credited, restored
+    service.credit(org, "refund:re_1", "refund", -1_000_000, description="Refund", actor=ACTOR)  # debited
+    service.freeze(org, "dispute")
+    service.freeze(org, None)
+    service.set_policy(ACTOR, {"grace_seconds": 60}, expected_version=1)
+    store.wallets[org] = replace(store.wallets[org], balance_micros=store.wallets[org].balance_micros + 7)
+    service.reconcile()  # drift_detected
+    emitted = [_wire(e) for e in store.outbox]
+    assert {e["type"] for e in emitted} == {t for t in TYPES if t.startswith("billing.")}
+    for event in emitted:
+        validate_event(event)
+
+
+def test_events_emitted_by_the_identity_and_ssh_key_services_validate():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from chalicelib.identity.models import VerifiedIdentity
+    from chalicelib.identity.service import IdentityService
+    from chalicelib.sshkeys.service import SshKeyService
+    from tests.fakes.clock import FakeClock
+    from tests.fakes.identity import (
+        FakeApiKeyToucher,
+        FakeIdentityReader,
+        FakeIdentityUnitOfWork,
+        FakeSigner,
+        IdentityStore,
+    )
+    from tests.fakes.sshkeys import FakeSshKeyReader, FakeSshKeyUnitOfWork, SshKeyStore
+
+    clock = FakeClock(AT)
+    store = IdentityStore()
+    identity = IdentityService(
+        FakeIdentityReader(store),
+        lambda: FakeIdentityUnitOfWork(store),
+        FakeSigner(),
+        FakeApiKeyToucher(store),
+        clock,
+        access_ttl_seconds=900,
+        refresh_ttl_seconds=3600,
+        api_key_touch_seconds=60,
+        api_key_max_ttl_days=30,
+    )
+
+    def person(name: str) -> VerifiedIdentity:
+        return VerifiedIdentity("https://idp.example", name, f"{name}@example.com", name.title())
+
+    owner = identity.sign_in(person("olga"))  # user.created, org.created, member.added
+    actor = Actor(owner.user_id, owner.org_id, "owner", False, "req-test")
+    bob = identity.sign_in(person("bob")).user_id
+    identity.add_member(actor, bob, "admin")
+    key, _ = identity.create_api_key(actor, name="ci", scopes=("read",), expires_in_days=7)
+    identity.change_role(actor, bob, "viewer")
+    identity.remove_member(actor, bob)
+    identity.revoke_api_key(actor, key.id)
+    identity.logout_everywhere(owner.user_id, actor)
+    identity.dev_sign_in(person("dev"), org_slug="dev-org", role="operator")
+
+    keys = SshKeyStore()
+    ssh = SshKeyService(FakeSshKeyReader(keys), lambda: FakeSshKeyUnitOfWork(keys), clock, rsa_min_bits=2048)
+    line = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    )
+    ssh_key = ssh.add(actor, "laptop", line.decode() + " olga@laptop")
+    ssh.delete(actor, ssh_key.id)
+
+    emitted = [_wire(e) for e in store.outbox + keys.outbox]
+    prefixes = ("user.", "org.", "member.", "api_key.", "session.", "ssh_key.")
+    assert {e["type"] for e in emitted} == {t for t in TYPES if t.startswith(prefixes)}
+    for event in emitted:
         validate_event(event)

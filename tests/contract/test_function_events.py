@@ -321,11 +321,13 @@ class SettlingBilling:
         self.settled: list[tuple[str, Any]] = []
         self.failing = failing
 
-    def settle(self, allocation_id: str, until: Any) -> dict[str, Any]:
+    def settle(self, allocation_id: str, until: Any) -> Any:
+        from chalicelib.billing.models import Settlement
+
         if allocation_id in self.failing:
             raise ConnectionError("DynamoDB unreachable")
         self.settled.append((allocation_id, until))
-        return {"allocation_id": allocation_id, "settled_seconds": 60, "micros": 332_000}
+        return Settlement(allocation_id, settled_seconds=60, micros=332_000)
 
 
 def test_billing_settle_handler_settles_every_allocation_of_every_batch_up_to_its_period_end(monkeypatch):
@@ -362,18 +364,20 @@ def test_billing_reconcile_handler_takes_the_scheduled_event_and_reports_drifts(
     event = load_function_event("billing_reconcile_schedule")
     assert event["detail-type"] == "Scheduled Event"
     assert event["resources"][0].endswith(":rule/gpuaas-prod-billing-reconcile")
+    from chalicelib.billing.models import Drift
+
     drift = {"org_id": "org_" + "4" * 26, "balance_micros": 1, "ledger_total_micros": 0, "drift_micros": 1}
 
     class Reconciling:
-        def __init__(self, drifts: list[dict[str, Any]]) -> None:
+        def __init__(self, drifts: list[Drift]) -> None:
             self.drifts = drifts
 
-        def reconcile(self) -> list[dict[str, Any]]:
+        def reconcile(self) -> list[Drift]:
             return self.drifts
 
     monkeypatch.setattr(bootstrap, "billing_service", lambda: Reconciling([]))
     assert billing_reconcile.handler(event, FakeLambdaContext()) == {"drifts": []}
-    monkeypatch.setattr(bootstrap, "billing_service", lambda: Reconciling([drift]))
+    monkeypatch.setattr(bootstrap, "billing_service", lambda: Reconciling([Drift("org_" + "4" * 26, 1, 0)]))
     assert billing_reconcile.handler(event, FakeLambdaContext()) == {"drifts": [drift]}
 
 

@@ -430,12 +430,15 @@ def _sample_sku(**changes: Any) -> Any:
 def _identity_samples() -> dict[str, list[Any]]:
     from dataclasses import replace
 
+    from chalicelib.api.identity_bodies import api_key_body, member_body, new_api_key_body, session_body
     from chalicelib.audit.models import Actor, record
+    from chalicelib.audit.payloads import audit_document
     from chalicelib.identity.models import ApiKey, Membership, SessionTokens
+    from chalicelib.identity.payloads import member_audit
 
     at = "2025-01-31T12:00:00.000Z"
     user_id, org_id = "usr_" + "3" * 26, "org_" + "4" * 26
-    session = SessionTokens("h.p.s", "gpr_" + "r" * 43, 900, user_id, org_id).to_dict()
+    session = session_body(SessionTokens("h.p.s", "gpr_" + "r" * 43, 900, user_id, org_id))
     member = Membership(org_id, user_id, "admin", at, "a@example.com", "A", "acme")
     key = ApiKey(
         id="key_" + "5" * 16,
@@ -452,14 +455,16 @@ def _identity_samples() -> dict[str, list[Any]]:
     return {
         "Session": [session],
         "DevSession": [{**session, "id_token": "h.p.s"}],
-        "Member": [member.to_dict()],
-        "MemberPage": [{"items": [member.to_dict()], "next_cursor": None}],
-        "ApiKey": [key.to_dict(), replace(key, revoked_at=at, last_used_at=at).to_dict()],
-        "NewApiKey": [{**key.to_dict(), "secret": f"{key.prefix}_" + "s" * 43}],
-        "ApiKeyPage": [{"items": [key.to_dict()], "next_cursor": "abc"}],
+        "Member": [member_body(member)],
+        "MemberPage": [{"items": [member_body(member)], "next_cursor": None}],
+        "ApiKey": [api_key_body(key), api_key_body(replace(key, revoked_at=at, last_used_at=at))],
+        "NewApiKey": [new_api_key_body(key, f"{key.prefix}_" + "s" * 43)],
+        "ApiKeyPage": [{"items": [api_key_body(key)], "next_cursor": "abc"}],
         "AuditRecord": [
-            record("members:write", user_id, actor, at, before=None, after=member).to_dict(),
-            record("admin:skus:retire", "sku_" + "0" * 26, Actor.system("req-2"), at, before={}, after={}).to_dict(),
+            audit_document(record("members:write", user_id, actor, at, before=None, after=member_audit(member))),
+            audit_document(
+                record("admin:skus:retire", "sku_" + "0" * 26, Actor.system("req-2"), at, before={}, after={})
+            ),
         ],
         "AuditPage": [{"items": [], "next_cursor": None}],
     }

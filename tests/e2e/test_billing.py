@@ -3,7 +3,6 @@ reconciliation, policy and caps."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -82,8 +81,21 @@ class Rig:
         return self.call("GET", "/v1/billing/balance").json()
 
     def usage_entries(self, allocation_id: str) -> list[dict]:
-        entries = [json.loads(i["entry"]["S"]) for i in items_of_type(get_settings().table_name, "ledger_entry")]
-        return [e for e in entries if e.get("allocation_id") == allocation_id]
+        return [e for e in ledger_entries() if e["allocation_id"] == allocation_id]
+
+
+def ledger_entries() -> list[dict]:
+    """Every ledger entry as stored, attribute by attribute."""
+    return [
+        {
+            "id": i["id"]["S"],
+            "org_id": i["org_id"]["S"],
+            "allocation_id": i.get("allocation_id", {}).get("S"),
+            "wallet_delta_micros": int(i["wallet_delta_micros"]["N"]),
+            "lines": [int(line["M"]["amount_micros"]["N"]) for line in i["lines"]["L"]],
+        }
+        for i in items_of_type(get_settings().table_name, "ledger_entry")
+    ]
 
 
 @pytest.fixture
@@ -155,12 +167,9 @@ def test_two_sweeps_at_once_and_a_crashed_sweep_bill_every_second_once(rig, clou
     by_alloc = {u["allocation_id"]: u for u in usage["by_allocation"]}
     assert by_alloc[a["id"]]["micros"] == charged
     wallet = rig.balance()
-    entries_total = sum(
-        json.loads(i["entry"]["S"])["wallet_delta_micros"]
-        for i in items_of_type(get_settings().table_name, "ledger_entry")
-        if json.loads(i["entry"]["S"])["org_id"] == wallet["org_id"]
-    )
-    assert wallet["settled_balance_micros"] == entries_total
+    entries = [e for e in ledger_entries() if e["org_id"] == wallet["org_id"]]
+    assert wallet["settled_balance_micros"] == sum(e["wallet_delta_micros"] for e in entries)
+    assert all(sum(e["lines"]) == 0 for e in entries)  # every stored entry balances
 
 
 def test_a_balance_at_zero_releases_everything_after_the_grace_period(api, cloud):
@@ -249,7 +258,7 @@ def test_racing_settlements_and_credits_lose_nothing(rig):
     with ThreadPoolExecutor(max_workers=16) as pool:
         settled = list(pool.map(settle, range(30)))
         credited = list(pool.map(credit, range(40)))
-    assert sum(1 for s in settled if s["settled_seconds"]) == 3  # one winner per allocation
+    assert sum(1 for s in settled if s.settled_seconds) == 3  # one winner per allocation
     assert credited.count(True) == 10  # ten distinct causes, each posted once
     charged = sum(-sum(e["wallet_delta_micros"] for e in rig.usage_entries(a["id"])) for a in allocations)
     assert charged == sum(expected_charge(a, iso(until)) for a in allocations)

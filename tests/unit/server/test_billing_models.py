@@ -3,6 +3,7 @@ thresholds announced once per crossing, double entries that balance."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from chalicelib.billing.models import (
     runway_seconds,
 )
 from chalicelib.core import errors
+from chalicelib.storage.billing_repo import ledger_entry_from, ledger_entry_item, meter_from, meter_item
 
 T0 = datetime(2026, 11, 26, 12, 0, 0, 250000, tzinfo=UTC)
 
@@ -62,7 +64,7 @@ def test_settling_an_earlier_period_again_changes_nothing():
 
 def test_an_end_before_what_was_settled_gives_the_difference_back():
     m, _, _ = meter().settle(T0 + timedelta(minutes=5))
-    ended = m.__class__(**{**m.to_dict(), "ends_at": iso(T0 + timedelta(seconds=100))})
+    ended = replace(m, ends_at=iso(T0 + timedelta(seconds=100)))
     after, seconds, micros = ended.settle(T0 + timedelta(minutes=6))
     assert seconds == -200 and micros == charge_for(2_490_000, 100) - charge_for(2_490_000, 300)
     assert after.finished and after.settled_micros == charge_for(2_490_000, 100)
@@ -80,7 +82,7 @@ def test_entries_must_balance_and_name_known_accounts():
     entry = LedgerEntry.wallet_against("promotion:x", "org_1", "promotion", 5, PROMOTIONAL_CREDIT, currency="USD",
                                        at="t", description="d")  # fmt: skip
     assert entry.wallet_delta == 5 and sum(line.amount_micros for line in entry.lines) == 0
-    assert LedgerEntry.from_dict(entry.to_dict()) == entry
+    assert ledger_entry_from(ledger_entry_item(entry)) == entry  # stored attribute by attribute, read back whole
     with pytest.raises(ValueError, match="does not balance"):
         LedgerEntry("x", "org_1", "usage", (Line(WALLET, -5), Line(REVENUE, 4)), "USD", "t", "d")
     with pytest.raises(ValueError, match="unknown account"):
@@ -111,3 +113,11 @@ def test_policy_changes_are_versioned_and_checked():
     assert policy.version == 1 and policy.grace_seconds == 60 and policy.low_balance_thresholds_micros == (5, 1)
     with pytest.raises(errors.ValidationFailedError):
         policy.with_changes({"checkout_min_micros": 10, "checkout_max_micros": 5})
+
+
+def test_a_meter_is_stored_attribute_by_attribute_and_read_back_whole():
+    m, _, _ = meter().settle(T0 + timedelta(minutes=5))
+    ended = replace(m, ends_at=iso(T0 + timedelta(minutes=7)))
+    for value in (meter(), m, ended):
+        assert meter_from(meter_item(value)) == value
+    assert meter_item(ended).GSI2PK is None and meter_item(m).GSI2PK is not None

@@ -1,8 +1,6 @@
-"""Session rules of the identity service, over an in-memory store with the same conditions."""
+"""Session rules of the identity service, over the in-memory identity fakes."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import pytest
 
@@ -10,108 +8,25 @@ from chalicelib.core import errors
 from chalicelib.identity.models import VerifiedIdentity
 from chalicelib.identity.service import IdentityService
 from tests.fakes.clock import FakeClock
+from tests.fakes.identity import (
+    FakeApiKeyToucher,
+    FakeIdentityReader,
+    FakeIdentityUnitOfWork,
+    FakeSigner,
+    IdentityStore,
+)
 
 pytestmark = pytest.mark.unit
 
 
-class Store:
-    def __init__(self) -> None:
-        self.identities: dict = {}
-        self.users: dict = {}
-        self.orgs: dict = {}
-        self.members: dict = {}
-        self.families: dict = {}
-        self.tokens: dict = {}
-        self.events: list = []
-
-    # reader
-    def user_for_identity(self, issuer, subject):
-        return self.identities.get((issuer, subject))
-
-    def get_user(self, user_id):
-        return self.users.get(user_id)
-
-    def get_org(self, org_id):
-        return self.orgs.get(org_id)
-
-    def get_membership(self, org_id, user_id):
-        return self.members.get((org_id, user_id))
-
-    def memberships_of(self, user_id):
-        return [m for (_, u), m in self.members.items() if u == user_id]
-
-    def get_refresh_token(self, token_hash):
-        return self.tokens.get(token_hash)
-
-    def get_family(self, family_id):
-        return self.families.get(family_id)
-
-
-class Uow:
-    """Applies all writes at commit, checking the same conditions DynamoDB would."""
-
-    def __init__(self, s: Store) -> None:
-        self.s = s
-        self.ops: list = []
-
-    def add_user(self, user, issuer, subject):
-        self.ops.append(
-            lambda: (self.s.identities.__setitem__((issuer, subject), user.id), self.s.users.__setitem__(user.id, user))
-        )
-
-    def update_user(self, before, after):
-        self.ops.append(lambda: self.s.users.__setitem__(after.id, after))
-
-    def add_org(self, org):
-        self.ops.append(lambda: self.s.orgs.__setitem__(org.id, org))
-
-    def add_membership(self, m, *, counted=False):
-        self.ops.append(lambda: self.s.members.__setitem__((m.org_id, m.user_id), m))
-
-    def add_session(self, family, token):
-        self.ops.append(
-            lambda: (self.s.families.__setitem__(family.id, family), self.s.tokens.__setitem__(token.token_hash, token))
-        )
-
-    def rotate(self, spent, fresh):
-        def apply():
-            current = self.s.tokens[spent.token_hash]
-            if current.used:
-                raise errors.ConcurrentUpdateError()
-            if self.s.families[spent.family_id].revoked:
-                raise errors.InvalidTokenError()
-            self.s.tokens[spent.token_hash] = replace(current, used=True)
-            self.s.tokens[fresh.token_hash] = fresh
-
-        self.ops.append(apply)
-
-    def revoke_family(self, family):
-        self.ops.append(lambda: self.s.families.__setitem__(family.id, replace(family, revoked=True)))
-
-    def emit(self, event):
-        self.ops.append(lambda: self.s.events.append(event.type))
-
-    def audit(self, entry):
-        pass
-
-    def commit(self):
-        for op in self.ops:
-            op()
-
-
-class Signer:
-    def sign(self, *, user, org_id, role, session_id, ttl_seconds):
-        return f"access:{user.id}:{org_id}:{role}:{session_id}"
-
-
 @pytest.fixture
 def world():
-    store, clock = Store(), FakeClock()
+    store, clock = IdentityStore(), FakeClock()
     service = IdentityService(
-        store,
-        lambda: Uow(store),
-        Signer(),
-        toucher=None,
+        FakeIdentityReader(store),
+        lambda: FakeIdentityUnitOfWork(store),
+        FakeSigner(),
+        toucher=FakeApiKeyToucher(store),
         clock=clock,
         access_ttl_seconds=900,
         refresh_ttl_seconds=3600,
@@ -128,7 +43,7 @@ def test_first_sign_in_creates_user_org_and_ownership_once(world):
     service, store, _ = world
     first = service.sign_in(ALICE)
     assert store.members[(first.org_id, first.user_id)].role == "owner"
-    assert store.events[:3] == ["user.created", "org.created", "member.added"]
+    assert store.event_types()[:3] == ["user.created", "org.created", "member.added"]
     second = service.sign_in(ALICE)
     assert (second.user_id, second.org_id) == (first.user_id, first.org_id)
     assert len(store.users) == 1 and len(store.orgs) == 1
@@ -143,7 +58,7 @@ def test_refresh_rotates_and_replay_kills_the_family(world):
         service.refresh(session.refresh_token)
     with pytest.raises(errors.InvalidTokenError):
         service.refresh(rotated.refresh_token)
-    assert "session.revoked" in store.events
+    assert "session.revoked" in store.event_types()
 
 
 def test_expired_and_malformed_refresh_tokens_are_refused(world):
