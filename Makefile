@@ -15,9 +15,11 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt client/pyproject
 run: $(STAMP)
 	$(BIN)/python -m localcloud run
 
+# Linters, the type checker (mypy --strict, config in pyproject.toml), the stale-SDK check, then every suite.
 test: $(STAMP) sdk-check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 typecheck: $(STAMP)

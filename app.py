@@ -1,6 +1,6 @@
 """The GPUaaS REST API (Chalice on API Gateway REST). Routes live in chalicelib/api/*_routes.py."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.api import (
     allocation_routes,

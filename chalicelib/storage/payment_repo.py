@@ -10,6 +10,7 @@ Access patterns (every one a GetItem or one partition's Query, strongly consiste
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -130,7 +131,7 @@ class _LedgerInTransaction(DynamoBillingUnitOfWork):
     def update(
         self,
         item: Model,
-        actions: list[Action],
+        actions: Sequence[Action],
         *,
         condition: Condition | None = None,
         error: type[errors.AppError] | None = None,
@@ -147,8 +148,8 @@ class _LedgerInTransaction(DynamoBillingUnitOfWork):
     ) -> None:
         self._host.check(model, key, condition, error)
 
-    def emit(self, event: DomainEvent) -> dict[str, Any]:
-        return self._host.emit(event)
+    def emit(self, event: DomainEvent) -> None:
+        self._host.emit(event)
 
     def audit(self, entry: AuditRecord) -> None:
         self._host.audit(entry)

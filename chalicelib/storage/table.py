@@ -294,7 +294,8 @@ class AllocationItem(TableItem, discriminator="allocation"):
     sku_id = UnicodeAttribute()
     region = UnicodeAttribute()
     gpu_model = UnicodeAttribute()
-    count = NumberAttribute()
+    # Stored as "count"; named apart from Model.count(), which it would hide.
+    slot_count = NumberAttribute(attr_name="count")
     gpus = NumberAttribute()
     os_image_id = UnicodeAttribute()
     container_image = UnicodeAttribute()
