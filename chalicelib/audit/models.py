@@ -6,7 +6,7 @@ privileged change without its record and no record of a change that did not happ
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.core.ids import new_id
@@ -53,8 +53,8 @@ def record(
     actor: Actor,
     at: str,
     *,
-    before: object = None,
-    after: object = None,
+    before: Snapshot | None = None,
+    after: Snapshot | None = None,
     org_id: str | None = None,
 ) -> AuditRecord:
     """The audit record of one change; ``before`` and ``after`` are the audit snapshots the
@@ -64,25 +64,10 @@ def record(
         target=target,
         actor=actor,
         at=at,
-        before=_plain(before),
-        after=_plain(after),
+        before=before,
+        after=after,
         org_id=org_id or actor.org_id,
     )
-
-
-def _plain(value: object) -> Snapshot | None:
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return value
-    # Contexts that still hand over a domain object: its own rendering, until each has a snapshot mapper.
-    to_dict = getattr(value, "to_dict", None)
-    if callable(to_dict):
-        rendered: Snapshot = to_dict()
-        return rendered
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    raise TypeError(f"An audit snapshot must be a dict, not {type(value).__name__}")
 
 
 @dataclass(frozen=True, slots=True)
