@@ -560,7 +560,7 @@ def _forget_idempotency_store() -> None:
     """The outbox relay's idempotency store (``persistence_layer``, cached per purpose and not cleared
     by ``bootstrap.reset()``) keeps the boto3 client of the first local cloud that used it: after an
     earlier bench's cloud it would call that one's (stopped) moto port, and every relay would fail."""
-    module = sys.modules.get("chalicelib.adapters.idempotency")
+    module = sys.modules.get("chalicelib.storage.idempotency")
     if module is not None:
         module.persistence_layer.cache_clear()
 

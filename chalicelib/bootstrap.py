@@ -63,8 +63,8 @@ def inventory_service() -> InventoryService:
 @cache
 def outbox_relay() -> OutboxRelay:
     from chalicelib.adapters.eventbridge import EventBridgePublisher
-    from chalicelib.adapters.idempotency import once_per_event
     from chalicelib.outbox.relay import OutboxRelay
+    from chalicelib.storage.idempotency import once_per_event
 
     return OutboxRelay(EventBridgePublisher(), once=once_per_event("outbox-relay"))
 
@@ -297,6 +297,6 @@ def reset() -> None:
     import sys
 
     # The idempotency stores hold a boto3 client of the cloud they were made for.
-    idempotency = sys.modules.get("chalicelib.adapters.idempotency")
+    idempotency = sys.modules.get("chalicelib.storage.idempotency")
     if idempotency is not None:
         idempotency.persistence_layer.cache_clear()

@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chalicelib import bootstrap
-from chalicelib.adapters.idempotency import register_lambda_context
 from chalicelib.core.observability import entrypoint, event_log_keys, metrics
+from chalicelib.storage.idempotency import register_lambda_context
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

@@ -322,7 +322,8 @@ class Api:
             IdempotencyValidationError,
         )
 
-        from chalicelib.adapters.idempotency import persistence_layer
+        from chalicelib.storage import keys
+        from chalicelib.storage.idempotency import persistence_layer
 
         key = ctx.header("idempotency-key") or ""
         if not 1 <= len(key) <= _IDEMPOTENCY_KEY_MAX or not key.isprintable():
@@ -355,7 +356,7 @@ class Api:
             data_keyword_argument="request",
             persistence_store=persistence_layer("api"),
             config=config,
-            key_prefix="IDEMPOTENCY#api",
+            key_prefix=keys.idempotency_prefix("api"),
         )
         try:
             return guarded(request=request)

@@ -158,6 +158,16 @@ def rate_counter(principal: str, route_class: str, window_start: int) -> tuple[s
     return f"RATE#{principal}#{route_class}", f"W#{window_start}"
 
 
+# Powertools idempotency records: the partition key is the prefix and the hashed idempotency key
+# (Powertools joins them), so each record has its own partition; the sort key is fixed.
+IDEMPOTENCY_SORT_KEY = "IDEMPOTENCY"
+
+
+def idempotency_prefix(scope: str) -> str:
+    """The key prefix of one scope's records: the API's POSTs (``api``), a consumer's events."""
+    return f"IDEMPOTENCY#{scope}"
+
+
 def bootstrap_token(token_id: str) -> tuple[str, str]:
     return f"BOOTSTRAP#{token_id}", "BOOTSTRAP"
 

@@ -15,8 +15,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from chalicelib.core.settings import get_settings
-
-_SORT_KEY_VALUE = "IDEMPOTENCY"
+from chalicelib.storage import keys
 
 
 class TablePersistenceLayer(DynamoDBPersistenceLayer):
@@ -24,7 +23,7 @@ class TablePersistenceLayer(DynamoDBPersistenceLayer):
         sort_key = self.sort_key_attr
         if sort_key is None:  # persistence_layer always names SK; a layer without it is a wiring bug
             raise ValueError("the idempotency layer needs the table's sort key")
-        return {self.key_attr: {"S": idempotency_key}, sort_key: {"S": _SORT_KEY_VALUE}}
+        return {self.key_attr: {"S": idempotency_key}, sort_key: {"S": keys.IDEMPOTENCY_SORT_KEY}}
 
 
 @cache
@@ -64,6 +63,6 @@ def once_per_event(name: str) -> Callable[[Callable[..., Any]], Callable[..., An
         data_keyword_argument="envelope",
         persistence_store=persistence_layer(name),
         config=config,
-        key_prefix=f"IDEMPOTENCY#{name}",
+        key_prefix=keys.idempotency_prefix(name),
     )
     return decorator
