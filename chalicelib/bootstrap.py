@@ -79,16 +79,17 @@ def event_log_service() -> EventLogService:
 
 @cache
 def session_tokens() -> SessionTokens:
+    from chalicelib.adapters.secrets import resolve
     from chalicelib.auth.session_tokens import SessionTokens
     from chalicelib.core.settings import get_settings
 
     settings = get_settings()
-    pem = settings.session_signing_key
-    if not pem and settings.session_key_secret_id:
-        from chalicelib.adapters.secrets import secret_string
-
-        pem = secret_string(settings.session_key_secret_id)
-    return SessionTokens(pem, issuer=settings.session_issuer, audience=settings.session_audience, clock=clock)
+    return SessionTokens(
+        resolve(settings.session_signing_key, settings.session_key_secret_id),
+        issuer=settings.session_issuer,
+        audience=settings.session_audience,
+        clock=clock,
+    )
 
 
 @cache
@@ -188,28 +189,21 @@ def billing_service() -> BillingService:
     )
 
 
-def _secret(value: str, secret_id: str) -> str:
-    if value or not secret_id:
-        return value
-    from chalicelib.adapters.secrets import secret_string
-
-    return secret_string(secret_id)
-
-
 @cache
 def payment_gateway() -> PaymentGateway:
-    """Stripe; without a Stripe key, the stand-in the stage names (the local cloud's Stripe)."""
+    """Stripe, or the stand-in the stage names (the local cloud's Stripe)."""
     import importlib
 
+    from chalicelib.adapters.secrets import resolve
     from chalicelib.core.settings import get_settings
 
     settings = get_settings()
 
     def webhook_secret() -> str:
-        return _secret(settings.stripe_webhook_secret, settings.stripe_webhook_secret_id)
+        return resolve(settings.stripe_webhook_secret, settings.stripe_webhook_secret_id)
 
     tolerance = settings.stripe_webhook_tolerance_seconds
-    if settings.payment_stand_in and not (settings.stripe_secret_key or settings.stripe_secret_key_secret_id):
+    if settings.payment_stand_in:
         stand_in: PaymentGateway = importlib.import_module(settings.payment_stand_in).gateway(
             webhook_secret, tolerance_seconds=tolerance
         )
@@ -217,7 +211,7 @@ def payment_gateway() -> PaymentGateway:
     from chalicelib.adapters.stripe_gateway import StripeGateway
 
     return StripeGateway(
-        lambda: _secret(settings.stripe_secret_key, settings.stripe_secret_key_secret_id),
+        lambda: resolve(settings.stripe_secret_key, settings.stripe_secret_key_secret_id),
         webhook_secret,
         tolerance_seconds=tolerance,
     )
@@ -227,6 +221,7 @@ def payment_gateway() -> PaymentGateway:
 def payments_service() -> PaymentsService:
     import importlib
 
+    from chalicelib.adapters.secrets import resolve
     from chalicelib.core.settings import get_settings
     from chalicelib.payments.ports import CheckoutPayer
     from chalicelib.payments.service import PaymentsService
@@ -234,10 +229,10 @@ def payments_service() -> PaymentsService:
 
     settings = get_settings()
     payer: CheckoutPayer | None = None
-    if settings.payment_stand_in and not (settings.stripe_secret_key or settings.stripe_secret_key_secret_id):
+    if settings.payment_stand_in:
         # A stage without real customers also has someone to pay its checkouts.
         payer = importlib.import_module(settings.payment_stand_in).checkout_payer(
-            lambda: _secret(settings.stripe_webhook_secret, settings.stripe_webhook_secret_id)
+            lambda: resolve(settings.stripe_webhook_secret, settings.stripe_webhook_secret_id)
         )
     return PaymentsService(
         DynamoPaymentReader(),

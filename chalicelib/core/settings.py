@@ -84,8 +84,8 @@ class Settings:
     stripe_webhook_secret_id: str
     # How old a signed webhook may be before it is refused as a replay.
     stripe_webhook_tolerance_seconds: int
-    # A module standing in for Stripe where there is none to reach (the local cloud names its own);
-    # used only while no Stripe key is configured. Empty on AWS.
+    # A module standing in for Stripe where there is none to reach (the local cloud names its own):
+    # empty on every stage but the local one, and wherever a Stripe key is configured.
     payment_stand_in: str
     # Where Checkout sends the customer back when the checkout request names no URL.
     checkout_success_url: str
@@ -110,6 +110,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
     env = os.environ if environ is None else environ
     get = env.get
     stage = get("GPUAAS_STAGE", "local")
+    stripe_key = get("GPUAAS_STRIPE_SECRET_KEY", "") or get("GPUAAS_STRIPE_SECRET_KEY_SECRET_ID", "")
     return Settings(
         stage=stage,
         region=get("AWS_REGION") or get("AWS_DEFAULT_REGION") or "us-east-1",
@@ -164,7 +165,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         stripe_webhook_secret_id=get("GPUAAS_STRIPE_WEBHOOK_SECRET_ID", ""),
         stripe_webhook_tolerance_seconds=_int_from(env, "GPUAAS_STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300),
         # Never on a deployed stage: there, a missing Stripe key must fail, not take fake payments.
-        payment_stand_in=get("GPUAAS_PAYMENT_STAND_IN", "") if stage == "local" else "",
+        payment_stand_in=get("GPUAAS_PAYMENT_STAND_IN", "") if stage == "local" and not stripe_key else "",
         checkout_success_url=get("GPUAAS_CHECKOUT_SUCCESS_URL", ""),
         checkout_cancel_url=get("GPUAAS_CHECKOUT_CANCEL_URL", ""),
         webhook_retention_seconds=_int_from(env, "GPUAAS_WEBHOOK_RETENTION_SECONDS", 30 * 86400),
