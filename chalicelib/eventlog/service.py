@@ -7,22 +7,10 @@ message has no second effect.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-class EventLogStore(Protocol):
-    def append(self, envelope: dict[str, Any]) -> bool:
-        """Store the envelope; False when this event id was stored before."""
-        ...
-
-    def history(self, subject: str, limit: int, cursor: str | None) -> HistoryPage: ...
+from chalicelib.eventlog.models import HistoryPage
+from chalicelib.eventlog.ports import EventLogStore
 
 
 class EventLogService:

@@ -8,14 +8,9 @@ delivery is acknowledged without a second publication; consumers are idempotent 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
-
-class EventPublisher(Protocol):
-    def publish(self, envelope: dict[str, Any]) -> None: ...
-
-
-Guard = Callable[[Callable[[dict[str, Any]], Any]], Callable[..., Any]]
+from chalicelib.outbox.ports import EventPublisher, Guard
 
 
 def _no_guard(fn: Callable[[dict[str, Any]], Any]) -> Callable[..., Any]:

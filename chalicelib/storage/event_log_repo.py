@@ -6,7 +6,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.eventlog.service import HistoryPage
+from chalicelib.eventlog.models import HistoryPage
 from chalicelib.storage import keys
 from chalicelib.storage.pagination import decode_cursor, encode_cursor, query_page
 from chalicelib.storage.table import EventLogItem, TableItem, bind_table

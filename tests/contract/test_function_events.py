@@ -19,8 +19,10 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from chalice.app import Request
 
 from chalicelib import bootstrap
-from chalicelib.eventlog.service import EventLogService, HistoryPage
+from chalicelib.eventlog.service import EventLogService
 from chalicelib.outbox.relay import OutboxRelay
+from tests.fakes.eventlog import FakeEventLog
+from tests.fakes.outbox import FakePublisher
 from tests.support.contracts import ROOT, function_event_names, load_function_event, validate_event
 
 pytestmark = pytest.mark.unit
@@ -105,18 +107,10 @@ def test_outbox_relay_envelope_of_reads_valid_envelopes_from_the_stream_sample()
         validate_event(envelope)
 
 
-class RecordingPublisher:
-    def __init__(self) -> None:
-        self.published: list[dict[str, Any]] = []
-
-    def publish(self, envelope: dict[str, Any]) -> None:
-        self.published.append(envelope)
-
-
 def test_outbox_relay_handler_publishes_every_sample_record(monkeypatch):
     from functions import outbox_relay
 
-    publisher = RecordingPublisher()
+    publisher = FakePublisher()
     relay = OutboxRelay(publisher)
     monkeypatch.setattr(bootstrap, "outbox_relay", lambda: relay)
     result = outbox_relay.handler(load_function_event("outbox_relay_stream"), FakeLambdaContext())
@@ -151,31 +145,17 @@ def test_events_archive_envelope_of_reads_valid_envelopes_from_the_sqs_sample():
         validate_event(envelope)
 
 
-class MemoryEventLog:
-    def __init__(self) -> None:
-        self.stored: dict[str, dict[str, Any]] = {}
-
-    def append(self, envelope: dict[str, Any]) -> bool:
-        if envelope["id"] in self.stored:
-            return False
-        self.stored[envelope["id"]] = envelope
-        return True
-
-    def history(self, subject: str, limit: int, cursor: str | None) -> HistoryPage:
-        return HistoryPage([e for e in self.stored.values() if e["subject"] == subject][:limit], None)
-
-
 def test_events_archive_handler_files_every_sample_record_once(monkeypatch):
     from functions import events_archive
 
-    log = MemoryEventLog()
+    log = FakeEventLog()
     service = EventLogService(log)
     monkeypatch.setattr(bootstrap, "event_log_service", lambda: service)
     sample = load_function_event("events_archive_sqs")
     assert events_archive.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}
     assert events_archive.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}  # redelivery
-    assert sorted(e["type"] for e in log.stored.values()) == ["os_image.created", "sku.updated"]
-    for envelope in log.stored.values():
+    assert sorted(e["type"] for e in log.envelopes()) == ["os_image.created", "sku.updated"]
+    for envelope in log.envelopes():
         validate_event(envelope)
 
 
