@@ -3,8 +3,6 @@ each write's condition raises the same domain error as chalicelib.storage.billin
 
 from __future__ import annotations
 
-import copy
-import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,10 +12,11 @@ from chalicelib.core import errors
 from chalicelib.core.clock import isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.page import Page
+from tests.fakes.unit_of_work import FakeStore, FakeUnitOfWorkBase, Op
 
 
 @dataclass
-class BillingStore:
+class BillingStore(FakeStore):
     wallets: dict[str, Wallet] = field(default_factory=dict)
     entries: dict[tuple[str, str], LedgerEntry] = field(default_factory=dict)  # (org, entry id)
     meters: dict[str, Meter] = field(default_factory=dict)
@@ -29,18 +28,12 @@ class BillingStore:
     audit: list[AuditRecord] = field(default_factory=list)
     transactions: int = 0
 
-    def __post_init__(self) -> None:
-        self.lock = threading.Lock()
-
     def open_meter(self, meter: Meter) -> None:
         """What provisioning's activation writes (through billing's meter writes)."""
         self.meters[meter.allocation_id] = meter
 
     def event_types(self) -> list[str]:
         return [e.type for e in self.outbox]
-
-    def state(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "lock"}
 
 
 def _page(items: list[Any], limit: int, cursor: str | None) -> Page:
@@ -102,12 +95,7 @@ class FakeBillingReader:
         return [r for (o, d, _), r in sorted(self.s.usage.items()) if o == org_id and since_day <= d <= until_day]
 
 
-class FakeBillingUnitOfWork:
-    def __init__(self, store: BillingStore) -> None:
-        self.s = store
-        self.ops: list[tuple[Any, ...]] = []
-        self.committed = False
-
+class FakeBillingUnitOfWork(FakeUnitOfWorkBase[BillingStore]):
     def create_wallet(self, wallet: Wallet) -> None:
         self.ops.append(("wallet_new", wallet))
 
@@ -141,29 +129,13 @@ class FakeBillingUnitOfWork:
     def set_spend_cap(self, cap: SpendCap) -> None:
         self.ops.append(("spend_cap", cap))
 
-    def emit(self, event: DomainEvent) -> None:
-        self.ops.append(("event", event))
-
-    def audit(self, entry: AuditRecord) -> None:
-        self.ops.append(("audit", entry))
-
-    def commit(self) -> None:
-        if self.committed:
-            raise RuntimeError("A unit of work commits once")
-        if not self.ops:
-            return
-        with self.s.lock:
-            scratch = copy.deepcopy(self.s.state())
-            for op in self.ops:
-                _apply(scratch, op)
-            scratch["transactions"] += 1
-            self.s.__dict__.update(scratch)
-        self.committed = True
+    def _apply(self, s: BillingStore, op: Op) -> None:
+        _write(s, op)
 
 
-def _apply(s: dict[str, Any], op: tuple[Any, ...]) -> None:
+def _write(s: BillingStore, op: Op) -> None:
     kind = op[0]
-    wallets: dict[str, Wallet] = s["wallets"]
+    wallets: dict[str, Wallet] = s.wallets
     if kind == "wallet_new":
         wallet: Wallet = op[1]
         if wallet.org_id in wallets:
@@ -171,9 +143,9 @@ def _apply(s: dict[str, Any], op: tuple[Any, ...]) -> None:
         wallets[wallet.org_id] = wallet
     elif kind == "entry":
         entry: LedgerEntry = op[1]
-        if (entry.org_id, entry.id) in s["entries"]:
+        if (entry.org_id, entry.id) in s.entries:
             raise errors.LedgerEntryExistsError()
-        s["entries"][(entry.org_id, entry.id)] = entry
+        s.entries[(entry.org_id, entry.id)] = entry
     elif kind == "balance":
         org_id, delta = op[1], op[2]
         if org_id not in wallets:
@@ -181,17 +153,17 @@ def _apply(s: dict[str, Any], op: tuple[Any, ...]) -> None:
         wallets[org_id] = replace(wallets[org_id], balance_micros=wallets[org_id].balance_micros + delta)
     elif kind == "meter":
         before, after = op[1], op[2]
-        current = s["meters"].get(after.allocation_id)
+        current = s.meters.get(after.allocation_id)
         if current is None or current.settled_seconds != before.settled_seconds:
             raise errors.ConcurrentUpdateError()
-        s["meters"][after.allocation_id] = after
+        s.meters[after.allocation_id] = after
     elif kind == "usage":
         meter, day, seconds, micros = op[1], op[2], op[3], op[4]
         key = (meter.org_id, day, meter.allocation_id)
-        row = s["usage"].get(key) or UsageRow(day, meter.allocation_id, meter.sku_id, 0, 0)
-        s["usage"][key] = replace(row, seconds=row.seconds + seconds, micros=row.micros + micros)
+        row = s.usage.get(key) or UsageRow(day, meter.allocation_id, meter.sku_id, 0, 0)
+        s.usage[key] = replace(row, seconds=row.seconds + seconds, micros=row.micros + micros)
         spend_key = (meter.org_id, day)
-        s["daily_spend"][spend_key] = s["daily_spend"].get(spend_key, 0) + micros
+        s.daily_spend[spend_key] = s.daily_spend.get(spend_key, 0) + micros
     elif kind == "alerts":
         before, notified, depleted_at = op[1], op[2], op[3]
         current = wallets.get(before.org_id)
@@ -208,16 +180,12 @@ def _apply(s: dict[str, Any], op: tuple[Any, ...]) -> None:
         wallets[org_id] = replace(wallets[org_id], **changes)
     elif kind == "policy":
         before, after = op[1], op[2]
-        current = s["policy"]
+        current = s.policy
         if (current.version if current else 0) != before.version:
             raise errors.PreconditionFailedError()
-        s["policy"] = after
+        s.policy = after
     elif kind == "spend_cap":
-        s["spend_caps"][op[1].org_id] = op[1]
-    elif kind == "event":
-        s["outbox"].append(op[1])
-    elif kind == "audit":
-        s["audit"].append(op[1])
+        s.spend_caps[op[1].org_id] = op[1]
     else:
         raise AssertionError(f"unknown write {kind}")
 

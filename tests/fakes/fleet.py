@@ -5,13 +5,13 @@ and fakes of the ports fleet calls in inventory (NodeStates) and provisioning (N
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from chalicelib.audit.models import Actor
 from chalicelib.core import errors
 from chalicelib.fleet.models import BootstrapToken, Heartbeat, IssuedCredentials, NodeCredential
 from chalicelib.inventory.models import HEALTHY, Sku
 from tests.fakes.inventory import FakeUnitOfWork, InMemoryStore
+from tests.fakes.unit_of_work import Op
 
 
 class FleetStore(InMemoryStore):
@@ -50,23 +50,23 @@ class FakeFleetUnitOfWork(FakeUnitOfWork):
         self.ops.append(("credential_new", credential))
 
     @staticmethod
-    def _apply(s: dict[str, Any], op: tuple[Any, ...]) -> None:
+    def _apply(s: FleetStore, op: Op) -> None:
         kind = op[0]
         if kind == "token_new":
-            if op[1].id in s["tokens"]:
+            if op[1].id in s.tokens:
                 raise errors.ConcurrentUpdateError()
-            s["tokens"][op[1].id] = op[1]
+            s.tokens[op[1].id] = op[1]
         elif kind == "token_use":
             token_id, node_id, at = op[1], op[2], op[3]
-            token = s["tokens"][token_id]
+            token = s.tokens[token_id]
             # Single use, even when two hosts race with the same token: only one update holds.
             if token.used_at is not None or not token.expires_at > at:
                 raise errors.InvalidTokenError()
-            s["tokens"][token_id] = replace(token, used_at=at, node_id=node_id)
+            s.tokens[token_id] = replace(token, used_at=at, node_id=node_id)
         elif kind == "credential_new":
-            if op[1].node_id in s["credentials"]:
+            if op[1].node_id in s.credentials:
                 raise errors.ConcurrentUpdateError()
-            s["credentials"][op[1].node_id] = op[1]
+            s.credentials[op[1].node_id] = op[1]
         else:
             FakeUnitOfWork._apply(s, op)
 

@@ -3,8 +3,6 @@ each write's condition raises the same domain error as chalicelib.storage.identi
 
 from __future__ import annotations
 
-import copy
-import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -13,10 +11,11 @@ from chalicelib.core import errors
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.page import Page
 from chalicelib.identity.models import OWNER, ApiKey, Membership, Org, RefreshToken, SessionFamily, User
+from tests.fakes.unit_of_work import FakeStore, FakeUnitOfWorkBase, Op
 
 
 @dataclass
-class IdentityStore:
+class IdentityStore(FakeStore):
     identities: dict[tuple[str, str], str] = field(default_factory=dict)  # (issuer, subject) -> user id
     users: dict[str, User] = field(default_factory=dict)
     orgs: dict[str, Org] = field(default_factory=dict)
@@ -29,14 +28,8 @@ class IdentityStore:
     audit: list[AuditRecord] = field(default_factory=list)
     transactions: int = 0
 
-    def __post_init__(self) -> None:
-        self.lock = threading.Lock()
-
     def event_types(self) -> list[str]:
         return [e.type for e in self.outbox]
-
-    def state(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "lock"}
 
 
 def _page(items: list[Any], limit: int, cursor: str | None) -> Page:
@@ -106,12 +99,7 @@ class FakeSigner:
         return f"access:{user.id}:{org_id}:{role}:{session_id}"
 
 
-class FakeIdentityUnitOfWork:
-    def __init__(self, store: IdentityStore) -> None:
-        self.s = store
-        self.ops: list[tuple[Any, ...]] = []
-        self.committed = False
-
+class FakeIdentityUnitOfWork(FakeUnitOfWorkBase[IdentityStore]):
     def add_user(self, user: User, issuer: str, subject: str) -> None:
         self.ops.append(("user_new", user, issuer, subject))
 
@@ -156,111 +144,91 @@ class FakeIdentityUnitOfWork:
     def revoke_api_key(self, key: ApiKey, at: str) -> None:
         self.ops.append(("key_revoke", key, at))
 
-    def audit(self, entry: AuditRecord) -> None:
-        self.ops.append(("audit", entry))
-
-    def emit(self, event: DomainEvent) -> None:
-        self.ops.append(("event", event))
-
-    def commit(self) -> None:
-        if self.committed:
-            raise RuntimeError("A unit of work commits once")
-        if not self.ops:
-            return
-        with self.s.lock:
-            scratch = copy.deepcopy(self.s.state())
-            for op in self.ops:
-                _apply(scratch, op)
-            scratch["transactions"] += 1
-            self.s.__dict__.update(scratch)
-        self.committed = True
+    def _apply(self, s: IdentityStore, op: Op) -> None:
+        _write(s, op)
 
 
-def _apply(s: dict[str, Any], op: tuple[Any, ...]) -> None:
+def _write(s: IdentityStore, op: Op) -> None:
     kind = op[0]
     if kind == "user_new":
         user, issuer, subject = op[1], op[2], op[3]
-        if (issuer, subject) in s["identities"] or user.id in s["users"]:
+        if (issuer, subject) in s.identities or user.id in s.users:
             raise errors.ConcurrentUpdateError()
-        s["identities"][(issuer, subject)] = user.id
-        s["users"][user.id] = user
+        s.identities[(issuer, subject)] = user.id
+        s.users[user.id] = user
     elif kind == "user_update":
         after = op[1]
-        current = s["users"].get(after.id)
+        current = s.users.get(after.id)
         if current is None:
             raise errors.UserNotFoundError()
         # The update writes these two fields only.
-        s["users"][after.id] = replace(current, operator=after.operator, sessions_not_before=after.sessions_not_before)
+        s.users[after.id] = replace(current, operator=after.operator, sessions_not_before=after.sessions_not_before)
     elif kind == "org_new":
         org = op[1]
-        if org.slug in s["slugs"] or org.id in s["orgs"]:
+        if org.slug in s.slugs or org.id in s.orgs:
             raise errors.ConcurrentUpdateError()
-        s["slugs"][org.slug] = org.id
-        s["orgs"][org.id] = org
+        s.slugs[org.slug] = org.id
+        s.orgs[org.id] = org
     elif kind == "member_new":
         m = op[1]
-        if (m.org_id, m.user_id) in s["members"]:
+        if (m.org_id, m.user_id) in s.members:
             raise errors.MemberExistsError()
-        s["members"][(m.org_id, m.user_id)] = m
+        s.members[(m.org_id, m.user_id)] = m
     elif kind == "member_role":
         before, after = op[1], op[2]
-        current = s["members"].get((after.org_id, after.user_id))
+        current = s.members.get((after.org_id, after.user_id))
         if current is None or current.role != before.role:
             raise errors.ConcurrentUpdateError()
-        s["members"][(after.org_id, after.user_id)] = replace(current, role=after.role)
+        s.members[(after.org_id, after.user_id)] = replace(current, role=after.role)
     elif kind == "member_delete":
         m = op[1]
-        current = s["members"].get((m.org_id, m.user_id))
+        current = s.members.get((m.org_id, m.user_id))
         if current is None or current.role != m.role:
             raise errors.ConcurrentUpdateError()
-        del s["members"][(m.org_id, m.user_id)]
+        del s.members[(m.org_id, m.user_id)]
     elif kind == "owners":
         org_id, delta = op[1], op[2]
-        org = s["orgs"].get(org_id)
+        org = s.orgs.get(org_id)
         if delta > 0 and org is None:
             raise errors.OrgNotFoundError()
         if delta < 0 and (org is None or org.owner_count <= 1):
             raise errors.LastOwnerError()
-        s["orgs"][org_id] = replace(org, owner_count=org.owner_count + delta)
+        s.orgs[org_id] = replace(org, owner_count=org.owner_count + delta)
     elif kind == "session_new":
         family = op[1]
-        if family.id in s["families"]:
+        if family.id in s.families:
             raise errors.ConcurrentUpdateError()
-        s["families"][family.id] = family
+        s.families[family.id] = family
     elif kind == "token_new":
         token = op[1]
-        if token.token_hash in s["tokens"]:
+        if token.token_hash in s.tokens:
             raise errors.ConcurrentUpdateError()
-        s["tokens"][token.token_hash] = token
+        s.tokens[token.token_hash] = token
     elif kind == "token_spend":
         spent = op[1]
-        current = s["tokens"].get(spent.token_hash)
+        current = s.tokens.get(spent.token_hash)
         if current is None or current.used:
             raise errors.ConcurrentUpdateError()
-        s["tokens"][spent.token_hash] = replace(current, used=True)
+        s.tokens[spent.token_hash] = replace(current, used=True)
     elif kind == "family_live":
-        family = s["families"].get(op[1])
+        family = s.families.get(op[1])
         if family is None or family.revoked:
             raise errors.InvalidTokenError()
     elif kind == "family_revoke":
         family = op[1]
-        if family.id not in s["families"]:
+        if family.id not in s.families:
             raise errors.InvalidTokenError()
-        s["families"][family.id] = replace(s["families"][family.id], revoked=True)
+        s.families[family.id] = replace(s.families[family.id], revoked=True)
     elif kind == "key_new":
         key = op[1]
-        if key.id in s["api_keys"]:
+        if key.id in s.api_keys:
             raise errors.ConcurrentUpdateError()
-        s["api_keys"][key.id] = key
+        s.api_keys[key.id] = key
     elif kind == "key_revoke":
         key, at = op[1], op[2]
-        current = s["api_keys"].get(key.id)
+        current = s.api_keys.get(key.id)
         if current is None or current.revoked_at is not None:
             raise errors.ConcurrentUpdateError()
-        s["api_keys"][key.id] = replace(current, revoked_at=at)
-    elif kind == "event":
-        s["outbox"].append(op[1])
-    elif kind == "audit":
-        s["audit"].append(op[1])
+        s.api_keys[key.id] = replace(current, revoked_at=at)
     else:
         raise AssertionError(f"unknown write {kind}")

@@ -3,16 +3,16 @@ and each write's condition maps to the same domain error as in chalicelib.storag
 
 from __future__ import annotations
 
-import copy
 import threading
 from dataclasses import replace
 
 from chalicelib.core import errors
 from chalicelib.core.events import DomainEvent
 from chalicelib.inventory.models import SKU_ACTIVE, SLOT_FREE, CatalogFilter, Node, OsImage, Page, Sku, Slot
+from tests.fakes.unit_of_work import FakeStore, FakeUnitOfWorkBase, Op
 
 
-class InMemoryStore:
+class InMemoryStore(FakeStore):
     def __init__(self) -> None:
         self.skus: dict[str, Sku] = {}
         self.images: dict[str, OsImage] = {}
@@ -82,11 +82,7 @@ class FakeReader:
         return len(slots), sum(1 for s in slots if s.state == SLOT_FREE)
 
 
-class FakeUnitOfWork:
-    def __init__(self, store: InMemoryStore) -> None:
-        self.s = store
-        self.ops: list = []
-
+class FakeUnitOfWork(FakeUnitOfWorkBase[InMemoryStore]):
     def add_sku(self, sku: Sku) -> None:
         self.ops.append(("unique", ("sku_name", sku.name), sku.id, errors.SkuNameTakenError))
         self.ops.append(("sku_new", sku))
@@ -108,58 +104,39 @@ class FakeUnitOfWork:
     def correct_capacity(self, sku: Sku, total_slots: int, free_slots: int) -> None:
         self.ops.append(("capacity", sku, total_slots, free_slots))
 
-    def emit(self, event: DomainEvent) -> None:
-        self.ops.append(("event", event))
-
-    def audit(self, entry) -> None:
-        self.ops.append(("audit", entry))
-
-    def commit(self) -> None:
-        with self.s.lock:
-            scratch = copy.deepcopy(self.s.__dict__ | {"lock": None})
-            scratch.pop("lock")
-            for op in self.ops:
-                self._apply(scratch, op)
-            scratch["transactions"] += 1
-            self.s.__dict__.update(scratch)
-
     @staticmethod
-    def _apply(s: dict, op: tuple) -> None:
+    def _apply(s: InMemoryStore, op: Op) -> None:
         kind = op[0]
         if kind == "unique":
-            if op[1] in s["unique"]:
+            if op[1] in s.unique:
                 raise op[3]()
-            s["unique"][op[1]] = op[2]
+            s.unique[op[1]] = op[2]
         elif kind == "unique_release":
-            s["unique"].pop(op[1], None)
+            s.unique.pop(op[1], None)
         elif kind == "sku_new":
-            s["skus"][op[1].id] = op[1]
+            s.skus[op[1].id] = op[1]
         elif kind == "sku_update":
             before, after = op[1], op[2]
-            current = s["skus"].get(before.id)
+            current = s.skus.get(before.id)
             if current is None or current.version != before.version:
                 raise errors.ConcurrentUpdateError()
-            s["skus"][after.id] = replace(after, total_slots=current.total_slots, free_slots=current.free_slots)
+            s.skus[after.id] = replace(after, total_slots=current.total_slots, free_slots=current.free_slots)
         elif kind == "image_new":
-            s["images"][op[1].id] = op[1]
+            s.images[op[1].id] = op[1]
         elif kind == "node_new":
             node, slots, sku_id = op[1], op[2], op[3]
-            sku = s["skus"][sku_id]
+            sku = s.skus[sku_id]
             if sku.status != SKU_ACTIVE:
                 raise errors.SkuRetiredError()
-            s["nodes"][node.id] = replace(node, slots=())
+            s.nodes[node.id] = replace(node, slots=())
             for slot in slots:
-                s["slots"][(slot.node_id, slot.index)] = slot
-            s["skus"][sku_id] = replace(
+                s.slots[(slot.node_id, slot.index)] = slot
+            s.skus[sku_id] = replace(
                 sku, total_slots=sku.total_slots + len(slots), free_slots=sku.free_slots + len(slots)
             )
         elif kind == "capacity":
             sku, total, free = op[1], op[2], op[3]
-            current = s["skus"][sku.id]
+            current = s.skus[sku.id]
             if (current.total_slots, current.free_slots) != (sku.total_slots, sku.free_slots):
                 raise errors.ConcurrentUpdateError()
-            s["skus"][sku.id] = replace(current, total_slots=total, free_slots=free)
-        elif kind == "event":
-            s["outbox"].append(op[1])
-        elif kind == "audit":
-            s["audit"].append(op[1])
+            s.skus[sku.id] = replace(current, total_slots=total, free_slots=free)

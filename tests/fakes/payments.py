@@ -5,7 +5,6 @@ there, and the provider answers a repeated idempotency key with its first answer
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import itertools
 import threading
@@ -47,12 +46,13 @@ from chalicelib.payments.models import (
     Refund,
     RefundAlreadyRecorded,
 )
+from tests.fakes.unit_of_work import FakeStore, FakeUnitOfWorkBase, Op
 
 _COUNTER = {TOPUP: STRIPE_CLEARING, REFUND: REFUNDS, PROMOTION: PROMOTIONAL_CREDIT, DISPUTE: DISPUTES}
 
 
 @dataclass
-class PaymentStore:
+class PaymentStore(FakeStore):
     """Payments' items and the wallets' (the one table both write in one transaction)."""
 
     payments: dict[str, Payment] = field(default_factory=dict)
@@ -64,7 +64,6 @@ class PaymentStore:
     outbox: list[DomainEvent] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
     transactions: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def balance(self, org_id: str) -> int:
         return self.wallets[org_id].balance_micros
@@ -113,11 +112,7 @@ class FakeLedger:
         raise NotImplementedError(f"payments never asks billing to {name} in its transaction")
 
 
-class FakePaymentUnitOfWork:
-    def __init__(self, store: PaymentStore) -> None:
-        self.s = store
-        self.ops: list[tuple[Any, ...]] = []
-
+class FakePaymentUnitOfWork(FakeUnitOfWorkBase[PaymentStore]):
     def create_payment(self, payment: Payment) -> None:
         self.ops.append(("create", payment))
 
@@ -153,31 +148,8 @@ class FakePaymentUnitOfWork:
     def ledger(self) -> FakeLedger:
         return FakeLedger(self)
 
-    def emit(self, event: DomainEvent) -> None:
-        self.ops.append(("event", event))
-
-    def audit(self, entry: AuditRecord) -> None:
-        self.ops.append(("audit", entry))
-
-    def commit(self) -> None:
-        if not self.ops:
-            return
-        with self.s.lock:
-            scratch = copy.copy(self.s)
-            scratch.payments = dict(self.s.payments)
-            scratch.refs = dict(self.s.refs)
-            scratch.refunds = {k: dict(v) for k, v in self.s.refunds.items()}
-            scratch.markers = dict(self.s.markers)
-            scratch.wallets = dict(self.s.wallets)
-            scratch.entries = dict(self.s.entries)
-            scratch.outbox = list(self.s.outbox)
-            scratch.audit = list(self.s.audit)
-            for op in self.ops:
-                _apply(scratch, op)  # raises before anything reaches the store
-            scratch.transactions += 1
-            for name in ("payments", "refs", "refunds", "markers", "wallets", "entries", "outbox", "audit"):
-                setattr(self.s, name, getattr(scratch, name))
-            self.s.transactions = scratch.transactions
+    def _apply(self, s: PaymentStore, op: Op) -> None:
+        _write(s, op)
 
 
 def _payment(s: PaymentStore, payment_id: str, error: type[errors.AppError]) -> Payment:
@@ -187,7 +159,7 @@ def _payment(s: PaymentStore, payment_id: str, error: type[errors.AppError]) -> 
     return payment
 
 
-def _apply(s: PaymentStore, op: tuple[Any, ...]) -> None:
+def _write(s: PaymentStore, op: Op) -> None:
     kind = op[0]
     if kind == "create":
         if op[1].id in s.payments:
@@ -260,10 +232,6 @@ def _apply(s: PaymentStore, op: tuple[Any, ...]) -> None:
             raise errors.ConcurrentUpdateError()
         s.entries[(entry.org_id, entry.id)] = entry
         s.wallets[entry.org_id] = replace(wallet, balance_micros=wallet.balance_micros + entry.wallet_delta)
-    elif kind == "event":
-        s.outbox.append(op[1])
-    elif kind == "audit":
-        s.audit.append(op[1])
     else:
         raise AssertionError(kind)
 

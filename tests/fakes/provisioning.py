@@ -5,8 +5,6 @@ Also the billing ports provisioning calls (admission, settlement)."""
 
 from __future__ import annotations
 
-import copy
-import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +15,7 @@ from chalicelib.core.page import Page
 from chalicelib.inventory.models import SKU_ACTIVE, SLOT_CLAIMED, SLOT_FREE, Node, OsImage, Sku, Slot
 from chalicelib.provisioning.models import FINAL_STATES, SLOT_WIPE_PENDING, Allocation, Command
 from chalicelib.sshkeys.models import SshKey
+from tests.fakes.unit_of_work import FakeStore, FakeUnitOfWorkBase, Op
 
 
 @dataclass
@@ -27,7 +26,7 @@ class FakeMeter:
 
 
 @dataclass
-class ProvisioningStore:
+class ProvisioningStore(FakeStore):
     skus: dict[str, Sku] = field(default_factory=dict)
     images: dict[str, OsImage] = field(default_factory=dict)
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -53,9 +52,6 @@ class ProvisioningStore:
 
     def events(self, allocation_id: str | None = None) -> list[str]:
         return [e.type for e in self.outbox if allocation_id is None or e.subject == allocation_id]
-
-
-_LOCK = threading.Lock()
 
 
 class FakeAllocationReader:
@@ -129,12 +125,10 @@ class FakeMeters:
         self._ops.append(("meter_end", allocation_id, at))
 
 
-class FakeAllocationUnitOfWork:
+class FakeAllocationUnitOfWork(FakeUnitOfWorkBase[ProvisioningStore]):
     def __init__(self, store: ProvisioningStore) -> None:
-        self.s = store
-        self.ops: list[tuple[Any, ...]] = []
+        super().__init__(store)
         self.meters = FakeMeters(self.ops)
-        self.committed = False
 
     def claim(self, allocation: Allocation, slots: tuple[Slot, ...]) -> None:
         self.ops.append(("claim", allocation, slots))
@@ -151,25 +145,11 @@ class FakeAllocationUnitOfWork:
     def add_command(self, command: Command) -> None:
         self.ops.append(("command", command))
 
-    def emit(self, event: DomainEvent) -> None:
-        self.ops.append(("event", event))
-
-    def audit(self, entry: AuditRecord) -> None:
-        self.ops.append(("audit", entry))
-
-    def commit(self) -> None:
-        if self.committed:
-            raise RuntimeError("A unit of work commits once")
-        with _LOCK:
-            scratch = copy.deepcopy(self.s)
-            for op in self.ops:
-                _apply(scratch, op)
-            scratch.transactions += 1
-            self.s.__dict__.update(scratch.__dict__)
-        self.committed = True
+    def _apply(self, s: ProvisioningStore, op: Op) -> None:
+        _write(s, op)
 
 
-def _apply(s: ProvisioningStore, op: tuple[Any, ...]) -> None:
+def _write(s: ProvisioningStore, op: Op) -> None:
     kind = op[0]
     if kind == "claim":
         allocation, slots = op[1], op[2]
@@ -223,10 +203,6 @@ def _apply(s: ProvisioningStore, op: tuple[Any, ...]) -> None:
         meter = s.meters.get(op[1])
         if meter is not None and (meter.ends_at is None or meter.ends_at > op[2]):
             meter.ends_at = op[2]
-    elif kind == "event":
-        s.outbox.append(op[1])
-    elif kind == "audit":
-        s.audit.append(op[1])
     else:  # pragma: no cover - a new write kind without its semantics here
         raise AssertionError(f"unknown write {kind}")
 
@@ -236,7 +212,7 @@ class FakeCommandStore:
         self.s = store
 
     def attach_token(self, command_id: str, task_token: str, document: dict[str, Any]) -> Command:
-        with _LOCK:
+        with self.s.lock:
             command = self._get(command_id)
             if command.result is not None:
                 raise errors.CommandAlreadyReportedError()
@@ -246,7 +222,7 @@ class FakeCommandStore:
             return command
 
     def record_result(self, command_id: str, result: dict[str, Any], at: str) -> Command:
-        with _LOCK:
+        with self.s.lock:
             command = self._get(command_id)
             if command.result is not None:
                 raise errors.CommandAlreadyReportedError()
