@@ -9,6 +9,11 @@ from __future__ import annotations
 import httpx
 import pytest
 import requests
+import responses
+from gpuaas_client.credentials import CredentialStore
+
+# The API the mocked-HTTP tests talk to.
+BASE = "http://api.test"
 
 # Headers that describe requests' own decoding of the body, which httpx must not redo.
 _HOP = {"content-encoding", "transfer-encoding", "content-length", "connection"}
@@ -36,3 +41,18 @@ def _through_requests(transport: httpx.HTTPTransport, request: httpx.Request) ->
 @pytest.fixture(autouse=True)
 def _httpx_over_requests(monkeypatch):
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", _through_requests)
+
+
+@pytest.fixture
+def http():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def config(tmp_path, monkeypatch) -> CredentialStore:
+    """A fresh config directory, the API at ``BASE``, no API key from the environment."""
+    monkeypatch.setenv("GPUAAS_CONFIG_DIR", str(tmp_path / "gpuaas"))
+    monkeypatch.setenv("GPUAAS_API_URL", BASE)
+    monkeypatch.delenv("GPUAAS_API_KEY", raising=False)
+    return CredentialStore()

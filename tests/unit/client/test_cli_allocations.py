@@ -20,12 +20,12 @@ from gpuaas_client.cli import (
     resolve_id,
     ssh_command,
 )
-from gpuaas_client.credentials import CredentialStore
 from responses import matchers
 
-pytestmark = pytest.mark.unit
+from tests.unit.client.conftest import BASE
 
-BASE = "http://api.test"
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("config")]
+
 SKU = "sku_" + "a" * 26
 IMAGE = "img_" + "b" * 26
 KEY = "ssh_" + "c" * 26
@@ -71,20 +71,6 @@ class FakeTime:
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
-
-
-@pytest.fixture(autouse=True)
-def config(tmp_path, monkeypatch) -> CredentialStore:
-    monkeypatch.setenv("GPUAAS_CONFIG_DIR", str(tmp_path / "gpuaas"))
-    monkeypatch.setenv("GPUAAS_API_URL", BASE)
-    monkeypatch.delenv("GPUAAS_API_KEY", raising=False)
-    return CredentialStore()
-
-
-@pytest.fixture
-def http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

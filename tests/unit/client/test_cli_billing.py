@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import requests
-import responses
 from gpuaas_client import ApiError, Client, cli, sdk
 from gpuaas_client.cli import (
     balance_warnings,
@@ -22,12 +21,12 @@ from gpuaas_client.cli import (
     parse_amount,
     parse_args,
 )
-from gpuaas_client.credentials import CredentialStore
 from responses import matchers
 
-pytestmark = pytest.mark.unit
+from tests.unit.client.conftest import BASE
 
-BASE = "http://api.test"
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("config")]
+
 ORG = "org_01abc"
 ALC = "alc_01abc"
 SESSION = "cs_test_123"
@@ -81,20 +80,6 @@ def checkout(amount: int = 25_000_000) -> dict:
 
 def envelope(code: str, message: str = "nope") -> dict:
     return {"error": {"code": code, "message": message, "request_id": "req-1"}}
-
-
-@pytest.fixture(autouse=True)
-def config(tmp_path, monkeypatch) -> CredentialStore:
-    monkeypatch.setenv("GPUAAS_CONFIG_DIR", str(tmp_path / "gpuaas"))
-    monkeypatch.setenv("GPUAAS_API_URL", BASE)
-    monkeypatch.delenv("GPUAAS_API_KEY", raising=False)
-    return CredentialStore()
-
-
-@pytest.fixture
-def http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -7,15 +7,14 @@ import os
 import stat
 
 import pytest
-import responses
 from gpuaas_client import cli
 from gpuaas_client.cli import dollars_to_micros, format_micros, main, render_table
-from gpuaas_client.credentials import CredentialStore
 from responses import matchers
 
-pytestmark = pytest.mark.unit
+from tests.unit.client.conftest import BASE
 
-BASE = "http://api.test"
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("config")]
+
 ME = {
     "user": {"id": "usr_1", "email": "alice@dev.local", "name": "Alice"},
     "org": {"id": "org_1", "name": "acme"},
@@ -35,20 +34,6 @@ def tokens(n: int) -> dict:
         "user_id": "usr_1",
         "org_id": "org_1",
     }
-
-
-@pytest.fixture(autouse=True)
-def config(tmp_path, monkeypatch) -> CredentialStore:
-    monkeypatch.setenv("GPUAAS_CONFIG_DIR", str(tmp_path / "gpuaas"))
-    monkeypatch.setenv("GPUAAS_API_URL", BASE)
-    monkeypatch.delenv("GPUAAS_API_KEY", raising=False)
-    return CredentialStore()
-
-
-@pytest.fixture
-def http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

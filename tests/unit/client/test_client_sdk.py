@@ -16,16 +16,11 @@ import responses
 from gpuaas_client import ApiError, Client, GpuaasError, TransportError
 from responses import matchers
 
+from tests.unit.client.conftest import BASE
+
 pytestmark = pytest.mark.unit
 
-BASE = "http://api.test"
 CLIENT_SRC = Path(__file__).resolve().parents[3] / "client" / "gpuaas_client"
-
-
-@pytest.fixture
-def http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def envelope(code: str, message: str = "nope", request_id: str = "req-1", **extra) -> dict:
