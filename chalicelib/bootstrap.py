@@ -84,12 +84,8 @@ def session_tokens() -> SessionTokens:
     from chalicelib.core.settings import get_settings
 
     settings = get_settings()
-    return SessionTokens(
-        resolve(settings.session_signing_key, settings.session_key_secret_id),
-        issuer=settings.session_issuer,
-        audience=settings.session_audience,
-        clock=clock,
-    )
+    pem = resolve(settings.session_signing_key, settings.session_key_secret_id)
+    return SessionTokens(pem, issuer=settings.session_issuer, audience=settings.session_audience, clock=clock)
 
 
 @cache
