@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from chalicelib.core.clock import SystemClock
 
 if TYPE_CHECKING:
+    from chalicelib.audit.service import AuditService
     from chalicelib.auth.session_tokens import SessionTokens
     from chalicelib.billing.ports import AllocationReleaser
     from chalicelib.billing.service import BillingService
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from chalicelib.payments.service import PaymentsService
     from chalicelib.provisioning.service import ProvisioningService
     from chalicelib.sshkeys.service import SshKeyService
-    from chalicelib.storage.audit_repo import DynamoAuditTrail
     from chalicelib.storage.rate_limits import DynamoRateLimiter
 
 clock = SystemClock()
@@ -261,10 +261,11 @@ def rate_limiter() -> DynamoRateLimiter:
 
 
 @cache
-def audit_trail() -> DynamoAuditTrail:
+def audit_service() -> AuditService:
+    from chalicelib.audit.service import AuditService
     from chalicelib.storage.audit_repo import DynamoAuditTrail
 
-    return DynamoAuditTrail()
+    return AuditService(DynamoAuditTrail())
 
 
 def reset() -> None:
@@ -282,7 +283,7 @@ def reset() -> None:
         payment_gateway,
         payments_service,
         rate_limiter,
-        audit_trail,
+        audit_service,
     ):
         factory.cache_clear()
     import sys

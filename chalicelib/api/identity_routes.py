@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib import bootstrap
 from chalicelib.api import schemas
 from chalicelib.api.identity_bodies import api_key_body, me_body, member_body, new_api_key_body, session_body
@@ -12,8 +14,8 @@ from chalicelib.auth import policy
 from chalicelib.core import errors
 
 
-def _audit_query(q: schemas.AuditQueryParams, org_id: str | None) -> AuditQuery:
-    return AuditQuery(org_id=org_id, actor=q.actor, action=q.action, target=q.target, since=q.since, until=q.until)
+def _audit_query(q: schemas.AuditQueryParams) -> AuditQuery:
+    return AuditQuery(actor=q.actor, action=q.action, target=q.target, since=q.since, until=q.until)
 
 
 def register(api: Api) -> None:
@@ -122,12 +124,14 @@ def register(api: Api) -> None:
     @api.route("/v1/audit", method="GET", action="audit:read", query=schemas.AuditQueryParams)
     def list_audit(ctx: RequestContext) -> Reply:
         """The org's audit trail, newest first."""
-        page = bootstrap.audit_trail().list(_audit_query(ctx.query, ctx.me.org_id), page_limit(ctx), page_cursor(ctx))
+        query = _audit_query(ctx.query)
+        page = bootstrap.audit_service().org_trail(ctx.me.org_id, query, page_limit(ctx), page_cursor(ctx))
         return list_reply(page.items, page.next_cursor)
 
     @api.route("/v1/admin/audit", method="GET", action="admin:audit:read", query=schemas.AdminAuditQueryParams)
     def admin_list_audit(ctx: RequestContext) -> Reply:
         """The platform's audit trail (every org), newest first; filter by org_id."""
         q: schemas.AdminAuditQueryParams = ctx.query
-        page = bootstrap.audit_trail().list(_audit_query(q, q.org_id), page_limit(ctx), page_cursor(ctx))
+        query = replace(_audit_query(q), org_id=q.org_id)
+        page = bootstrap.audit_service().platform_trail(query, page_limit(ctx), page_cursor(ctx))
         return list_reply(page.items, page.next_cursor)
