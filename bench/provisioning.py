@@ -61,7 +61,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gpuaas_client import Client
 
 ALLOCATIONS = 100
 WARMUP = 3
@@ -133,7 +136,7 @@ class Api:
         self.public = Client(base_url)
         self._as: dict[str | None, Any] = {}
 
-    def client(self, token: str) -> Any:
+    def client(self, token: str) -> Client:
         """An SDK client with this bearer (a session or a node token), on the public client's pool."""
         from gpuaas_client import Client
 
@@ -158,7 +161,7 @@ class Api:
         return response.parsed
 
     def token(self, user: str, org: str, role: str) -> str:
-        return str(self.public.dev_token(user, org, role)["access_token"])
+        return self.public.dev_token(user, org, role).access_token
 
     def create_sku(self, operator: str, name: str) -> Any:
         from gpuaas_client._api.api.admin import admin_create_sku
@@ -558,15 +561,15 @@ class LatencyBench:
         started = time.perf_counter()
         allocation = self.customer.create_allocation(self.sku.id, self.image.id, 1, idempotency_key=key)
         posted = time.perf_counter()
-        node = self.nodes[allocation["node_id"]]
+        node = self.nodes[allocation.node_id]
         command = node.next_command()
         received = time.perf_counter()
-        if command["type"] != "provision" or command["payload"]["allocation_id"] != allocation["id"]:
+        if command["type"] != "provision" or command["payload"]["allocation_id"] != allocation.id:
             raise RuntimeError(f"unexpected command {command['type']} for {command['payload']}")
         reporting = time.perf_counter()
         node.report(command["command_id"], ssh_host="bench-scripted.fleet", ssh_port=2201, ssh_user="gpuaas")
         reported = time.perf_counter()
-        _wait(lambda: self._state(allocation["id"]) == "active", 10, "allocation active")
+        _wait(lambda: self._state(allocation.id) == "active", 10, "allocation active")
         active = time.perf_counter()
         if measured:
             self.create.add(started, received, self.log)

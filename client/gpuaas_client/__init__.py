@@ -1,6 +1,66 @@
-"""GPUaaS client: a Python SDK (:class:`Client`) and the ``gpuaas`` command line."""
+"""GPUaaS client: a Python SDK (:class:`Client`) and the ``gpuaas`` command line.
 
-from gpuaas_client.sdk import AllocationFailed, ApiError, Client, GpuaasError, TransportError, WaitTimeout
+The SDK's answers are the models generated from the API's OpenAPI document (``Sku``, ``Allocation``,
+``Balance``, ...), re-exported here; ``model.to_dict()`` is the JSON the API sent."""
 
-__all__ = ["AllocationFailed", "ApiError", "Client", "GpuaasError", "TransportError", "WaitTimeout", "__version__"]
+from gpuaas_client.sdk import (
+    Allocation,
+    AllocationEvent,
+    AllocationFailed,
+    ApiError,
+    ApiKey,
+    AuditRecord,
+    Balance,
+    Checkout,
+    Client,
+    CreatedApiKey,
+    DevCheckoutCompletion,
+    DevSession,
+    GpuaasError,
+    Health,
+    LedgerEntry,
+    Me,
+    Member,
+    OsImage,
+    Session,
+    Sku,
+    SpendCap,
+    SshKey,
+    Statement,
+    Tokens,
+    TransportError,
+    Usage,
+    WaitTimeout,
+)
+
+__all__ = [
+    "Allocation",
+    "AllocationEvent",
+    "AllocationFailed",
+    "ApiError",
+    "ApiKey",
+    "AuditRecord",
+    "Balance",
+    "Checkout",
+    "Client",
+    "CreatedApiKey",
+    "DevCheckoutCompletion",
+    "DevSession",
+    "GpuaasError",
+    "Health",
+    "LedgerEntry",
+    "Me",
+    "Member",
+    "OsImage",
+    "Session",
+    "Sku",
+    "SpendCap",
+    "SshKey",
+    "Statement",
+    "Tokens",
+    "TransportError",
+    "Usage",
+    "WaitTimeout",
+    "__version__",
+]
 __version__ = "0.1.0"

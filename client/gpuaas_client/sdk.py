@@ -1,21 +1,23 @@
 """A typed Python SDK for the GPUaaS REST API (``/v1``, JSON only).
 
 >>> client = Client("http://127.0.0.1:8000", api_key="gpk_...")
->>> client.me()["org"]["name"]
+>>> client.me().org.name
 >>> allocation = client.create_allocation("sku_...", "img_...")
->>> client.wait_until_active(allocation["id"], timeout=600)["connection"]["command"]
+>>> client.wait_until_active(allocation.id, timeout=600).connection.command
 
 Two layers. ``gpuaas_client._api`` is generated from ``doc/openapi.yaml`` (openapi-python-client; ``make sdk``
-regenerates it, ``make sdk-check`` fails when it is stale): every operation, its typed parameters and
-body models, and the httpx client that sends them. This module is what a generator cannot know:
-credentials and the refresh of an expired session, retries that reuse one Idempotency-Key, pagination
-iterators, waiters, and one error type. Each request is built by the generated operation and sent on
-the generated client's ``httpx.Client``; answers are returned as the JSON the API sent, typed by the
-``TypedDict`` views below (the generated models would re-render its timestamps).
+regenerates it, ``make sdk-check`` fails when it is stale): every operation, its typed parameters, the
+request and response models, and the httpx client that sends them. This module is what a generator
+cannot know: credentials and the refresh of an expired session, retries that reuse one Idempotency-Key,
+pagination iterators, waiters, and one error type. Each request is built by the generated operation and
+sent on the generated client's ``httpx.Client``; each answer is the generated model of its schema
+(``Sku``, ``Allocation``, ``Balance``, ...), re-exported here under the SDK's names. Timestamps are the
+API's strings (``2026-01-31T12:00:00.000Z``), so ``model.to_dict()`` is exactly the JSON the API sent.
 
 Every error the API returns is raised as :class:`ApiError`, built from its error envelope
 ``{"error": {"code", "message", "request_id", "details"?}}``. Switch on ``code`` (the error catalog's),
-never on ``message``.
+never on ``message``. An answer that is not the documented shape is an :class:`ApiError` with the code
+``INVALID_RESPONSE``.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from __future__ import annotations
 import functools
 import time
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, NotRequired, TypedDict, TypeVar, cast
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 import httpx
 
@@ -66,15 +68,44 @@ from gpuaas_client._api.api.system import health as _health
 from gpuaas_client._api.models import (
     AddMemberBody,
     AddSshKeyBody,
+    Allocation,
+    AllocationPage,
+    ApiKey,
+    ApiKeyPage,
+    AuditPage,
+    AuditRecord,
+    Balance,
     ChangeRoleBody,
+    Checkout,
     CheckoutBody,
     CreateAllocationBody,
     CreateApiKeyBody,
+    DevCheckoutCompletion,
+    DevSession,
     DevTokenBody,
+    EventPage,
+    Health,
+    LedgerEntry,
+    LedgerPage,
     LogoutBody,
+    Me,
+    Member,
+    MemberPage,
+    OsImage,
+    OsImagePage,
+    Session,
+    Sku,
+    SkuPage,
+    SpendCap,
     SpendCapBody,
+    SshKey,
+    SshKeyPage,
+    Statement,
     TokenBody,
+    Usage,
 )
+from gpuaas_client._api.models import CloudEvent as AllocationEvent
+from gpuaas_client._api.models import NewApiKey as CreatedApiKey
 from gpuaas_client._api.types import UNSET, Unset
 
 __all__ = [
@@ -86,17 +117,23 @@ __all__ = [
     "AllocationFailed",
     "ApiError",
     "ApiKey",
+    "AuditRecord",
     "Balance",
     "Checkout",
     "Client",
     "CreatedApiKey",
+    "DevCheckoutCompletion",
+    "DevSession",
     "GpuaasError",
+    "Health",
     "LedgerEntry",
     "Me",
     "Member",
     "OsImage",
+    "Session",
     "Sku",
     "SpendCap",
+    "SshKey",
     "Statement",
     "Tokens",
     "TransportError",
@@ -118,253 +155,27 @@ RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0)
 RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_CODES = frozenset({"IDEMPOTENCY_IN_PROGRESS"})
 
+# A session's tokens as the API hands them out (the dev issuer's carry an ID token too).
+Tokens: TypeAlias = Session | DevSession
+
 T = TypeVar("T")
+M = TypeVar("M")
+S = TypeVar("S", Session, DevSession)
+Item = TypeVar("Item", covariant=True)
 # One request as a generated operation builds it: the keyword arguments of ``httpx.Client.request``.
 Request = dict[str, Any]
+# A generated model's ``from_dict``: the model of the JSON the API sent.
+Parse = Callable[[Mapping[str, Any]], M]
 
 
-# Response shapes ----------------------------------------------------------------------------
+class Page(Protocol[Item]):
+    """A generated list page (``SkuPage``, ``AllocationPage``, ...): its items and the cursor of the next."""
 
+    @property
+    def items(self) -> Sequence[Item]: ...
 
-RETRY_CODES = frozenset({"IDEMPOTENCY_IN_PROGRESS"})
-
-
-# Response shapes ----------------------------------------------------------------------------
-
-
-class Tokens(TypedDict):
-    access_token: str
-    refresh_token: str
-    token_type: str
-    expires_in: int
-    user_id: str
-    org_id: str
-    id_token: NotRequired[str]
-
-
-class _Ref(TypedDict):
-    id: str
-    name: str
-
-
-class _User(TypedDict):
-    id: str
-    email: str
-    name: str
-
-
-class _OrgRole(TypedDict):
-    id: str
-    name: str
-    role: str
-
-
-class Me(TypedDict):
-    user: _User
-    org: _Ref
-    role: str
-    operator: bool
-    auth: str
-    orgs: list[_OrgRole]
-    api_key_id: NotRequired[str]
-
-
-class ApiKey(TypedDict):
-    id: str
-    prefix: str
-    name: str
-    scopes: list[str]
-    role: str
-    created_by: str
-    created_at: str
-    expires_at: str | None
-    revoked_at: str | None
-    last_used_at: str | None
-
-
-class CreatedApiKey(ApiKey):
-    secret: str
-
-
-class Member(TypedDict):
-    user_id: str
-    email: str
-    name: str
-    role: str
-    joined_at: str
-
-
-class Sku(TypedDict):
-    id: str
-    name: str
-    gpu_model: str
-    gpus: int
-    vcpus: int
-    ram_gib: int
-    disk_gib: int
-    region: str
-    price_per_hour_micros: int
-    currency: str
-    status: str
-    created_at: str
-    updated_at: str
-    version: int
-    total_slots: int
-    free_slots: int
-    available: bool
-
-
-class OsImage(TypedDict):
-    id: str
-    name: str
-    family: str
-    version: str
-    container_image: str
-
-
-class Connection(TypedDict):
-    host: str
-    port: int
-    user: str
-    command: str  # "ssh -p PORT USER@HOST"
-
-
-class _ClaimedSlot(TypedDict):
-    index: int
-    gpu_indexes: list[int]
-
-
-class Allocation(TypedDict):
-    id: str
-    name: str
-    org_id: str
-    created_by: str
-    sku_id: str
-    region: str
-    gpu_model: str
-    count: int
-    gpus: int
-    os_image_id: str
-    ssh_key_ids: list[str]
-    node_id: str
-    slots: list[_ClaimedSlot]
-    price_per_hour_micros: int  # all ``count`` slots together
-    currency: str
-    state: str
-    reason: str | None  # why it failed
-    allowed_actions: list[str]
-    connection: Connection | None  # only while active
-    created_at: str
-    updated_at: str
-    activated_at: str | None
-    release_requested_at: str | None
-    released_at: str | None
-    failed_at: str | None
-    node_down_at: str | None
-
-
-class AllocationEvent(TypedDict):
-    """A CloudEvents envelope; ``data`` holds the allocation's ``state`` and ``reason`` at ``time``."""
-
-    id: str
-    type: str
-    time: str
-    data: dict[str, Any]
-
-
-# Billing: money is integer micro-units of ``currency`` (1 USD = 1_000_000), never a float.
-
-
-class Balance(TypedDict):
-    org_id: str
-    currency: str
-    balance_micros: int  # now: the settled balance less what is used but not yet settled
-    settled_balance_micros: int
-    unsettled_usage_micros: int
-    burn_rate_per_hour_micros: int  # of the active allocations
-    runway_seconds: int | None  # until the balance is spent at that burn; None when nothing burns
-    active_allocations: int
-    depleted_at: str | None  # when the balance ran out (active allocations get released)
-    frozen: bool  # new allocations refused (a disputed payment) until an operator lifts it
-    frozen_reason: str | None
-    as_of: str
-
-
-class LedgerLine(TypedDict):
-    account: str
-    amount_micros: int
-
-
-class LedgerEntry(TypedDict):
-    id: str
-    org_id: str
-    kind: str  # usage, topup, refund, promotion, dispute, adjustment
-    at: str
-    description: str
-    currency: str
-    allocation_id: str | None
-    lines: list[LedgerLine]  # double entry: they sum to zero
-    wallet_delta_micros: int  # what it did to the balance (negative: a charge)
-
-
-class UsageRow(TypedDict):
-    day: str
-    allocation_id: str
-    sku_id: str | None
-    seconds: int
-    micros: int
-
-
-class UsageDay(TypedDict):
-    day: str
-    seconds: int
-    micros: int
-
-
-class UsageAllocation(TypedDict):
-    allocation_id: str
-    sku_id: str | None
-    seconds: int
-    micros: int
-
-
-# "from" is a keyword: the functional form.
-Usage = TypedDict(
-    "Usage",
-    {
-        "from": str,
-        "to": str,
-        "rows": list[UsageRow],
-        "by_day": list[UsageDay],
-        "by_allocation": list[UsageAllocation],
-        "total_seconds": int,
-        "total_micros": int,
-    },
-)
-
-
-class Statement(TypedDict):
-    org_id: str
-    month: str  # YYYY-MM, UTC
-    currency: str
-    opening_balance_micros: int
-    movements_micros: dict[str, int]  # by entry kind
-    closing_balance_micros: int
-    entries: list[LedgerEntry]
-
-
-class SpendCap(TypedDict):
-    org_id: str
-    daily_cap_micros: int | None  # None: no cap
-    updated_at: str
-    updated_by: str
-
-
-class Checkout(TypedDict):
-    checkout_session_id: str
-    url: str  # where to pay
-    amount_micros: int
-    currency: str
+    @property
+    def next_cursor(self) -> str | None: ...
 
 
 # Errors -------------------------------------------------------------------------------------
@@ -423,9 +234,7 @@ class WaitTimeout(GpuaasError):
     """:meth:`Client.wait_for_allocation` ran out of time; ``allocation`` is the last one seen."""
 
     def __init__(self, allocation: Allocation, timeout: float) -> None:
-        super().__init__(
-            f"Allocation {allocation.get('id')} is still {allocation.get('state')} after {timeout:g} seconds"
-        )
+        super().__init__(f"Allocation {allocation.id} is still {allocation.state} after {timeout:g} seconds")
         self.allocation = allocation
         self.timeout = timeout
 
@@ -434,10 +243,8 @@ class AllocationFailed(GpuaasError):
     """:meth:`Client.wait_until_active` saw the allocation end (``failed``, or released) instead."""
 
     def __init__(self, allocation: Allocation) -> None:
-        reason = allocation.get("reason")
-        super().__init__(
-            f"Allocation {allocation.get('id')} is {allocation.get('state')}" + (f": {reason}" if reason else "")
-        )
+        reason = allocation.reason
+        super().__init__(f"Allocation {allocation.id} is {allocation.state}" + (f": {reason}" if reason else ""))
         self.allocation = allocation
 
 
@@ -492,6 +299,27 @@ def _micros(value: int | None, what: str) -> int:
 
 def _new_key(idempotency_key: str | None) -> str:
     return idempotency_key or str(uuid.uuid4())
+
+
+def _parsed(response: httpx.Response, parse: Parse[M]) -> M:
+    """The generated model of a successful answer. One that is not JSON, or not the documented shape, is
+    an :class:`ApiError` (``INVALID_RESPONSE``), not a ``KeyError`` from deep in the generated code."""
+    request_id = response.headers.get("X-Request-Id")
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ApiError(
+            response.status_code, "INVALID_RESPONSE", "The API answered with something that is not JSON", request_id
+        ) from exc
+    try:
+        return parse(body)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ApiError(
+            response.status_code,
+            "INVALID_RESPONSE",
+            f"The API's answer is not the documented shape ({type(exc).__name__}: {exc})",
+            request_id,
+        ) from exc
 
 
 class Client:
@@ -565,23 +393,22 @@ class Client:
         except httpx.RequestError as exc:
             raise TransportError(f"Cannot reach {self.base_url}: {exc}") from exc
 
-    def _request(
+    def _response(
         self,
         build: Callable[[], Request],
         *,
         auth: bool = True,
-        text: bool = False,
+        accept: str = "application/json",
         headers: dict[str, str] | None = None,
-    ) -> Any:
+    ) -> httpx.Response:
         """Send one request (``build`` is a generated operation's, called per attempt: a body that
-        names the refresh token must name the current one); on an expired access token refresh once
-        and retry once. ``text``: the answer is not JSON (a CSV export); return it as it is."""
+        names the refresh token must name the current one) and return its successful answer; on an
+        expired access token refresh once and retry once."""
         refreshed = False
-        accept = "text/csv, application/json" if text else "application/json"
         while True:
             response = self._send(build(), auth=auth, accept=accept, headers=headers)
             if response.status_code < 400:
-                return response.text if text else self._json(response)
+                return response
             error = ApiError.from_response(response)
             if (
                 error.status == 401
@@ -596,55 +423,55 @@ class Client:
                 continue
             raise error
 
-    @staticmethod
-    def _json(response: httpx.Response) -> Any:
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ApiError(
-                response.status_code,
-                "INVALID_RESPONSE",
-                "The API answered with something that is not JSON",
-                response.headers.get("X-Request-Id"),
-            ) from exc
-
-    def _request_retrying(
+    def _model(
         self,
         build: Callable[[], Request],
+        parse: Parse[M],
         *,
+        auth: bool = True,
         headers: dict[str, str] | None = None,
-        delays: Sequence[float] | None = None,
-    ) -> Any:
-        """Send a request that carries an Idempotency-Key (built into it once, so every attempt has the
+    ) -> M:
+        """The answer to one request as the generated model ``parse`` builds."""
+        return _parsed(self._response(build, auth=auth, headers=headers), parse)
+
+    def _no_content(self, build: Callable[[], Request]) -> None:
+        self._response(build)
+
+    def _text(self, build: Callable[[], Request]) -> str:
+        """An answer that is not JSON (a CSV export), as it is."""
+        return self._response(build, accept="text/csv, application/json").text
+
+    def _retrying(self, attempt: Callable[[], T], *, delays: Sequence[float] | None = None) -> T:
+        """Run a request that carries an Idempotency-Key (built into it once, so every attempt has the
         same); retry it past network errors, ``502``/``503``/``504`` and ``IDEMPOTENCY_IN_PROGRESS``:
         the API runs it once and replays the answer."""
         delays = RETRY_DELAYS if delays is None else delays
-        attempt = 0
+        tries = 0
         while True:
             try:
-                return self._request(build, headers=headers)
+                return attempt()
             except GpuaasError as exc:
-                if attempt >= len(delays) or not _retryable(exc):
+                if tries >= len(delays) or not _retryable(exc):
                     raise
-                self.sleep(delays[attempt])
-                attempt += 1
+                self.sleep(delays[tries])
+                tries += 1
 
-    def _paginate(self, page: Callable[[str | Unset], Request], *, auth: bool = True) -> Iterator[Any]:
+    def _paginate(
+        self, page: Callable[[str | Unset], Request], parse: Parse[Page[M]], *, auth: bool = True
+    ) -> Iterator[M]:
         """Every item of a list, following ``next_cursor`` (a page may be empty while a cursor remains).
-        ``page(cursor)`` is the generated list operation with its filters bound."""
+        ``page(cursor)`` is the generated list operation with its filters bound; ``parse`` its page model's."""
         cursor: str | Unset = UNSET
         while True:
-            body = self._request(functools.partial(page, cursor), auth=auth)
-            yield from body.get("items", [])
-            cursor = body.get("next_cursor") or UNSET
+            body = self._model(functools.partial(page, cursor), parse, auth=auth)
+            yield from body.items
+            cursor = body.next_cursor or UNSET
             if not cursor:
                 return
 
-    def _adopt(self, tokens: Tokens) -> Tokens:
-        self.access_token = tokens["access_token"]
-        self.refresh_token = tokens.get("refresh_token") or self.refresh_token
+    def _adopt(self, tokens: S) -> S:
+        self.access_token = tokens.access_token
+        self.refresh_token = tokens.refresh_token or self.refresh_token
         self.api_key = None
         if self.on_tokens is not None:
             self.on_tokens(tokens)
@@ -652,8 +479,8 @@ class Client:
 
     # System and catalog ---------------------------------------------------------------------
 
-    def health(self) -> dict[str, Any]:
-        return cast(dict[str, Any], self._request(_health._get_kwargs, auth=False))
+    def health(self) -> Health:
+        return self._model(_health._get_kwargs, Health.from_dict, auth=False)
 
     def skus(
         self,
@@ -678,49 +505,53 @@ class Client:
                 available=_opt(available),
             )
 
-        return self._paginate(page, auth=False)
+        return self._paginate(page, SkuPage.from_dict, auth=False)
 
     def os_images(self, *, limit: int | None = None) -> Iterator[OsImage]:
         """The OS images an allocation can boot (public), every page."""
-        return self._paginate(lambda cursor: _list_os_images._get_kwargs(limit=_opt(limit), cursor=cursor), auth=False)
+        return self._paginate(
+            lambda cursor: _list_os_images._get_kwargs(limit=_opt(limit), cursor=cursor),
+            OsImagePage.from_dict,
+            auth=False,
+        )
 
     # Sessions -------------------------------------------------------------------------------
 
-    def dev_token(self, user: str, org: str, role: str) -> Tokens:
+    def dev_token(self, user: str, org: str, role: str) -> DevSession:
         """Sign in as anyone (the local stage's dev issuer only); the client adopts the session."""
         body = DevTokenBody(user=user, org=org, role=role)
-        return self._adopt(self._request(lambda: _dev_token._get_kwargs(body=body), auth=False))
+        return self._adopt(self._model(lambda: _dev_token._get_kwargs(body=body), DevSession.from_dict, auth=False))
 
-    def exchange_oidc_token(self, subject_token: str, org_id: str | None = None) -> Tokens:
+    def exchange_oidc_token(self, subject_token: str, org_id: str | None = None) -> Session:
         """Sign in with an OIDC token from the configured issuer; the client adopts the session."""
         body = TokenBody(grant_type=TOKEN_EXCHANGE, subject_token=subject_token, org_id=org_id or UNSET)
-        return self._adopt(self._request(lambda: _auth_token._get_kwargs(body=body), auth=False))
+        return self._adopt(self._model(lambda: _auth_token._get_kwargs(body=body), Session.from_dict, auth=False))
 
-    def refresh(self) -> Tokens:
+    def refresh(self) -> Session:
         """Trade the refresh token for new tokens (the refresh token rotates: store the new one)."""
         if not self.refresh_token:
             raise GpuaasError("No refresh token to refresh the session with")
         body = TokenBody(grant_type="refresh_token", refresh_token=self.refresh_token)
-        return self._adopt(self._request(lambda: _auth_token._get_kwargs(body=body), auth=False))
+        return self._adopt(self._model(lambda: _auth_token._get_kwargs(body=body), Session.from_dict, auth=False))
 
     def logout(self) -> None:
         """End this session on the server; its refresh tokens stop working."""
         # Built per attempt: a refresh before the retry rotates the refresh token.
-        self._request(lambda: _auth_logout._get_kwargs(body=LogoutBody(refresh_token=_opt(self.refresh_token))))
+        self._no_content(lambda: _auth_logout._get_kwargs(body=LogoutBody(refresh_token=_opt(self.refresh_token))))
         self.access_token = self.refresh_token = None
 
     def logout_all(self) -> None:
         """Sign out everywhere: every session of this user stops refreshing."""
-        self._request(_auth_logout_all._get_kwargs)
+        self._no_content(_auth_logout_all._get_kwargs)
         self.access_token = self.refresh_token = None
 
     def me(self) -> Me:
-        return cast(Me, self._request(_me._get_kwargs))
+        return self._model(_me._get_kwargs, Me.from_dict)
 
     # API keys -------------------------------------------------------------------------------
 
     def api_keys(self) -> Iterator[ApiKey]:
-        return self._paginate(lambda cursor: _list_api_keys._get_kwargs(cursor=cursor))
+        return self._paginate(lambda cursor: _list_api_keys._get_kwargs(cursor=cursor), ApiKeyPage.from_dict)
 
     def create_api_key(
         self,
@@ -734,22 +565,22 @@ class Client:
         body = CreateApiKeyBody(name=name, scopes=list(scopes), expires_in_days=_opt(expires_in_days))
         # The document does not name an Idempotency-Key here; the API honours it on every create.
         headers = {"Idempotency-Key": _new_key(idempotency_key)}
-        return cast(CreatedApiKey, self._request(lambda: _create_api_key._get_kwargs(body=body), headers=headers))
+        return self._model(lambda: _create_api_key._get_kwargs(body=body), CreatedApiKey.from_dict, headers=headers)
 
     def revoke_api_key(self, key_id: str) -> ApiKey:
-        return cast(ApiKey, self._request(lambda: _revoke_api_key._get_kwargs(key_id)))
+        return self._model(lambda: _revoke_api_key._get_kwargs(key_id), ApiKey.from_dict)
 
     # SSH keys -------------------------------------------------------------------------------
 
-    def ssh_keys(self) -> Iterator[dict[str, Any]]:
-        return self._paginate(lambda cursor: _list_ssh_keys._get_kwargs(cursor=cursor))
+    def ssh_keys(self) -> Iterator[SshKey]:
+        return self._paginate(lambda cursor: _list_ssh_keys._get_kwargs(cursor=cursor), SshKeyPage.from_dict)
 
-    def add_ssh_key(self, name: str, public_key: str, *, idempotency_key: str | None = None) -> dict[str, Any]:
+    def add_ssh_key(self, name: str, public_key: str, *, idempotency_key: str | None = None) -> SshKey:
         body, key = AddSshKeyBody(name=name, public_key=public_key), _new_key(idempotency_key)
-        return cast(dict[str, Any], self._request(lambda: _add_ssh_key._get_kwargs(body=body, idempotency_key=key)))
+        return self._model(lambda: _add_ssh_key._get_kwargs(body=body, idempotency_key=key), SshKey.from_dict)
 
     def delete_ssh_key(self, key_id: str) -> None:
-        self._request(lambda: _delete_ssh_key._get_kwargs(key_id))
+        self._no_content(lambda: _delete_ssh_key._get_kwargs(key_id))
 
     # Allocations ----------------------------------------------------------------------------
 
@@ -778,33 +609,38 @@ class Client:
             name=_opt(name),
         )
         key = _new_key(idempotency_key)
-        return cast(
-            Allocation, self._request_retrying(lambda: _create_allocation._get_kwargs(body=body, idempotency_key=key))
+        return self._retrying(
+            lambda: self._model(
+                lambda: _create_allocation._get_kwargs(body=body, idempotency_key=key), Allocation.from_dict
+            )
         )
 
     def allocations(self, *, state: str | None = None, limit: int | None = None) -> Iterator[Allocation]:
         """The org's allocations, newest first, every page (``limit`` is the page size)."""
         return self._paginate(
-            lambda cursor: _list_allocations._get_kwargs(limit=_opt(limit), cursor=cursor, state=_opt(state))
+            lambda cursor: _list_allocations._get_kwargs(limit=_opt(limit), cursor=cursor, state=_opt(state)),
+            AllocationPage.from_dict,
         )
 
     list_allocations = allocations
 
     def get_allocation(self, allocation_id: str) -> Allocation:
-        return cast(Allocation, self._request(lambda: _get_allocation._get_kwargs(allocation_id)))
+        return self._model(lambda: _get_allocation._get_kwargs(allocation_id), Allocation.from_dict)
 
     def release_allocation(self, allocation_id: str, *, idempotency_key: str | None = None) -> Allocation:
         """Give the slots back (answers ``releasing`` at once; billing stops now). Retried like a create."""
         key = _new_key(idempotency_key)
-        return cast(
-            Allocation,
-            self._request_retrying(lambda: _release_allocation._get_kwargs(allocation_id, idempotency_key=key)),
+        return self._retrying(
+            lambda: self._model(
+                lambda: _release_allocation._get_kwargs(allocation_id, idempotency_key=key), Allocation.from_dict
+            )
         )
 
     def allocation_events(self, allocation_id: str, *, limit: int | None = None) -> Iterator[AllocationEvent]:
         """The allocation's history, oldest first (CloudEvents envelopes), every page."""
         return self._paginate(
-            lambda cursor: _list_allocation_events._get_kwargs(allocation_id, limit=_opt(limit), cursor=cursor)
+            lambda cursor: _list_allocation_events._get_kwargs(allocation_id, limit=_opt(limit), cursor=cursor),
+            EventPage.from_dict,
         )
 
     def wait_for_allocation(
@@ -840,12 +676,12 @@ class Client:
                 if isinstance(exc, ApiError) and exc.retry_after:
                     wait_at_least = float(exc.retry_after)
             else:
-                if last is None or allocation.get("state") != last.get("state"):
+                if last is None or allocation.state != last.state:
                     interval = poll_interval  # something moves: look again soon
                     if on_change is not None:
                         on_change(allocation)
                 last = allocation
-                if allocation.get("state") in wanted:
+                if allocation.state in wanted:
                     return allocation
             remaining = deadline - self.clock()
             if remaining <= 0 and last is not None:
@@ -875,7 +711,7 @@ class Client:
             poll_interval=poll_interval,
             max_poll_interval=max_poll_interval,
         )
-        if allocation.get("state") != "active":
+        if allocation.state != "active":
             raise AllocationFailed(allocation)
         return allocation
 
@@ -885,7 +721,7 @@ class Client:
     def balance(self) -> Balance:
         """The balance now (settled less what is used but not yet settled), the burn rate of the active
         allocations, the runway at that burn (``None`` when nothing burns) and the frozen/depleted flags."""
-        return cast(Balance, self._request(_get_balance._get_kwargs))
+        return self._model(_get_balance._get_kwargs, Balance.from_dict)
 
     def ledger(
         self,
@@ -899,7 +735,8 @@ class Client:
         return self._paginate(
             lambda cursor: _list_ledger._get_kwargs(
                 limit=_opt(limit), cursor=cursor, since=_opt(_when(since)), until=_opt(_when(until))
-            )
+            ),
+            LedgerPage.from_dict,
         )
 
     def ledger_csv(
@@ -922,38 +759,34 @@ class Client:
                 format_="csv",
             )
 
-        return cast(str, self._request(request, text=True))
+        return self._text(request)
 
     def usage(self, since: str | date | None = None, until: str | date | None = None) -> Usage:
         """Seconds and charges per day and per allocation, days ``since`` to ``until`` inclusive
         (``YYYY-MM-DD``, UTC; by default the last 30 days)."""
-        return cast(
-            Usage, self._request(lambda: _get_usage._get_kwargs(since=_opt(_when(since)), until=_opt(_when(until))))
+        return self._model(
+            lambda: _get_usage._get_kwargs(since=_opt(_when(since)), until=_opt(_when(until))), Usage.from_dict
         )
 
     def usage_csv(self, since: str | date | None = None, until: str | date | None = None) -> str:
         """The usage rows as CSV: ``day,allocation_id,sku_id,seconds,micros``."""
-        return cast(
-            str,
-            self._request(
-                lambda: _get_usage._get_kwargs(since=_opt(_when(since)), until=_opt(_when(until)), format_="csv"),
-                text=True,
-            ),
+        return self._text(
+            lambda: _get_usage._get_kwargs(since=_opt(_when(since)), until=_opt(_when(until)), format_="csv")
         )
 
     def statement(self, month: str) -> Statement:
         """A calendar month (``YYYY-MM``, UTC): opening balance, movements by kind, closing balance, entries."""
-        return cast(Statement, self._request(lambda: _get_statement._get_kwargs(month)))
+        return self._model(lambda: _get_statement._get_kwargs(month), Statement.from_dict)
 
     def spend_cap(self) -> SpendCap:
         """The org's daily spend cap (``daily_cap_micros`` is ``None`` when there is none)."""
-        return cast(SpendCap, self._request(_get_spend_cap._get_kwargs))
+        return self._model(_get_spend_cap._get_kwargs, SpendCap.from_dict)
 
     def set_spend_cap(self, daily_cap_micros: int | None) -> SpendCap:
         """Set the daily spend cap (``None`` clears it); new allocations stop at it. Owners, with a session."""
         cap = None if daily_cap_micros is None else _micros(daily_cap_micros, "daily_cap_micros")
         body = SpendCapBody(daily_cap_micros=cap)
-        return cast(SpendCap, self._request(lambda: _set_spend_cap._get_kwargs(body=body)))
+        return self._model(lambda: _set_spend_cap._get_kwargs(body=body), SpendCap.from_dict)
 
     def checkout(
         self,
@@ -974,30 +807,34 @@ class Client:
             cancel_url=_opt(cancel_url),
         )
         key = _new_key(idempotency_key)
-        return cast(
-            Checkout, self._request_retrying(lambda: _create_checkout._get_kwargs(body=body, idempotency_key=key))
+        return self._retrying(
+            lambda: self._model(
+                lambda: _create_checkout._get_kwargs(body=body, idempotency_key=key), Checkout.from_dict
+            )
         )
 
-    def dev_complete_checkout(self, checkout_session_id: str) -> Any:
+    def dev_complete_checkout(self, checkout_session_id: str) -> DevCheckoutCompletion:
         """Pay a checkout without paying (the local stage's dev route only): the API delivers the signed
         payment webhook to itself, as the payment provider would."""
-        return self._request(lambda: _dev_complete_checkout._get_kwargs(checkout_session_id))
+        return self._model(
+            lambda: _dev_complete_checkout._get_kwargs(checkout_session_id), DevCheckoutCompletion.from_dict
+        )
 
     # Members --------------------------------------------------------------------------------
 
     def members(self) -> Iterator[Member]:
-        return self._paginate(lambda cursor: _list_members._get_kwargs(cursor=cursor))
+        return self._paginate(lambda cursor: _list_members._get_kwargs(cursor=cursor), MemberPage.from_dict)
 
     def add_member(self, user_id: str, role: str, *, idempotency_key: str | None = None) -> Member:
         body, key = AddMemberBody(user_id=user_id, role=role), _new_key(idempotency_key)
-        return cast(Member, self._request(lambda: _add_member._get_kwargs(body=body, idempotency_key=key)))
+        return self._model(lambda: _add_member._get_kwargs(body=body, idempotency_key=key), Member.from_dict)
 
     def set_member_role(self, user_id: str, role: str) -> Member:
         body = ChangeRoleBody(role=role)
-        return cast(Member, self._request(lambda: _change_member_role._get_kwargs(user_id, body=body)))
+        return self._model(lambda: _change_member_role._get_kwargs(user_id, body=body), Member.from_dict)
 
     def remove_member(self, user_id: str) -> None:
-        self._request(lambda: _remove_member._get_kwargs(user_id))
+        self._no_content(lambda: _remove_member._get_kwargs(user_id))
 
     # Audit ----------------------------------------------------------------------------------
 
@@ -1010,7 +847,7 @@ class Client:
         since: str | None = None,
         until: str | None = None,
         limit: int | None = None,
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[AuditRecord]:
         """The org's audit trail, newest first, every page."""
 
         def page(cursor: str | Unset) -> Request:
@@ -1024,4 +861,4 @@ class Client:
                 until=_opt(until),
             )
 
-        return self._paginate(page)
+        return self._paginate(page, AuditPage.from_dict)

@@ -8,7 +8,11 @@ It reads a view of the document in which every error response (4xx/5xx) is the p
 (``#/components/schemas/Error``): the document narrows each one to the codes that operation can return
 (``allOf`` the envelope and an ``enum``), which the generator turns into one model per operation and
 status, some 1,350 copies of the same envelope. The SDK maps every error to ``ApiError`` with the
-catalog's code instead; the document itself is not changed. The output is formatted by ruff
+catalog's code instead. The view also drops ``format: date-time`` and ``format: date``: the generated
+models would parse those strings into ``datetime``/``date`` and render them back with ``isoformat()``
+(``...Z`` becomes ``...+00:00``, milliseconds become microseconds), so a model's ``to_dict()`` would not
+be the JSON the API sent. As plain strings they come back exactly (the generator has no setting for
+this). The document itself is not changed. The output is formatted by ruff
 (``client/sdk-ruff.toml``) and holds no timestamps, so the check is stable.
 """
 
@@ -34,10 +38,26 @@ CONFIG = ROOT / "client" / "sdk-generator.yaml"
 RUFF_CONFIG = ROOT / "client" / "sdk-ruff.toml"
 TARGET = ROOT / "client" / "gpuaas_client" / "_api"
 ERROR_ENVELOPE = {"$ref": "#/components/schemas/Error"}
+# String formats the generated models would turn into Python objects that do not render back as sent.
+VERBATIM_FORMATS = frozenset({"date-time", "date"})
+
+
+def _verbatim_strings(node: Any) -> None:
+    """Drop ``format: date-time``/``date`` everywhere, in place: those values stay the API's strings."""
+    if isinstance(node, dict):
+        if isinstance(node.get("format"), str) and node["format"] in VERBATIM_FORMATS:
+            del node["format"]
+        for value in node.values():
+            _verbatim_strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _verbatim_strings(value)
 
 
 def generator_view(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with every error response's body the plain error envelope (see the module's doc)."""
+    """The document with every error response's body the plain error envelope, and timestamps and days
+    plain strings (see the module's doc)."""
+    _verbatim_strings(document)
 
     def plain(response: dict[str, Any]) -> None:
         for media in (response.get("content") or {}).values():

@@ -29,9 +29,7 @@ class ApiClient:
         user = user or f"{role}-user"
         key = (user, org, role)
         if key not in self._tokens:
-            self._tokens[key] = Client(self.base_url, http_client=self.session).dev_token(user, org, role)[
-                "access_token"
-            ]
+            self._tokens[key] = Client(self.base_url, http_client=self.session).dev_token(user, org, role).access_token
         return self._tokens[key]
 
     def client(self, role: str = "operator", user: str | None = None, org: str = "gpuaas-ops") -> Client:

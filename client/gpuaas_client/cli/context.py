@@ -109,7 +109,7 @@ class Context:
     def _store_rotated(self, tokens: Tokens) -> None:
         # The old refresh token is dead the moment the API rotates it: persist the new one at once.
         if self.profile and not self.profile.get("api_key"):
-            self.store.update_tokens(self.profile_name, tokens["access_token"], tokens.get("refresh_token"))
+            self.store.update_tokens(self.profile_name, tokens.access_token, tokens.refresh_token)
             self._loaded = False
 
 

@@ -1,6 +1,7 @@
 """How results print: ``--output table|json|yaml``, ``--quiet``, colour only on a terminal and never with NO_COLOR.
 
-- ``json`` is the API's objects exactly as the API returned them (a list command prints a JSON array of
+- ``json`` is the API's objects exactly as the API returned them (the SDK's models rendered with
+  ``to_dict()``, which gives back the API's JSON) (a list command prints a JSON array of
   every item across all pages, not the page envelope), indented by 2, keys sorted: stable to diff and to
   read with ``jq``.
 - ``yaml`` is the same data as YAML (keys sorted).
@@ -17,7 +18,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO, runtime_checkable
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -25,7 +26,32 @@ from rich.table import Table
 from rich.text import Text
 
 FORMATS = ("table", "json", "yaml")
-Column = tuple[str, Callable[[dict[str, Any]], Any]]
+# A column of a table: its header and what it shows of an item (an SDK model, or a dict the CLI made).
+Column = tuple[str, Callable[[Any], Any]]
+
+
+@runtime_checkable
+class Model(Protocol):
+    """What the SDK answers with: a generated model of the API's JSON."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def plain(data: Any) -> Any:
+    """``data`` as JSON values: each SDK model as the JSON the API sent (``to_dict()``), inside lists and
+    dicts too."""
+    if isinstance(data, Model):
+        return data.to_dict()
+    if isinstance(data, Mapping):
+        return {k: plain(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [plain(v) for v in data]
+    return data
+
+
+def field(item: Any, name: str) -> Any:
+    """An item's ``name``: a model's attribute or a dict's key (``None`` when it has none)."""
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
 
 
 def colour_allowed() -> bool:
@@ -116,6 +142,7 @@ class Output:
 
     def data(self, data: Any) -> None:
         """The data in the machine format (JSON unless YAML was asked for)."""
+        data = plain(data)
         if self.format == "yaml":
             import yaml  # only what asks for YAML pays for loading it
 
@@ -152,12 +179,12 @@ class Output:
         else:
             self.err_console.print(Text(text))
 
-    def rows(self, items: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> None:
+    def rows(self, items: Sequence[Any], columns: Sequence[Column]) -> None:
         """A table for people; ``(none)`` when there are no rows."""
         if not items:
             self.line("(none)")
             return
-        rows = [[get(dict(i)) for _, get in columns] for i in items]
+        rows = [[get(i) for _, get in columns] for i in items]
         headers = [h for h, _ in columns]
         if self.console.is_terminal:
             self.console.print(_rich_table(rows, headers, styled=True))
@@ -166,20 +193,20 @@ class Output:
 
     # Results in every format ------------------------------------------------------------------
 
-    def table(self, items: Sequence[Mapping[str, Any]], columns: Sequence[Column], id_key: str = "id") -> None:
+    def table(self, items: Sequence[Any], columns: Sequence[Column], id_key: str = "id") -> None:
         if self.quiet:
-            self.ids(i.get(id_key) for i in items)
+            self.ids(field(i, id_key) for i in items)
         elif self.machine:
-            self.data([dict(i) for i in items])
+            self.data(list(items))
         else:
             self.rows(items, columns)
 
-    def record(self, data: Mapping[str, Any], fields: Sequence[tuple[str, Any]], id: Any = None) -> None:
-        """One object: ``key:  value`` lines for people."""
+    def record(self, data: Any, fields: Sequence[tuple[str, Any]], id: Any = None) -> None:
+        """One object (a model, or a dict): ``key:  value`` lines for people."""
         if self.quiet:
             self.ids([id])
         elif self.machine:
-            self.data(dict(data))
+            self.data(data)
         else:
             width = max(len(k) for k, _ in fields) + 1
             for k, v in fields:

@@ -8,13 +8,15 @@ redrawn a few times a second); otherwise (a pipe, a log file) each change is a l
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO
 
 from rich.console import Console, RenderableType
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
+
+from gpuaas_client.sdk import Allocation
 
 
 def format_step(state: str, seconds: float) -> str:
@@ -51,8 +53,8 @@ class Progress:
         self.steps: list[tuple[str, float]] = []
         self._open = False
 
-    def __call__(self, allocation: Mapping[str, Any]) -> None:
-        self.update(str(allocation.get("state")))
+    def __call__(self, allocation: Allocation) -> None:
+        self.update(allocation.state)
 
     def update(self, state: str) -> None:
         if self.steps and self.steps[-1][0] == state:

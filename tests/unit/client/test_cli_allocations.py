@@ -9,7 +9,8 @@ import uuid
 import pytest
 import requests
 import responses
-from gpuaas_client import ApiError, Client, GpuaasError, TransportError, WaitTimeout, cli, sdk
+from gpuaas_client import Allocation, ApiError, Client, GpuaasError, Sku, TransportError, WaitTimeout, cli, sdk
+from gpuaas_client._api.models import Connection
 from gpuaas_client.cli import (
     Progress,
     UsageError,
@@ -22,6 +23,7 @@ from gpuaas_client.cli import (
 )
 from responses import matchers
 
+from tests.unit.client.api_samples import api_object
 from tests.unit.client.conftest import BASE
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("config")]
@@ -34,24 +36,31 @@ CONNECTION = {"host": "gpu-07.fleet", "port": 2222, "user": "gpuaas", "command":
 
 
 def allocation(state: str, **extra) -> dict:
-    return {
-        "id": ALC,
-        "name": "job",
-        "sku_id": SKU,
-        "os_image_id": IMAGE,
-        "region": "us-east-1",
-        "gpu_model": "H100-80GB-SXM",
-        "count": 1,
-        "gpus": 1,
-        "price_per_hour_micros": 2_490_000,
-        "currency": "USD",
-        "state": state,
-        "reason": None,
-        "allowed_actions": ["release"] if state in ("pending", "provisioning", "active") else [],
-        "connection": CONNECTION if state == "active" else None,
-        "created_at": "2026-01-01T00:00:00.000Z",
-        **extra,
-    }
+    return api_object(
+        "Allocation",
+        **{
+            "id": ALC,
+            "name": "job",
+            "sku_id": SKU,
+            "os_image_id": IMAGE,
+            "region": "us-east-1",
+            "gpu_model": "H100-80GB-SXM",
+            "count": 1,
+            "gpus": 1,
+            "price_per_hour_micros": 2_490_000,
+            "currency": "USD",
+            "state": state,
+            "reason": None,
+            "allowed_actions": ["release"] if state in ("pending", "provisioning", "active") else [],
+            "connection": CONNECTION if state == "active" else None,
+            "created_at": "2026-01-01T00:00:00.000Z",
+            **extra,
+        },
+    )
+
+
+def event(**fields) -> dict:
+    return api_object("CloudEvent", **fields)
 
 
 def envelope(code: str, message: str = "nope") -> dict:
@@ -166,7 +175,7 @@ def test_progress_not_a_tty_prints_a_line_per_change():
     progress.update("provisioning")
     progress.update("provisioning")  # no change, no line
     fake.now += 0.8
-    progress(allocation("active"))
+    progress(Allocation.from_dict(allocation("active")))
     progress.done()
     assert stream.getvalue() == "pending 0.0s\nprovisioning 0.4s\nactive 1.2s\n"
     assert progress.line() == "pending 0.0s -> provisioning 0.4s -> active 1.2s"
@@ -200,8 +209,8 @@ def test_progress_done_without_steps_writes_nothing():
 
 
 def test_ssh_command():
-    assert ssh_command(CONNECTION) == ["ssh", "-p", "2222", "gpuaas@gpu-07.fleet"]
-    assert ssh_command(CONNECTION, ["-L", "8888:localhost:8888"]) == [
+    assert ssh_command(Connection.from_dict(CONNECTION)) == ["ssh", "-p", "2222", "gpuaas@gpu-07.fleet"]
+    assert ssh_command(Connection.from_dict(CONNECTION), ["-L", "8888:localhost:8888"]) == [
         "ssh",
         "-p",
         "2222",
@@ -209,7 +218,8 @@ def test_ssh_command():
         "-L",
         "8888:localhost:8888",
     ]
-    assert ssh_command({"host": "10.0.0.7", "port": 22, "user": "root"})[-1] == "root@10.0.0.7"
+    connection = {"host": "10.0.0.7", "port": 22, "user": "root", "command": "ssh -p 22 root@10.0.0.7"}
+    assert ssh_command(Connection.from_dict(connection))[-1] == "root@10.0.0.7"
 
 
 @pytest.mark.parametrize(
@@ -231,7 +241,7 @@ def test_ssh_command():
 )
 def test_ssh_command_refuses_what_ssh_would_misread(bad):
     with pytest.raises(GpuaasError, match="unusable ssh"):
-        ssh_command({**CONNECTION, **bad})
+        ssh_command(Connection.from_dict({**CONNECTION, **bad}))
 
 
 # Resolving names ----------------------------------------------------------------------------
@@ -245,12 +255,18 @@ def test_resolve_id_takes_an_id_as_it_is_without_listing():
 
 
 def test_resolve_id_by_name():
-    items = [{"id": SKU, "name": "h100-x1"}, {"id": "sku_other", "name": "h100-x8"}]
+    items = [Sku.from_dict(api_object("Sku", id=i, name=n)) for i, n in ((SKU, "h100-x1"), ("sku_other", "h100-x8"))]
     assert resolve_id("SKU", "h100-x1", cli.SKU_ID, lambda: items, "gpuaas skus") == SKU
     with pytest.raises(UsageError, match=r"no SKU named 'b200' \(see `gpuaas skus`\)"):
         resolve_id("SKU", "b200", cli.SKU_ID, lambda: items, "gpuaas skus")
     with pytest.raises(UsageError, match="2 SKUs are named 'h100-x1'"):
-        resolve_id("SKU", "h100-x1", cli.SKU_ID, lambda: [*items, {"id": "sku_3", "name": "h100-x1"}], "gpuaas skus")
+        resolve_id(
+            "SKU",
+            "h100-x1",
+            cli.SKU_ID,
+            lambda: [*items, Sku.from_dict(api_object("Sku", id="sku_3", name="h100-x1"))],
+            "gpuaas skus",
+        )
 
 
 # SDK ----------------------------------------------------------------------------------------
@@ -263,7 +279,7 @@ def test_create_allocation_sends_a_uuid4_idempotency_key_and_the_body(http):
         json=allocation("pending"),
         match=[matchers.json_params_matcher({"sku_id": SKU, "os_image_id": IMAGE, "count": 1})],
     )
-    assert Client(BASE, api_key="gpk_x").create_allocation(SKU, IMAGE)["state"] == "pending"
+    assert Client(BASE, api_key="gpk_x").create_allocation(SKU, IMAGE).state == "pending"
     key = http.calls[0].request.headers["Idempotency-Key"]
     assert uuid.UUID(key).version == 4
 
@@ -277,7 +293,7 @@ def test_create_allocation_reuses_its_key_on_its_own_retries(http):
     http.post(url, status=202, json=allocation("pending"), match=[matchers.json_params_matcher(body)])
     c, fake = client()
     created = c.create_allocation(SKU, IMAGE, 2, ssh_key_ids=[KEY], name="job", idempotency_key="my-key")
-    assert created["id"] == ALC
+    assert created.id == ALC
     assert [call.request.headers["Idempotency-Key"] for call in http.calls] == ["my-key"] * 4
     assert fake.slept == list(sdk.RETRY_DELAYS)
 
@@ -317,15 +333,16 @@ def test_release_get_events_and_list_follow_pages(http):
     )
     http.get(
         f"{BASE}/v1/allocations/{ALC}/events",
-        json={"items": [{"id": "e1", "type": "allocation.requested", "time": "t", "data": {}}], "next_cursor": None},
+        json={"items": [event(id="e1", type="allocation.requested", time="t", data={})], "next_cursor": None},
     )
     c, _ = client()
-    assert c.release_allocation(ALC)["state"] == "releasing"
+    assert c.release_allocation(ALC).state == "releasing"
     keys = [call.request.headers.get("Idempotency-Key") for call in http.calls]
     assert keys[0] and keys == [keys[0]] * 2
-    assert c.get_allocation(ALC)["connection"] == CONNECTION
-    assert [a["id"] for a in c.list_allocations(state="active")] == [ALC, "alc_2"]
-    assert [e["type"] for e in c.allocation_events(ALC)] == ["allocation.requested"]
+    connection = c.get_allocation(ALC).connection
+    assert connection is not None and connection.to_dict() == CONNECTION
+    assert [a.id for a in c.list_allocations(state="active")] == [ALC, "alc_2"]
+    assert [e.type_ for e in c.allocation_events(ALC)] == ["allocation.requested"]
 
 
 def test_wait_for_allocation_reports_each_change_and_returns_when_wanted(http):
@@ -334,8 +351,8 @@ def test_wait_for_allocation_reports_each_change_and_returns_when_wanted(http):
         http.get(url, json=allocation(state))
     c, fake = client()
     seen: list[str] = []
-    done = c.wait_for_allocation(ALC, ["active"], 60, on_change=lambda a: seen.append(a["state"]))
-    assert done["state"] == "active" and seen == ["pending", "provisioning", "active"]
+    done = c.wait_for_allocation(ALC, ["active"], 60, on_change=lambda a: seen.append(a.state))
+    assert done.state == "active" and seen == ["pending", "provisioning", "active"]
     assert len(http.calls) == 6
     # Back off while nothing changes, start over at the short interval on a change.
     assert fake.slept == pytest.approx([0.2, 0.3, 0.2, 0.3, 0.45])
@@ -344,7 +361,7 @@ def test_wait_for_allocation_reports_each_change_and_returns_when_wanted(http):
 def test_wait_for_allocation_stops_at_a_final_state(http):
     http.get(f"{BASE}/v1/allocations/{ALC}", json=allocation("failed", reason="image pull failed"))
     done = client()[0].wait_for_allocation(ALC, ["active"], 60)
-    assert done["state"] == "failed" and done["reason"] == "image pull failed"
+    assert done.state == "failed" and done.reason == "image pull failed"
 
 
 def test_wait_for_allocation_times_out_with_the_last_allocation(http):
@@ -352,7 +369,7 @@ def test_wait_for_allocation_times_out_with_the_last_allocation(http):
     c, fake = client()
     with pytest.raises(WaitTimeout) as caught:
         c.wait_for_allocation(ALC, ["active"], timeout=5)
-    assert caught.value.allocation["state"] == "provisioning" and caught.value.timeout == 5
+    assert caught.value.allocation.state == "provisioning" and caught.value.timeout == 5
     assert "still provisioning after 5 seconds" in str(caught.value)
     assert sum(fake.slept) == pytest.approx(5) and max(fake.slept) <= 2.0
 
@@ -365,7 +382,7 @@ def test_wait_for_allocation_waits_out_transient_errors(http):
     http.get(url, status=503, json=envelope("SERVICE_UNAVAILABLE"))
     http.get(url, json=allocation("active"))
     c, fake = client()
-    assert c.wait_for_allocation(ALC, ["active"], 60)["state"] == "active"
+    assert c.wait_for_allocation(ALC, ["active"], 60).state == "active"
     assert 3.0 in fake.slept  # Retry-After is honoured
 
 
@@ -398,9 +415,11 @@ def test_create_wait_prints_progress_and_how_to_connect(http, signed_in, no_slee
 
 
 def test_create_resolves_names(http, signed_in):
-    http.get(f"{BASE}/v1/skus", json={"items": [{"id": SKU, "name": "h100-x1"}], "next_cursor": None})
-    http.get(f"{BASE}/v1/os-images", json={"items": [{"id": IMAGE, "name": "ubuntu-22"}], "next_cursor": None})
-    http.get(f"{BASE}/v1/ssh-keys", json={"items": [{"id": KEY, "name": "laptop"}], "next_cursor": None})
+    http.get(f"{BASE}/v1/skus", json={"items": [api_object("Sku", id=SKU, name="h100-x1")], "next_cursor": None})
+    http.get(
+        f"{BASE}/v1/os-images", json={"items": [api_object("OsImage", id=IMAGE, name="ubuntu-22")], "next_cursor": None}
+    )
+    http.get(f"{BASE}/v1/ssh-keys", json={"items": [api_object("SshKey", id=KEY, name="laptop")], "next_cursor": None})
     body = {"sku_id": SKU, "os_image_id": IMAGE, "count": 1, "ssh_key_ids": [KEY, KEY]}
     http.post(
         f"{BASE}/v1/allocations",
@@ -467,9 +486,7 @@ def test_list_get_and_events_tables(http, signed_in):
     http.get(
         f"{BASE}/v1/allocations/{ALC}/events",
         json={
-            "items": [
-                {"id": "e1", "type": "allocation.failed", "time": "t1", "data": {"state": "failed", "reason": "x"}}
-            ],
+            "items": [event(id="e1", type="allocation.failed", time="t1", data={"state": "failed", "reason": "x"})],
             "next_cursor": None,
         },
     )

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 import requests
-from gpuaas_client import ApiError, Client, cli, sdk
+from gpuaas_client import ApiError, Balance, Client, LedgerEntry, cli, sdk
 from gpuaas_client.cli import (
     balance_warnings,
     build_parser,
@@ -23,6 +23,7 @@ from gpuaas_client.cli import (
 )
 from responses import matchers
 
+from tests.unit.client.api_samples import api_object
 from tests.unit.client.conftest import BASE
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("config")]
@@ -71,11 +72,22 @@ WELCOME = entry(f"promotion:welcome:{ORG}", "promotion", 100_000_000, descriptio
 
 def checkout(amount: int = 25_000_000) -> dict:
     return {
+        "payment_id": "pay_01abc",
         "checkout_session_id": SESSION,
         "url": f"https://pay.test/{SESSION}",
         "amount_micros": amount,
         "currency": "USD",
     }
+
+
+def entries(*items: dict) -> list[LedgerEntry]:
+    """Ledger entries as the SDK answers with them."""
+    return [LedgerEntry.from_dict(i) for i in items]
+
+
+def completion(**fields) -> dict:
+    """The dev route's answer to paying a checkout."""
+    return api_object("DevCheckoutCompletion", checkout_session_id=SESSION, **fields)
 
 
 def envelope(code: str, message: str = "nope") -> dict:
@@ -213,16 +225,21 @@ def test_format_duration(seconds, text):
 
 
 def test_balance_warnings():
-    assert balance_warnings(balance()) == []
-    [frozen] = balance_warnings(balance(frozen=True, frozen_reason="payment disputed"))
+    def balance_warnings_of(**fields):
+        return balance_warnings(Balance.from_dict(balance(**fields)))
+
+    assert balance_warnings_of() == []
+    [frozen] = balance_warnings_of(frozen=True, frozen_reason="payment disputed")
     assert "frozen (payment disputed)" in frozen and "new allocations are refused" in frozen
-    [depleted] = balance_warnings(balance(depleted_at="2026-11-26T09:00:00.000Z", balance_micros=-5))
+    [depleted] = balance_warnings_of(depleted_at="2026-11-26T09:00:00.000Z", balance_micros=-5)
     assert "ran out at 2026-11-26T09:00:00.000Z" in depleted and "gpuaas topup" in depleted
-    assert len(balance_warnings(balance(frozen=True, depleted_at="x"))) == 2
+    assert len(balance_warnings_of(frozen=True, depleted_at="x")) == 2
 
 
 def test_ledger_csv_has_the_api_export_columns():
-    text = ledger_csv([WELCOME, entry("usage:a:0-60", "usage", -60_000, allocation_id=ALC, description='a, "b"')])
+    text = ledger_csv(
+        entries(WELCOME, entry("usage:a:0-60", "usage", -60_000, allocation_id=ALC, description='a, "b"'))
+    )
     lines = text.splitlines()
     assert lines[0] == "at,id,kind,wallet_delta_micros,currency,allocation_id,description"
     assert lines[1] == f"2026-11-26T10:00:00.000Z,promotion:welcome:{ORG},promotion,100000000,USD,,Welcome credit"
@@ -329,8 +346,8 @@ def test_balance_ledger_pages_and_csv(http):
         match=[matchers.query_param_matcher({"format": "csv", "until": "2026-11-26T10:30:00.000Z", "limit": "5"})],
     )
     c = Client(BASE, api_key="gpk_x")
-    assert c.balance()["balance_micros"] == 100_000_000
-    assert [e["kind"] for e in c.ledger(since=date(2026, 11, 1), limit=1)] == ["promotion", "topup"]
+    assert c.balance().balance_micros == 100_000_000
+    assert [e.kind for e in c.ledger(since=date(2026, 11, 1), limit=1)] == ["promotion", "topup"]
     eastern = timezone(timedelta(hours=-5))
     assert c.ledger_csv(until=datetime(2026, 11, 26, 5, 30, tzinfo=eastern), limit=5) == "at,id\nx,y\n"
     assert "text/csv" in http.calls[-1].request.headers["Accept"]
@@ -350,11 +367,11 @@ def test_usage_statement_and_csv(http):
         content_type="text/csv; charset=utf-8",
         match=[matchers.query_param_matcher({"format": "csv"})],
     )
-    http.get(f"{BASE}/v1/billing/statements/2026-11", json={"month": "2026-11", "entries": []})
+    http.get(f"{BASE}/v1/billing/statements/2026-11", json=api_object("Statement", month="2026-11", entries=[]))
     c = Client(BASE, api_key="gpk_x")
-    assert c.usage("2026-11-01", date(2026, 11, 30))["from"] == "2026-11-01"
+    assert c.usage("2026-11-01", date(2026, 11, 30)).from_ == "2026-11-01"
     assert c.usage_csv() == "day,allocation_id,sku_id,seconds,micros\n"
-    assert c.statement("2026-11")["month"] == "2026-11"
+    assert c.statement("2026-11").month == "2026-11"
 
 
 def test_a_csv_request_refreshes_an_expired_session_too(http):
@@ -378,9 +395,9 @@ def test_spend_cap(http):
     )
     http.put(f"{BASE}/v1/billing/spend-cap", json=cap, match=[matchers.json_params_matcher({"daily_cap_micros": None})])
     c = Client(BASE, access_token="a")
-    assert c.spend_cap()["daily_cap_micros"] is None
-    assert c.set_spend_cap(10_000_000)["daily_cap_micros"] == 10_000_000
-    assert c.set_spend_cap(None)["daily_cap_micros"] is None
+    assert c.spend_cap().daily_cap_micros is None
+    assert c.set_spend_cap(10_000_000).daily_cap_micros == 10_000_000
+    assert c.set_spend_cap(None).daily_cap_micros is None
     for bad in (10.5, True, "10"):
         with pytest.raises(TypeError, match="micro-units"):
             c.set_spend_cap(bad)  # type: ignore[arg-type]
@@ -398,7 +415,7 @@ def test_checkout_sends_an_idempotency_key_and_retries_with_it(http, no_sleep):
         match=[matchers.json_params_matcher({"amount_micros": 25_000_000, "success_url": "https://ok.test"})],
     )
     c = Client(BASE, access_token="a")
-    assert c.checkout(25_000_000, success_url="https://ok.test")["url"] == f"https://pay.test/{SESSION}"
+    assert c.checkout(25_000_000, success_url="https://ok.test").url == f"https://pay.test/{SESSION}"
     keys = [call.request.headers["Idempotency-Key"] for call in http.calls]
     assert len(keys) == 3 and len(set(keys)) == 1 and uuid.UUID(keys[0]).version == 4
     with pytest.raises(TypeError):
@@ -406,8 +423,8 @@ def test_checkout_sends_an_idempotency_key_and_retries_with_it(http, no_sleep):
 
 
 def test_dev_complete_checkout(http):
-    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json={"delivered": True})
-    assert Client(BASE, access_token="a").dev_complete_checkout(SESSION) == {"delivered": True}
+    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json=completion(webhook_status=200))
+    assert Client(BASE, access_token="a").dev_complete_checkout(SESSION).to_dict() == completion(webhook_status=200)
 
 
 def test_query_times():
@@ -480,7 +497,7 @@ def test_topup_complete_pays_waits_for_the_credit_and_shows_the_balance(http, si
     ledger = f"{BASE}/v1/billing/ledger"
     old_topup = entry("topup:pi_old", "topup", 25_000_000)  # an earlier top-up of the same amount
     http.get(ledger, json={"items": [old_topup, WELCOME], "next_cursor": None})  # before
-    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json={})
+    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json=completion())
     http.get(ledger, json={"items": [old_topup, WELCOME], "next_cursor": None})  # not there yet
     credited = entry("topup:pi_new", "topup", 25_000_000, cause={"checkout_session_id": SESSION})
     http.get(ledger, json={"items": [credited, old_topup, WELCOME], "next_cursor": None})
@@ -492,19 +509,23 @@ def test_topup_complete_pays_waits_for_the_credit_and_shows_the_balance(http, si
 
 
 def test_the_topup_entry_is_the_one_naming_the_checkout():
-    other = entry("topup:cs_other", "topup", 25_000_000)  # someone else's top-up of the same amount
-    ours = entry(f"topup:{SESSION}", "topup", 25_000_000)
-    old = entry("topup:cs_old", "topup", 25_000_000)
+    other, ours, old, welcome, small = entries(
+        entry("topup:cs_other", "topup", 25_000_000),  # someone else's top-up of the same amount
+        entry(f"topup:{SESSION}", "topup", 25_000_000),
+        entry("topup:cs_old", "topup", 25_000_000),
+        WELCOME,
+        entry("topup:x", "topup", 5),
+    )
     assert cli.topup_entry([other, ours, old], {"topup:cs_old"}, SESSION, 25_000_000) is ours
     assert cli.topup_entry([other, old], {"topup:cs_old"}, SESSION, 25_000_000) is other  # no name: the amount
-    assert cli.topup_entry([old, WELCOME], {"topup:cs_old"}, SESSION, 25_000_000) is None
-    assert cli.topup_entry([entry("topup:x", "topup", 5)], set(), SESSION, 25_000_000) is None
+    assert cli.topup_entry([old, welcome], {"topup:cs_old"}, SESSION, 25_000_000) is None
+    assert cli.topup_entry([small], set(), SESSION, 25_000_000) is None
 
 
 def test_topup_complete_json(http, signed_in):
     http.post(f"{BASE}/v1/billing/checkout", status=201, json=checkout())
     http.get(f"{BASE}/v1/billing/ledger", json={"items": [WELCOME], "next_cursor": None})
-    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json={})
+    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json=completion())
     credited = entry("topup:pi_new", "topup", 25_000_000)
     http.get(f"{BASE}/v1/billing/ledger", json={"items": [credited, WELCOME], "next_cursor": None})
     http.get(f"{BASE}/v1/billing/balance", json=balance(balance_micros=125_000_000))
@@ -517,7 +538,7 @@ def test_topup_complete_json(http, signed_in):
 def test_topup_complete_gives_up_when_the_credit_never_shows(http, signed_in):
     http.post(f"{BASE}/v1/billing/checkout", status=201, json=checkout())
     http.get(f"{BASE}/v1/billing/ledger", json={"items": [WELCOME], "next_cursor": None})
-    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json={})
+    http.post(f"{BASE}/v1/dev/stripe/checkout/{SESSION}/complete", json=completion())
     code, out, err = run("topup", "25", "--complete", "--timeout", "0.05")
     assert code == 1 and out == "" and "not in the ledger after 0.05s" in err
 
@@ -559,7 +580,7 @@ def test_ledger_table_limit_and_csv(http, signed_in):
         match=[matchers.query_param_matcher({"limit": str(cli.LEDGER_PAGE_SIZE), "cursor": "c1"})],
     )
     code, out, _ = run("ledger", "--all", "--csv")
-    assert code == 0 and out == ledger_csv([usage, WELCOME])
+    assert code == 0 and out == ledger_csv(entries(usage, WELCOME))
 
 
 def test_usage_by_day_and_by_allocation(http, signed_in):

@@ -19,21 +19,26 @@ import yaml
 from gpuaas_client.cli import ExitCode, main
 from gpuaas_client.credentials import CredentialStore
 
+from tests.unit.client.api_samples import api_object
+
 pytestmark = pytest.mark.unit
 
-SKU = {
-    "id": "sku_" + "a" * 26,
-    "name": "h100-x1",
-    "gpu_model": "H100-80GB-SXM",
-    "gpus": 1,
-    "vcpus": 26,
-    "ram_gib": 225,
-    "region": "us-east-1",
-    "price_per_hour_micros": 2_490_000,
-    "currency": "USD",
-    "free_slots": 1,
-    "total_slots": 4,
-}
+SKU = api_object(
+    "Sku",
+    **{
+        "id": "sku_" + "a" * 26,
+        "name": "h100-x1",
+        "gpu_model": "H100-80GB-SXM",
+        "gpus": 1,
+        "vcpus": 26,
+        "ram_gib": 225,
+        "region": "us-east-1",
+        "price_per_hour_micros": 2_490_000,
+        "currency": "USD",
+        "free_slots": 1,
+        "total_slots": 4,
+    },
+)
 OTHER = {**SKU, "id": "sku_" + "b" * 26, "name": "h100-x8", "gpus": 8}
 ME = {
     "user": {"id": "usr_1", "email": "alice@dev.local", "name": "Alice"},

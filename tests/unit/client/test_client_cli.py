@@ -11,6 +11,7 @@ from gpuaas_client import cli
 from gpuaas_client.cli import dollars_to_micros, format_micros, main, render_table
 from responses import matchers
 
+from tests.unit.client.api_samples import api_object
 from tests.unit.client.conftest import BASE
 
 pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("config")]
@@ -318,7 +319,8 @@ def test_api_keys_create_shows_the_secret_once_with_a_warning(capsys, http, conf
 
 def test_api_keys_list_is_a_table(capsys, http, config):
     config.put_session("default", BASE, "a", "r")
-    items = [{"id": "key_1", "name": "ci", "prefix": "gpk_ab", "scopes": ["read", "members:read"], "role": "owner"}]
+    key = {"id": "key_1", "name": "ci", "prefix": "gpk_ab", "scopes": ["read", "members:read"], "role": "owner"}
+    items = [api_object("ApiKey", **key)]
     http.get(f"{BASE}/v1/api-keys", json={"items": items, "next_cursor": None})
     code, out, _ = run(capsys, "api-keys", "list")
     lines = out.splitlines()
@@ -351,19 +353,22 @@ def test_members_commands(capsys, http, config):
 
 
 def test_skus_sends_micros_and_prints_dollars(capsys, http):
-    sku = {
-        "id": "sku_1",
-        "name": "h100-x1",
-        "gpu_model": "H100-80GB-SXM",
-        "gpus": 1,
-        "vcpus": 26,
-        "ram_gib": 225,
-        "region": "us-east-1",
-        "price_per_hour_micros": 2_490_001,
-        "currency": "USD",
-        "free_slots": 1,
-        "total_slots": 4,
-    }
+    sku = api_object(
+        "Sku",
+        **{
+            "id": "sku_1",
+            "name": "h100-x1",
+            "gpu_model": "H100-80GB-SXM",
+            "gpus": 1,
+            "vcpus": 26,
+            "ram_gib": 225,
+            "region": "us-east-1",
+            "price_per_hour_micros": 2_490_001,
+            "currency": "USD",
+            "free_slots": 1,
+            "total_slots": 4,
+        },
+    )
     http.get(
         f"{BASE}/v1/skus",
         json={"items": [sku], "next_cursor": None},

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import requests
 import responses
-from gpuaas_client import ApiError, Client, GpuaasError, TransportError
+from gpuaas_client import ApiError, Client, GpuaasError, Tokens, TransportError
 from responses import matchers
 
+from tests.unit.client.api_samples import api_object
 from tests.unit.client.conftest import BASE
 
 pytestmark = pytest.mark.unit
@@ -38,7 +39,9 @@ def tokens(n: int) -> dict:
     }
 
 
-ME = {"user": {"id": "usr_1", "email": "a@x", "name": "A"}, "org": {"id": "org_1", "name": "acme"}, "role": "owner"}
+ME = api_object(
+    "Me", user={"id": "usr_1", "email": "a@x", "name": "A"}, org={"id": "org_1", "name": "acme"}, role="owner"
+)
 
 
 # Errors -------------------------------------------------------------------------------------
@@ -99,7 +102,7 @@ def test_sends_the_access_token_or_the_api_key_as_bearer(http):
         json={"items": [], "next_cursor": None},
         match=[matchers.header_matcher({"Authorization": "Bearer gpk_secret"})],
     )
-    assert Client(BASE, access_token="access-0").me() == ME
+    assert Client(BASE, access_token="access-0").me().to_dict() == ME
     assert list(Client(BASE, api_key="gpk_secret").api_keys()) == []
 
 
@@ -116,12 +119,12 @@ def test_an_expired_token_is_refreshed_once_the_rotation_persisted_and_the_reque
         match=[matchers.json_params_matcher({"grant_type": "refresh_token", "refresh_token": "refresh-0"})],
     )
     retried = http.get(f"{BASE}/v1/me", json=ME, match=[matchers.header_matcher({"Authorization": "Bearer access-1"})])
-    seen: list[dict] = []
+    seen: list[Tokens] = []
     client = Client(BASE, access_token="access-0", refresh_token="refresh-0", on_tokens=seen.append)
 
-    assert client.me() == ME
+    assert client.me().to_dict() == ME
     assert refresh.call_count == 1 and retried.call_count == 1
-    assert seen == [tokens(1)]
+    assert [t.to_dict() for t in seen] == [tokens(1)]
     assert (client.access_token, client.refresh_token) == ("access-1", "refresh-1")
     assert "Authorization" not in http.calls[1].request.headers  # the refresh itself is not bearer-authenticated
 
@@ -224,15 +227,18 @@ def test_logout_all_posts_no_body(http):
 def test_skus_follows_next_cursor_through_empty_pages_with_the_same_filters(http):
     filters = {"region": "us-east-1", "max_price_per_hour_micros": "2490000", "available": "true"}
     pages = [
-        ({}, {"items": [{"id": "sku_1"}], "next_cursor": "c1"}),
+        ({}, {"items": [api_object("Sku", id="sku_1")], "next_cursor": "c1"}),
         ({"cursor": "c1"}, {"items": [], "next_cursor": "c2"}),
-        ({"cursor": "c2"}, {"items": [{"id": "sku_2"}, {"id": "sku_3"}], "next_cursor": None}),
+        (
+            {"cursor": "c2"},
+            {"items": [api_object("Sku", id="sku_2"), api_object("Sku", id="sku_3")], "next_cursor": None},
+        ),
     ]
     for extra, page in pages:
         http.get(f"{BASE}/v1/skus", json=page, match=[matchers.query_param_matcher({**filters, **extra})])
     client = Client(BASE, access_token="ignored-for-public-routes")
     skus = list(client.skus(region="us-east-1", max_price_per_hour_micros=2_490_000, available=True))
-    assert [s["id"] for s in skus] == ["sku_1", "sku_2", "sku_3"]
+    assert [s.id for s in skus] == ["sku_1", "sku_2", "sku_3"]
     assert len(http.calls) == 3
     assert all("Authorization" not in c.request.headers for c in http.calls)  # the catalog is public
 
@@ -240,26 +246,27 @@ def test_skus_follows_next_cursor_through_empty_pages_with_the_same_filters(http
 def test_members_and_audit_paginate_too(http):
     http.get(
         f"{BASE}/v1/members",
-        json={"items": [{"user_id": "usr_1"}], "next_cursor": "m1"},
+        json={"items": [api_object("Member", user_id="usr_1")], "next_cursor": "m1"},
         match=[matchers.query_param_matcher({})],
     )
     http.get(
         f"{BASE}/v1/members",
-        json={"items": [{"user_id": "usr_2"}], "next_cursor": None},
+        json={"items": [api_object("Member", user_id="usr_2")], "next_cursor": None},
         match=[matchers.query_param_matcher({"cursor": "m1"})],
     )
     http.get(
         f"{BASE}/v1/audit",
-        json={"items": [{"action": "members:write"}], "next_cursor": None},
+        json={"items": [api_object("AuditRecord", action="members:write")], "next_cursor": None},
         match=[matchers.query_param_matcher({"action": "members:write"})],
     )
     client = Client(BASE, api_key="gpk_x")
-    assert [m["user_id"] for m in client.members()] == ["usr_1", "usr_2"]
-    assert list(client.audit(action="members:write")) == [{"action": "members:write"}]
+    assert [m.user_id for m in client.members()] == ["usr_1", "usr_2"]
+    audit = [r.to_dict() for r in client.audit(action="members:write")]
+    assert audit == [api_object("AuditRecord", action="members:write")]
 
 
 def test_creates_send_a_fresh_uuid4_idempotency_key(http):
-    key = {"id": "key_1", "name": "ci", "scopes": ["read"], "secret": "gpk_s"}
+    key = api_object("NewApiKey", id="key_1", name="ci", scopes=["read"], secret="gpk_s")
     http.post(
         f"{BASE}/v1/api-keys",
         status=201,
@@ -275,16 +282,16 @@ def test_creates_send_a_fresh_uuid4_idempotency_key(http):
     http.post(
         f"{BASE}/v1/members",
         status=201,
-        json={"user_id": "usr_2", "role": "viewer"},
+        json=api_object("Member", user_id="usr_2", role="viewer"),
         match=[matchers.json_params_matcher({"user_id": "usr_2", "role": "viewer"})],
     )
     http.patch(
         f"{BASE}/v1/members/usr_2",
-        json={"user_id": "usr_2", "role": "admin"},
+        json=api_object("Member", user_id="usr_2", role="admin"),
         match=[matchers.json_params_matcher({"role": "admin"})],
     )
     client = Client(BASE, api_key="gpk_x")
-    assert client.create_api_key("ci", ["read"], 30)["secret"] == "gpk_s"
+    assert client.create_api_key("ci", ["read"], 30).secret == "gpk_s"
     client.create_api_key("ci", ["read"])
     client.add_member("usr_2", "viewer")
     client.set_member_role("usr_2", "admin")
@@ -296,22 +303,27 @@ def test_creates_send_a_fresh_uuid4_idempotency_key(http):
 
 
 def test_an_explicit_idempotency_key_is_sent_as_is(http):
-    http.post(f"{BASE}/v1/members", status=201, json={}, match=[matchers.header_matcher({"Idempotency-Key": "k-1"})])
+    http.post(
+        f"{BASE}/v1/members",
+        status=201,
+        json=api_object("Member"),
+        match=[matchers.header_matcher({"Idempotency-Key": "k-1"})],
+    )
     Client(BASE, api_key="gpk_x").add_member("usr_2", "viewer", idempotency_key="k-1")
 
 
 def test_delete_returns_none_and_path_segments_are_quoted(http):
     http.delete(f"{BASE}/v1/members/usr_2", status=204)
-    http.post(f"{BASE}/v1/api-keys/a%2Fb/revoke", json={"id": "a/b"})
+    http.post(f"{BASE}/v1/api-keys/a%2Fb/revoke", json=api_object("ApiKey", id="a/b"))
     client = Client(BASE, api_key="gpk_x")
     assert client.remove_member("usr_2") is None
-    assert client.revoke_api_key("a/b") == {"id": "a/b"}
+    assert client.revoke_api_key("a/b").to_dict() == api_object("ApiKey", id="a/b")
     assert http.calls[1].request.body is None
 
 
 def test_health_is_public(http):
-    http.get(f"{BASE}/v1/health", json={"status": "ok"})
-    assert Client(BASE + "/", api_key="gpk_x").health() == {"status": "ok"}
+    http.get(f"{BASE}/v1/health", json={"status": "ok", "stage": "local"})
+    assert Client(BASE + "/", api_key="gpk_x").health().to_dict() == {"status": "ok", "stage": "local"}
     assert "Authorization" not in http.calls[0].request.headers
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -53,15 +52,15 @@ class Allocation:
     `provisioning` (until a release is asked for) and `active`. """
     connection: Connection | None
     """ How to connect while `active`; null in every other state. """
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
-    activated_at: datetime.datetime | None
+    created_at: str
+    updated_at: str
+    activated_at: None | str
     """ When it became `active`; billing runs from here. """
-    release_requested_at: datetime.datetime | None
+    release_requested_at: None | str
     """ When you asked for the release; billing of an active allocation stops here. """
-    released_at: datetime.datetime | None
-    failed_at: datetime.datetime | None
-    node_down_at: datetime.datetime | None
+    released_at: None | str
+    failed_at: None | str
+    node_down_at: None | str
     """ Set once if the node went down while the allocation was `active` (its last heartbeat); billing stops here.
     """
 
@@ -117,39 +116,24 @@ class Allocation:
         else:
             connection = self.connection
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
-        updated_at = self.updated_at.isoformat()
+        updated_at = self.updated_at
 
         activated_at: None | str
-        if isinstance(self.activated_at, datetime.datetime):
-            activated_at = self.activated_at.isoformat()
-        else:
-            activated_at = self.activated_at
+        activated_at = self.activated_at
 
         release_requested_at: None | str
-        if isinstance(self.release_requested_at, datetime.datetime):
-            release_requested_at = self.release_requested_at.isoformat()
-        else:
-            release_requested_at = self.release_requested_at
+        release_requested_at = self.release_requested_at
 
         released_at: None | str
-        if isinstance(self.released_at, datetime.datetime):
-            released_at = self.released_at.isoformat()
-        else:
-            released_at = self.released_at
+        released_at = self.released_at
 
         failed_at: None | str
-        if isinstance(self.failed_at, datetime.datetime):
-            failed_at = self.failed_at.isoformat()
-        else:
-            failed_at = self.failed_at
+        failed_at = self.failed_at
 
         node_down_at: None | str
-        if isinstance(self.node_down_at, datetime.datetime):
-            node_down_at = self.node_down_at.isoformat()
-        else:
-            node_down_at = self.node_down_at
+        node_down_at = self.node_down_at
 
         field_dict: dict[str, Any] = {}
 
@@ -258,82 +242,42 @@ class Allocation:
 
         connection = _parse_connection(d.pop("connection"))
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
-        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+        updated_at = d.pop("updated_at")
 
-        def _parse_activated_at(data: object) -> datetime.datetime | None:
+        def _parse_activated_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                activated_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return activated_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         activated_at = _parse_activated_at(d.pop("activated_at"))
 
-        def _parse_release_requested_at(data: object) -> datetime.datetime | None:
+        def _parse_release_requested_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                release_requested_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return release_requested_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         release_requested_at = _parse_release_requested_at(d.pop("release_requested_at"))
 
-        def _parse_released_at(data: object) -> datetime.datetime | None:
+        def _parse_released_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                released_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return released_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         released_at = _parse_released_at(d.pop("released_at"))
 
-        def _parse_failed_at(data: object) -> datetime.datetime | None:
+        def _parse_failed_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                failed_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return failed_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         failed_at = _parse_failed_at(d.pop("failed_at"))
 
-        def _parse_node_down_at(data: object) -> datetime.datetime | None:
+        def _parse_node_down_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                node_down_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return node_down_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         node_down_at = _parse_node_down_at(d.pop("node_down_at"))
 

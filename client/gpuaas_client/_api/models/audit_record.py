@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -20,7 +19,7 @@ class AuditRecord:
     """One privileged change, written in the same transaction as the change."""
 
     id: str
-    at: datetime.datetime
+    at: str
     action: str
     """ The policy action. """
     target: str
@@ -40,7 +39,7 @@ class AuditRecord:
 
         id = self.id
 
-        at = self.at.isoformat()
+        at = self.at
 
         action = self.action
 
@@ -91,7 +90,7 @@ class AuditRecord:
         d = dict(src_dict)
         id = d.pop("id")
 
-        at = datetime.datetime.fromisoformat(d.pop("at"))
+        at = d.pop("at")
 
         action = d.pop("action")
 

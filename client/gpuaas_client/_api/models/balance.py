@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -26,13 +25,13 @@ class Balance:
     """ How long `balance_micros` lasts at `burn_rate_per_hour_micros`; null when nothing is billed. """
     active_allocations: int
     """ Allocations still billed. """
-    depleted_at: datetime.datetime | None
+    depleted_at: None | str
     """ When the settled balance reached zero; null while above. The org's allocations are released once the
     policy's `grace_seconds` have passed after it, unless the balance rises above zero. """
     frozen: bool
     """ New allocations are refused (403 ACCOUNT_FROZEN). """
     frozen_reason: None | str
-    as_of: datetime.datetime
+    as_of: str
 
     def to_dict(self) -> dict[str, Any]:
         org_id = self.org_id
@@ -53,17 +52,14 @@ class Balance:
         active_allocations = self.active_allocations
 
         depleted_at: None | str
-        if isinstance(self.depleted_at, datetime.datetime):
-            depleted_at = self.depleted_at.isoformat()
-        else:
-            depleted_at = self.depleted_at
+        depleted_at = self.depleted_at
 
         frozen = self.frozen
 
         frozen_reason: None | str
         frozen_reason = self.frozen_reason
 
-        as_of = self.as_of.isoformat()
+        as_of = self.as_of
 
         field_dict: dict[str, Any] = {}
 
@@ -110,18 +106,10 @@ class Balance:
 
         active_allocations = d.pop("active_allocations")
 
-        def _parse_depleted_at(data: object) -> datetime.datetime | None:
+        def _parse_depleted_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                depleted_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return depleted_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         depleted_at = _parse_depleted_at(d.pop("depleted_at"))
 
@@ -134,7 +122,7 @@ class Balance:
 
         frozen_reason = _parse_frozen_reason(d.pop("frozen_reason"))
 
-        as_of = datetime.datetime.fromisoformat(d.pop("as_of"))
+        as_of = d.pop("as_of")
 
         balance = cls(
             org_id=org_id,

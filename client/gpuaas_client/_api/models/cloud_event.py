@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
@@ -22,7 +21,7 @@ class CloudEvent:
     id: str
     source: str
     type_: str
-    time: datetime.datetime
+    time: str
     subject: str
     datacontenttype: Literal["application/json"]
     dataschema: str
@@ -38,7 +37,7 @@ class CloudEvent:
 
         type_ = self.type_
 
-        time = self.time.isoformat()
+        time = self.time
 
         subject = self.subject
 
@@ -81,7 +80,7 @@ class CloudEvent:
 
         type_ = d.pop("type")
 
-        time = datetime.datetime.fromisoformat(d.pop("time"))
+        time = d.pop("time")
 
         subject = d.pop("subject")
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -25,7 +24,7 @@ class LedgerEntry:
     lines: list[LedgerLine]
     """ The entry's lines; their amounts sum to zero. """
     currency: str
-    at: datetime.datetime
+    at: str
     description: str
     allocation_id: None | str
     """ The allocation whose use a `usage` entry bills; null for other kinds. """
@@ -49,7 +48,7 @@ class LedgerEntry:
 
         currency = self.currency
 
-        at = self.at.isoformat()
+        at = self.at
 
         description = self.description
 
@@ -100,7 +99,7 @@ class LedgerEntry:
 
         currency = d.pop("currency")
 
-        at = datetime.datetime.fromisoformat(d.pop("at"))
+        at = d.pop("at")
 
         description = d.pop("description")
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -17,7 +16,7 @@ class Member:
     email: str
     name: str
     role: MemberRole
-    joined_at: datetime.datetime
+    joined_at: str
 
     def to_dict(self) -> dict[str, Any]:
         user_id = self.user_id
@@ -28,7 +27,7 @@ class Member:
 
         role: str = self.role
 
-        joined_at = self.joined_at.isoformat()
+        joined_at = self.joined_at
 
         field_dict: dict[str, Any] = {}
 
@@ -55,7 +54,7 @@ class Member:
 
         role = check_member_role(d.pop("role"))
 
-        joined_at = datetime.datetime.fromisoformat(d.pop("joined_at"))
+        joined_at = d.pop("joined_at")
 
         member = cls(
             user_id=user_id,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -23,10 +22,10 @@ class NewApiKey:
     role: NewApiKeyRole
     """ Its creator's role when it was created; the key never holds more. """
     created_by: str
-    created_at: datetime.datetime
-    expires_at: datetime.datetime | None
-    revoked_at: datetime.datetime | None
-    last_used_at: datetime.datetime | None
+    created_at: str
+    expires_at: None | str
+    revoked_at: None | str
+    last_used_at: None | str
     """ Updated at most once a minute. """
     secret: str
     """ The bearer credential. Shown once: only its hash is stored. """
@@ -44,25 +43,16 @@ class NewApiKey:
 
         created_by = self.created_by
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
         expires_at: None | str
-        if isinstance(self.expires_at, datetime.datetime):
-            expires_at = self.expires_at.isoformat()
-        else:
-            expires_at = self.expires_at
+        expires_at = self.expires_at
 
         revoked_at: None | str
-        if isinstance(self.revoked_at, datetime.datetime):
-            revoked_at = self.revoked_at.isoformat()
-        else:
-            revoked_at = self.revoked_at
+        revoked_at = self.revoked_at
 
         last_used_at: None | str
-        if isinstance(self.last_used_at, datetime.datetime):
-            last_used_at = self.last_used_at.isoformat()
-        else:
-            last_used_at = self.last_used_at
+        last_used_at = self.last_used_at
 
         secret = self.secret
 
@@ -101,50 +91,26 @@ class NewApiKey:
 
         created_by = d.pop("created_by")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
-        def _parse_expires_at(data: object) -> datetime.datetime | None:
+        def _parse_expires_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                expires_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return expires_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         expires_at = _parse_expires_at(d.pop("expires_at"))
 
-        def _parse_revoked_at(data: object) -> datetime.datetime | None:
+        def _parse_revoked_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                revoked_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return revoked_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         revoked_at = _parse_revoked_at(d.pop("revoked_at"))
 
-        def _parse_last_used_at(data: object) -> datetime.datetime | None:
+        def _parse_last_used_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_used_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return last_used_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         last_used_at = _parse_last_used_at(d.pop("last_used_at"))
 

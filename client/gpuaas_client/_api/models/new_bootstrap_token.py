@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -17,9 +16,9 @@ class NewBootstrapToken:
     sku_id: str
     """ The SKU the host joins as. """
     created_by: str
-    created_at: datetime.datetime
-    expires_at: datetime.datetime
-    used_at: datetime.datetime | None
+    created_at: str
+    expires_at: str
+    used_at: None | str
     """ When a host registered with it; `null` until then. """
     node_id: None | str
     """ The node that registered with it; `null` until then. """
@@ -33,15 +32,12 @@ class NewBootstrapToken:
 
         created_by = self.created_by
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
-        expires_at = self.expires_at.isoformat()
+        expires_at = self.expires_at
 
         used_at: None | str
-        if isinstance(self.used_at, datetime.datetime):
-            used_at = self.used_at.isoformat()
-        else:
-            used_at = self.used_at
+        used_at = self.used_at
 
         node_id: None | str
         node_id = self.node_id
@@ -74,22 +70,14 @@ class NewBootstrapToken:
 
         created_by = d.pop("created_by")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
-        expires_at = datetime.datetime.fromisoformat(d.pop("expires_at"))
+        expires_at = d.pop("expires_at")
 
-        def _parse_used_at(data: object) -> datetime.datetime | None:
+        def _parse_used_at(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                used_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return used_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
+            return cast(None | str, data)
 
         used_at = _parse_used_at(d.pop("used_at"))
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -27,7 +26,7 @@ class Node:
     after 5 minutes, `healthy` again when heartbeats resume). The node takes new work only when `status` is `active`
     and `health` is `healthy`; otherwise its free slots leave the SKU's `free_slots`. """
     version: int
-    created_at: datetime.datetime
+    created_at: str
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -50,7 +49,7 @@ class Node:
 
         version = self.version
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
         field_dict: dict[str, Any] = {}
 
@@ -95,7 +94,7 @@ class Node:
 
         version = d.pop("version")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
         node = cls(
             id=id,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -33,7 +32,7 @@ class NodeWithSlots:
     after 5 minutes, `healthy` again when heartbeats resume). The node takes new work only when `status` is `active`
     and `health` is `healthy`; otherwise its free slots leave the SKU's `free_slots`. """
     version: int
-    created_at: datetime.datetime
+    created_at: str
     slots: list[Slot]
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,7 +56,7 @@ class NodeWithSlots:
 
         version = self.version
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
         slots = []
         for slots_item_data in self.slots:
@@ -110,7 +109,7 @@ class NodeWithSlots:
 
         version = d.pop("version")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
         slots = []
         _slots = d.pop("slots")

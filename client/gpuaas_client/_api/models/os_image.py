@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -19,7 +18,7 @@ class OsImage:
     version: str
     container_image: str
     status: OsImageStatus
-    created_at: datetime.datetime
+    created_at: str
     cuda_version: None | str
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,7 +34,7 @@ class OsImage:
 
         status: str = self.status
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
         cuda_version: None | str
         cuda_version = self.cuda_version
@@ -72,7 +71,7 @@ class OsImage:
 
         status = check_os_image_status(d.pop("status"))
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
         def _parse_cuda_version(data: object) -> None | str:
             if data is None:

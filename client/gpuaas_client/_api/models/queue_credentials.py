@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -21,7 +20,7 @@ class QueueCredentials:
     access_key_id: str
     secret_access_key: str
     session_token: str
-    expiration: datetime.datetime
+    expiration: str
     """ When the credentials stop working; ask for new ones before. """
     queue_url: str
     region: str
@@ -35,7 +34,7 @@ class QueueCredentials:
 
         session_token = self.session_token
 
-        expiration = self.expiration.isoformat()
+        expiration = self.expiration
 
         queue_url = self.queue_url
 
@@ -69,7 +68,7 @@ class QueueCredentials:
 
         session_token = d.pop("session_token")
 
-        expiration = datetime.datetime.fromisoformat(d.pop("expiration"))
+        expiration = d.pop("expiration")
 
         queue_url = d.pop("queue_url")
 

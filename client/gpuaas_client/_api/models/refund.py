@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -24,7 +23,7 @@ class Refund:
     """ Stripe's status of the refund. """
     source: RefundSource
     """ Where the refund was first heard of (this API, or Stripe's webhook). """
-    created_at: datetime.datetime
+    created_at: str
     reason: None | str
     ledger_entry_id: str
     """ The ledger entry that debited the balance, `refund:<id>`. """
@@ -46,7 +45,7 @@ class Refund:
 
         source: str = self.source
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
         reason: None | str
         reason = self.reason
@@ -97,7 +96,7 @@ class Refund:
 
         source = check_refund_source(d.pop("source"))
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
         def _parse_reason(data: object) -> None | str:
             if data is None:

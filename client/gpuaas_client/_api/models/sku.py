@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -26,8 +25,8 @@ class Sku:
     """ Price per hour in integer micro-units of `currency`. """
     currency: str
     status: SkuStatus
-    created_at: datetime.datetime
-    updated_at: datetime.datetime
+    created_at: str
+    updated_at: str
     version: int
     """ Bumped by every change; the ETag. """
     total_slots: int
@@ -58,9 +57,9 @@ class Sku:
 
         status: str = self.status
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
-        updated_at = self.updated_at.isoformat()
+        updated_at = self.updated_at
 
         version = self.version
 
@@ -121,9 +120,9 @@ class Sku:
 
         status = check_sku_status(d.pop("status"))
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
-        updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
+        updated_at = d.pop("updated_at")
 
         version = d.pop("version")
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -22,7 +21,7 @@ class SshKey:
     """ The key line's comment, `""` when it had none. """
     fingerprint: str
     """ As `ssh-keygen -l` prints it. Unique among one user's keys. """
-    created_at: datetime.datetime
+    created_at: str
 
     def to_dict(self) -> dict[str, Any]:
         id = self.id
@@ -37,7 +36,7 @@ class SshKey:
 
         fingerprint = self.fingerprint
 
-        created_at = self.created_at.isoformat()
+        created_at = self.created_at
 
         field_dict: dict[str, Any] = {}
 
@@ -70,7 +69,7 @@ class SshKey:
 
         fingerprint = d.pop("fingerprint")
 
-        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+        created_at = d.pop("created_at")
 
         ssh_key = cls(
             id=id,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,8 +16,8 @@ T = TypeVar("T", bound="Usage")
 
 @_attrs_define
 class Usage:
-    from_: datetime.date
-    to: datetime.date
+    from_: str
+    to: str
     rows: list[UsageRow]
     """ One row per allocation and day, by day. """
     by_day: list[UsageDay]
@@ -27,9 +26,9 @@ class Usage:
     total_micros: int
 
     def to_dict(self) -> dict[str, Any]:
-        from_ = self.from_.isoformat()
+        from_ = self.from_
 
-        to = self.to.isoformat()
+        to = self.to
 
         rows = []
         for rows_item_data in self.rows:
@@ -73,9 +72,9 @@ class Usage:
         from ..models.usage_row import UsageRow  # noqa: PLC0415
 
         d = dict(src_dict)
-        from_ = datetime.date.fromisoformat(d.pop("from"))
+        from_ = d.pop("from")
 
-        to = datetime.date.fromisoformat(d.pop("to"))
+        to = d.pop("to")
 
         rows = []
         _rows = d.pop("rows")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -11,12 +10,12 @@ T = TypeVar("T", bound="UsageDay")
 
 @_attrs_define
 class UsageDay:
-    day: datetime.date
+    day: str
     seconds: int
     micros: int
 
     def to_dict(self) -> dict[str, Any]:
-        day = self.day.isoformat()
+        day = self.day
 
         seconds = self.seconds
 
@@ -37,7 +36,7 @@ class UsageDay:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        day = datetime.date.fromisoformat(d.pop("day"))
+        day = d.pop("day")
 
         seconds = d.pop("seconds")
 

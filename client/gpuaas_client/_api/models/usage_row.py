@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
@@ -11,7 +10,7 @@ T = TypeVar("T", bound="UsageRow")
 
 @_attrs_define
 class UsageRow:
-    day: datetime.date
+    day: str
     allocation_id: str
     sku_id: None | str
     seconds: int
@@ -20,7 +19,7 @@ class UsageRow:
     """ What they cost, in micro-units of the org's currency. """
 
     def to_dict(self) -> dict[str, Any]:
-        day = self.day.isoformat()
+        day = self.day
 
         allocation_id = self.allocation_id
 
@@ -48,7 +47,7 @@ class UsageRow:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        day = datetime.date.fromisoformat(d.pop("day"))
+        day = d.pop("day")
 
         allocation_id = d.pop("allocation_id")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Iterable
+from typing import Protocol
 
 import click
 
@@ -15,7 +15,7 @@ from gpuaas_client.cli.money import format_micros
 from gpuaas_client.cli.output import Column
 from gpuaas_client.cli.params import POSITIVE_INT, SECONDS, none_if_empty
 from gpuaas_client.cli.progress import Progress, make_progress
-from gpuaas_client.sdk import ALLOCATION_STATES, Allocation, Client, WaitTimeout
+from gpuaas_client.sdk import ALLOCATION_STATES, Allocation, AllocationEvent, Client, WaitTimeout
 
 DEFAULT_WAIT_SECONDS = 600
 
@@ -24,13 +24,21 @@ OS_IMAGE_ID = re.compile(r"^img_[0-9a-z]{26}$")
 SSH_KEY_ID = re.compile(r"^ssh_[0-9a-z]{26}$")
 
 
-def resolve_id(
-    kind: str, value: str, pattern: re.Pattern[str], fetch: Callable[[], Iterable[Mapping[str, Any]]], see: str
-) -> str:
+class Named(Protocol):
+    """What a name resolves among: a SKU, an OS image, an SSH key."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def resolve_id(kind: str, value: str, pattern: re.Pattern[str], fetch: Callable[[], Iterable[Named]], see: str) -> str:
     """``value`` when it is an id; otherwise the id of the one item named ``value`` (``fetch`` lists them)."""
     if pattern.match(value):
         return value
-    ids = [str(i.get("id")) for i in fetch() if i.get("name") == value]
+    ids = [i.id for i in fetch() if i.name == value]
     if not ids:
         raise UsageError(f"no {kind} named {value!r} (see `{see}`)")
     if len(ids) > 1:
@@ -38,59 +46,59 @@ def resolve_id(
     return ids[0]
 
 
-def gpus(a: Mapping[str, Any]) -> str:
-    return f"{a.get('gpus')} x {a.get('gpu_model')}" if a.get("gpus") is not None else "-"
+def gpus(a: Allocation) -> str:
+    return f"{a.gpus} x {a.gpu_model}"
 
 
-def _price(a: Mapping[str, Any]) -> str | None:
-    micros = a.get("price_per_hour_micros")
-    return None if micros is None else format_micros(micros, a.get("currency", "USD"))
+def _price(a: Allocation) -> str:
+    return format_micros(a.price_per_hour_micros, a.currency)
+
+
+def _event_field(e: AllocationEvent, name: str) -> object:
+    return e.data.additional_properties.get(name)
 
 
 ALLOCATION_COLUMNS: list[Column] = [
-    ("ID", lambda a: a.get("id")),
-    ("NAME", lambda a: a.get("name")),
-    ("STATE", lambda a: a.get("state")),
-    ("SLOTS", lambda a: a.get("count")),
+    ("ID", lambda a: a.id),
+    ("NAME", lambda a: a.name),
+    ("STATE", lambda a: a.state),
+    ("SLOTS", lambda a: a.count),
     ("GPUS", gpus),
-    ("REGION", lambda a: a.get("region")),
+    ("REGION", lambda a: a.region),
     ("PRICE/HOUR", _price),
-    ("CREATED", lambda a: a.get("created_at")),
+    ("CREATED", lambda a: a.created_at),
 ]
 
 EVENT_COLUMNS: list[Column] = [
-    ("TIME", lambda e: e.get("time")),
-    ("TYPE", lambda e: e.get("type")),
-    ("STATE", lambda e: (e.get("data") or {}).get("state")),
-    ("REASON", lambda e: (e.get("data") or {}).get("reason")),
+    ("TIME", lambda e: e.time),
+    ("TYPE", lambda e: e.type_),
+    ("STATE", lambda e: _event_field(e, "state")),
+    ("REASON", lambda e: _event_field(e, "reason")),
 ]
 
 
-def _record(ctx: Context, allocation: Allocation) -> None:
-    a: dict[str, Any] = dict(allocation)
-    connection = a.get("connection") or {}
-    state = a.get("state")
+def _record(ctx: Context, a: Allocation) -> None:
     ctx.out.record(
         a,
         [
-            ("id", a.get("id")),
-            ("name", a.get("name")),
-            ("state", f"{state}: {a['reason']}" if a.get("reason") else state),
-            ("sku", a.get("sku_id")),
-            ("slots", a.get("count")),
+            ("id", a.id),
+            ("name", a.name),
+            ("state", f"{a.state}: {a.reason}" if a.reason else a.state),
+            ("sku", a.sku_id),
+            ("slots", a.count),
             ("gpus", gpus(a)),
-            ("region", a.get("region")),
-            ("node", a.get("node_id")),
-            ("os image", a.get("os_image_id")),
+            ("region", a.region),
+            ("node", a.node_id),
+            ("os image", a.os_image_id),
             ("price/hour", _price(a)),
-            ("created", a.get("created_at")),
-            ("active since", a.get("activated_at")),
-            ("released", a.get("released_at")),
-            ("failed", a.get("failed_at")),
-            ("connect", connection.get("command")),
-            ("actions", ", ".join(a.get("allowed_actions") or []) or None),
+            ("created", a.created_at),
+            ("active since", a.activated_at),
+            ("released", a.released_at),
+            ("failed", a.failed_at),
+            ("connect", a.connection.command if a.connection else None),
+            ("actions", ", ".join(a.allowed_actions) or None),
         ],
-        id=a.get("id"),
+        id=a.id,
     )
 
 
@@ -98,7 +106,7 @@ def _wait(
     ctx: Context, client: Client, allocation: Allocation, states: Collection[str], timeout: float, progress: Progress
 ) -> Allocation | None:
     """Wait with progress; the allocation it ended in, or None after a timeout (already reported)."""
-    allocation_id = allocation["id"]
+    allocation_id = allocation.id
     progress(allocation)
     try:
         try:
@@ -110,7 +118,7 @@ def _wait(
         if ctx.out.machine:
             ctx.out.data(last)
         ctx.out.fail(
-            f"error: timed out after {timeout:g}s: allocation {allocation_id} is still {last.get('state')}; "
+            f"error: timed out after {timeout:g}s: allocation {allocation_id} is still {last.state}; "
             f"it carries on (gpuaas allocations get {allocation_id})"
         )
         return None
@@ -177,7 +185,7 @@ def create(
     allocation = client.create_allocation(
         sku_id, image_id, count, ssh_key_ids=key_ids, name=name, idempotency_key=idempotency_key
     )
-    allocation_id = allocation["id"]
+    allocation_id = allocation.id
     if not wait:
         _record(ctx, allocation)
         ctx.out.note(f"Provisioning goes on; follow it with `gpuaas allocations get {allocation_id}`.")
@@ -188,17 +196,17 @@ def create(
         return 1
     if ctx.out.machine:
         ctx.out.data(final)
-    state = final.get("state")
+    state = final.state
     if state != "active":
-        reason = f": {final['reason']}" if final.get("reason") else ""
+        reason = f": {final.reason}" if final.reason else ""
         ctx.out.fail(f"error: allocation {allocation_id} {state}{reason}")
         return 1
     if ctx.out.quiet:
         ctx.out.ids([allocation_id])
     elif ctx.out.human:
-        connection: Mapping[str, Any] = final.get("connection") or {}
+        command = final.connection.command if final.connection else None
         ctx.out.line(f"Allocation {allocation_id} is active ({progress.elapsed:.1f}s): {gpus(final)}.", style="green")
-        ctx.out.line(f"Connect: {connection.get('command') or '-'}")
+        ctx.out.line(f"Connect: {command or '-'}")
         ctx.out.line(f"     or: gpuaas ssh {allocation_id}")
         ctx.out.line(f"Release: gpuaas allocations release {allocation_id}")
     return 0
@@ -235,11 +243,11 @@ def get(ctx: Context, allocation_id: str) -> int:
 def release(ctx: Context, allocation_id: str, wait: bool, timeout: float) -> int:
     client = ctx.authed()
     allocation = client.release_allocation(allocation_id)
-    allocation_id = allocation.get("id", allocation_id)
+    allocation_id = allocation.id
     if not wait:
         ctx.out.result(
             allocation,
-            f"Releasing {allocation_id} ({allocation.get('state')}); billing has stopped.",
+            f"Releasing {allocation_id} ({allocation.state}); billing has stopped.",
             id=allocation_id,
         )
         return 0
@@ -247,11 +255,11 @@ def release(ctx: Context, allocation_id: str, wait: bool, timeout: float) -> int
     final = _wait(ctx, client, allocation, ("released",), timeout, progress)
     if final is None:
         return 1
-    if final.get("state") == "released":
+    if final.state == "released":
         text = f"Released {allocation_id} ({progress.elapsed:.1f}s)."
     else:  # failed before it became active: nothing is left running either
-        reason = f": {final['reason']}" if final.get("reason") else ""
-        text = f"Allocation {allocation_id} ended {final.get('state')}{reason}; its slots are free."
+        reason = f": {final.reason}" if final.reason else ""
+        text = f"Allocation {allocation_id} ended {final.state}{reason}; its slots are free."
     ctx.out.result(final, text, id=allocation_id)
     return 0
 

@@ -9,15 +9,15 @@ from gpuaas_client.cli.output import Column
 from gpuaas_client.cli.params import POSITIVE_INT, none_if_empty
 
 API_KEY_COLUMNS: list[Column] = [
-    ("ID", lambda k: k.get("id")),
-    ("NAME", lambda k: k.get("name")),
-    ("PREFIX", lambda k: k.get("prefix")),
-    ("SCOPES", lambda k: ",".join(k.get("scopes") or [])),
-    ("ROLE", lambda k: k.get("role")),
-    ("CREATED", lambda k: k.get("created_at")),
-    ("EXPIRES", lambda k: k.get("expires_at")),
-    ("LAST USED", lambda k: k.get("last_used_at")),
-    ("REVOKED", lambda k: k.get("revoked_at")),
+    ("ID", lambda k: k.id),
+    ("NAME", lambda k: k.name),
+    ("PREFIX", lambda k: k.prefix),
+    ("SCOPES", lambda k: ",".join(k.scopes)),
+    ("ROLE", lambda k: k.role),
+    ("CREATED", lambda k: k.created_at),
+    ("EXPIRES", lambda k: k.expires_at),
+    ("LAST USED", lambda k: k.last_used_at),
+    ("REVOKED", lambda k: k.revoked_at),
 ]
 
 
@@ -49,13 +49,13 @@ def create_key(ctx: Context, name: str, scopes: list[str] | None, expires_in_day
     key = ctx.authed().create_api_key(name, scopes or ["read"], expires_in_days)
     if ctx.out.quiet:
         # The one value a script needs, and the only time it is ever shown.
-        ctx.out.ids([key["secret"]])
+        ctx.out.ids([key.secret])
     elif ctx.out.machine:
         ctx.out.data(key)
     else:
-        ctx.out.rows([dict(key)], API_KEY_COLUMNS[:6])
+        ctx.out.rows([key], API_KEY_COLUMNS[:6])
         ctx.out.line()
-        ctx.out.line(f"secret: {key['secret']}")
+        ctx.out.line(f"secret: {key.secret}")
     ctx.out.warn("Warning: store this secret now; it will not be shown again.")
     return 0
 
@@ -65,7 +65,7 @@ def create_key(ctx: Context, name: str, scopes: list[str] | None, expires_in_day
 @with_context
 def revoke_key(ctx: Context, key_id: str) -> int:
     key = ctx.authed().revoke_api_key(key_id)
-    ctx.out.result(key, f"Revoked API key {key.get('id', key_id)} ({key.get('name')}).", id=key.get("id", key_id))
+    ctx.out.result(key, f"Revoked API key {key.id} ({key.name}).", id=key.id)
     return 0
 
 

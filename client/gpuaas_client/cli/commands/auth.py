@@ -13,18 +13,17 @@ from gpuaas_client.sdk import ROLES, ApiError, Client, GpuaasError, Tokens
 
 
 def _signed_in(ctx: Context, tokens: Tokens, how: str) -> int:
-    ctx.store.put_session(ctx.profile_name, ctx.api_url, tokens["access_token"], tokens.get("refresh_token"))
+    ctx.store.put_session(ctx.profile_name, ctx.api_url, tokens.access_token, tokens.refresh_token)
     summary = {
         "profile": ctx.profile_name,
         "api_url": ctx.api_url,
-        "user_id": tokens.get("user_id"),
-        "org_id": tokens.get("org_id"),
+        "user_id": tokens.user_id,
+        "org_id": tokens.org_id,
         "auth": "session",
     }
     ctx.out.result(
         summary,
-        f"Signed in ({how}) as {tokens.get('user_id')} in {tokens.get('org_id')}; "
-        f"profile {ctx.profile_name!r} at {ctx.api_url}",
+        f"Signed in ({how}) as {tokens.user_id} in {tokens.org_id}; profile {ctx.profile_name!r} at {ctx.api_url}",
     )
     return 0
 
@@ -78,14 +77,14 @@ def login(
     summary = {
         "profile": ctx.profile_name,
         "api_url": ctx.api_url,
-        "user_id": me["user"]["id"],
-        "org_id": me["org"]["id"],
+        "user_id": me.user.id,
+        "org_id": me.org.id,
         "auth": "api_key",
     }
     ctx.out.result(
         summary,
-        f"Signed in with an API key as {me['user'].get('email') or me['user']['id']} "
-        f"in {me['org'].get('name') or me['org']['id']} ({me.get('role')}); profile {ctx.profile_name!r}",
+        f"Signed in with an API key as {me.user.email or me.user.id} "
+        f"in {me.org.name or me.org.id} ({me.role}); profile {ctx.profile_name!r}",
     )
     return 0
 
@@ -124,21 +123,21 @@ def logout(ctx: Context, everywhere: bool) -> int:
 @with_context
 def whoami(ctx: Context) -> int:
     me = ctx.authed().me()
-    orgs = ", ".join(f"{o.get('name')} ({o.get('id')}, {o.get('role')})" for o in me.get("orgs", []))
-    user, org = me.get("user", {}), me.get("org", {})
+    orgs = ", ".join(f"{o.name} ({o.id}, {o.role})" for o in me.orgs)
+    user, org = me.user, me.org
     ctx.out.record(
         me,
         [
-            ("user", f"{user.get('name') or '-'} <{user.get('email') or '-'}> ({user.get('id')})"),
-            ("org", f"{org.get('name')} ({org.get('id')})"),
-            ("role", me.get("role")),
-            ("operator", "yes" if me.get("operator") else "no"),
-            ("auth", me.get("auth")),
+            ("user", f"{user.name or '-'} <{user.email or '-'}> ({user.id})"),
+            ("org", f"{org.name} ({org.id})"),
+            ("role", me.role),
+            ("operator", "yes" if me.operator else "no"),
+            ("auth", me.auth),
             ("orgs", orgs or "-"),
             ("profile", ctx.profile_name),
             ("api", ctx.api_url),
         ],
-        id=user.get("id"),
+        id=user.id,
     )
     return 0
 

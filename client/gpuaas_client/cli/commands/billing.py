@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable
 from itertools import islice
 from typing import Any
 
@@ -16,7 +16,7 @@ from gpuaas_client.cli.errors import UsageError
 from gpuaas_client.cli.money import format_duration, format_micros, format_money, format_signed_micros
 from gpuaas_client.cli.output import Column
 from gpuaas_client.cli.params import AMOUNT, DAY, MONTH, POSITIVE_INT, SECONDS, TIME, TOPUP_AMOUNT
-from gpuaas_client.sdk import ApiError, Balance, Client, GpuaasError, LedgerEntry
+from gpuaas_client.sdk import ApiError, Balance, Checkout, Client, GpuaasError, LedgerEntry, SpendCap
 
 DEFAULT_TOPUP_WAIT_SECONDS = 30
 DEFAULT_LEDGER_LIMIT = 50
@@ -24,39 +24,38 @@ LEDGER_PAGE_SIZE = 200  # for --all: the API's largest page (it caps what is ask
 LEDGER_CSV_COLUMNS = ("at", "id", "kind", "wallet_delta_micros", "currency", "allocation_id", "description")
 
 
-def balance_warnings(balance: Mapping[str, Any]) -> list[str]:
+def balance_warnings(balance: Balance) -> list[str]:
     """What the holder of this balance must know: a freeze, a depleted balance."""
     warnings = []
-    if balance.get("frozen"):
-        reason = f" ({balance['frozen_reason']})" if balance.get("frozen_reason") else ""
+    if balance.frozen:
+        reason = f" ({balance.frozen_reason})" if balance.frozen_reason else ""
         warnings.append(f"warning: this org is frozen{reason}: new allocations are refused until an operator lifts it")
-    if balance.get("depleted_at"):
+    if balance.depleted_at:
         warnings.append(
-            f"warning: the balance ran out at {balance['depleted_at']}: active allocations are being released; "
+            f"warning: the balance ran out at {balance.depleted_at}: active allocations are being released; "
             "top up: gpuaas topup AMOUNT"
         )
     return warnings
 
 
-def _runway(balance: Mapping[str, Any]) -> str:
-    if balance.get("runway_seconds") is None:
+def _runway(balance: Balance) -> str:
+    if balance.runway_seconds is None:
         return "- (nothing running)"
-    return format_duration(balance["runway_seconds"])
+    return format_duration(balance.runway_seconds)
 
 
-def _balance_record(ctx: Context, balance: Balance) -> None:
-    b: dict[str, Any] = dict(balance)
-    currency = b.get("currency", "USD")
-    count = b.get("active_allocations")
+def _balance_record(ctx: Context, b: Balance) -> None:
+    currency = b.currency
+    count = b.active_allocations
     ctx.out.record(
         b,
         [
-            ("balance", format_money(b.get("balance_micros"), currency)),
-            ("burn/hour", format_money(b.get("burn_rate_per_hour_micros"), currency)),
+            ("balance", format_money(b.balance_micros, currency)),
+            ("burn/hour", format_money(b.burn_rate_per_hour_micros, currency)),
             ("runway", _runway(b)),
-            ("running", None if count is None else f"{count} allocation{'' if count == 1 else 's'}"),
-            ("unsettled", format_money(b.get("unsettled_usage_micros"), currency)),
-            ("as of", b.get("as_of")),
+            ("running", f"{count} allocation{'' if count == 1 else 's'}"),
+            ("unsettled", format_money(b.unsettled_usage_micros, currency)),
+            ("as of", b.as_of),
         ],
     )
     for warning in balance_warnings(b):
@@ -88,9 +87,9 @@ def topup_entry(
 ) -> LedgerEntry | None:
     """The ledger entry of this checkout's payment: a top-up that was not there before and names the
     checkout session (its id or cause), else one that credits its amount."""
-    new = [e for e in entries if e.get("kind") == "topup" and e.get("id") not in seen]
-    named = [e for e in new if session_id in json.dumps(e)]
-    same_amount = [e for e in new if e.get("wallet_delta_micros") == amount]
+    new = [e for e in entries if e.kind == "topup" and e.id not in seen]
+    named = [e for e in new if session_id in json.dumps(e.to_dict())]
+    same_amount = [e for e in new if e.wallet_delta_micros == amount]
     found = named or same_amount
     return found[0] if found else None
 
@@ -99,17 +98,17 @@ def _newest_entries(client: Client) -> list[LedgerEntry]:
     return list(islice(client.ledger(limit=DEFAULT_LEDGER_LIMIT), DEFAULT_LEDGER_LIMIT))
 
 
-def _complete_checkout(ctx: Context, client: Client, checkout: Mapping[str, Any], timeout: float) -> int:
+def _complete_checkout(ctx: Context, client: Client, checkout: Checkout, timeout: float) -> int:
     """Pay through the local stage's dev route, wait for the credit to reach the ledger, show the balance."""
-    session_id, amount = str(checkout["checkout_session_id"]), int(checkout["amount_micros"])
-    seen = {str(e.get("id")) for e in _newest_entries(client)}
+    session_id, amount = checkout.checkout_session_id, checkout.amount_micros
+    seen = {e.id for e in _newest_entries(client)}
     try:
         client.dev_complete_checkout(session_id)
     except ApiError as exc:
         if exc.code == "ROUTE_NOT_FOUND":
             raise GpuaasError(
                 f"--complete works on the local stage only (no dev payment route at {ctx.api_url}); "
-                f"pay at {checkout.get('url')}"
+                f"pay at {checkout.url}"
             ) from exc
         raise
     deadline = client.clock() + timeout
@@ -126,12 +125,12 @@ def _complete_checkout(ctx: Context, client: Client, checkout: Mapping[str, Any]
         interval = min(interval * 1.5, 2.0)
     balance = client.balance()
     if not ctx.out.human:
-        ctx.out.result({"checkout": dict(checkout), "entry": entry, "balance": balance}, None, id=entry.get("id"))
+        ctx.out.result({"checkout": checkout, "entry": entry, "balance": balance}, None, id=entry.id)
         for warning in balance_warnings(balance):
             ctx.out.warn(warning)
         return 0
-    currency = balance.get("currency", checkout.get("currency", "USD"))
-    ctx.out.line(f"Topped up {format_micros(entry['wallet_delta_micros'], currency)} ({session_id}).")
+    currency = balance.currency
+    ctx.out.line(f"Topped up {format_micros(entry.wallet_delta_micros, currency)} ({session_id}).")
     _balance_record(ctx, balance)
     return 0
 
@@ -175,10 +174,10 @@ def topup(
     if complete:
         return _complete_checkout(ctx, client, checkout, timeout)
     if not ctx.out.human:
-        ctx.out.result(checkout, None, id=checkout.get("checkout_session_id"))
+        ctx.out.result(checkout, None, id=checkout.checkout_session_id)
     else:
-        price = format_micros(checkout.get("amount_micros", amount), checkout.get("currency", "USD"))
-        ctx.out.line(f"Pay {price} to top up: {checkout.get('url')}")
+        price = format_micros(checkout.amount_micros, checkout.currency)
+        ctx.out.line(f"Pay {price} to top up: {checkout.url}")
         ctx.out.note("The balance rises once the payment succeeds: gpuaas balance")
     return 0
 
@@ -206,53 +205,53 @@ def usage(ctx: Context, since: str | None, until: str | None, by: str, csv_: boo
     if csv_:
         ctx.out.write(client.usage_csv(since, until))
         return 0
-    report: dict[str, Any] = dict(client.usage(since, until))
+    report = client.usage(since, until)
     if not ctx.out.human:
         ctx.out.result(report, None)
         return 0
     # The usage report names no currency: the wallet's is the org's one currency.
-    currency = report.get("currency") or client.balance().get("currency", "USD")
+    currency = client.balance().currency
     if by == "allocation":
         columns: list[Column] = [
-            ("ALLOCATION", lambda u: u.get("allocation_id")),
-            ("SKU", lambda u: u.get("sku_id")),
-            ("TIME", lambda u: _usage_time(u.get("seconds"))),
-            ("SECONDS", lambda u: u.get("seconds")),
-            ("COST", lambda u: format_money(u.get("micros"), currency)),
+            ("ALLOCATION", lambda u: u.allocation_id),
+            ("SKU", lambda u: u.sku_id),
+            ("TIME", lambda u: _usage_time(u.seconds)),
+            ("SECONDS", lambda u: u.seconds),
+            ("COST", lambda u: format_money(u.micros, currency)),
         ]
-        ctx.out.rows(list(report.get("by_allocation") or []), columns)
+        ctx.out.rows(report.by_allocation, columns)
     else:
         columns = [
-            ("DAY", lambda u: u.get("day")),
-            ("TIME", lambda u: _usage_time(u.get("seconds"))),
-            ("SECONDS", lambda u: u.get("seconds")),
-            ("COST", lambda u: format_money(u.get("micros"), currency)),
+            ("DAY", lambda u: u.day),
+            ("TIME", lambda u: _usage_time(u.seconds)),
+            ("SECONDS", lambda u: u.seconds),
+            ("COST", lambda u: format_money(u.micros, currency)),
         ]
-        ctx.out.rows(list(report.get("by_day") or []), columns)
+        ctx.out.rows(report.by_day, columns)
     ctx.out.line(
-        f"Total {report.get('from')} to {report.get('to')}: "
-        f"{format_micros(report.get('total_micros') or 0, currency)} "
-        f"for {format_duration(report.get('total_seconds') or 0)} of use."
+        f"Total {report.from_} to {report.to}: "
+        f"{format_micros(report.total_micros, currency)} "
+        f"for {format_duration(report.total_seconds)} of use."
     )
     return 0
 
 
 LEDGER_COLUMNS: list[Column] = [
-    ("AT", lambda e: e.get("at")),
-    ("KIND", lambda e: e.get("kind")),
-    ("AMOUNT", lambda e: format_signed_micros(e.get("wallet_delta_micros") or 0, e.get("currency", "USD"))),
-    ("DESCRIPTION", lambda e: e.get("description")),
-    ("ALLOCATION", lambda e: e.get("allocation_id")),
-    ("ID", lambda e: e.get("id")),
+    ("AT", lambda e: e.at),
+    ("KIND", lambda e: e.kind),
+    ("AMOUNT", lambda e: format_signed_micros(e.wallet_delta_micros, e.currency)),
+    ("DESCRIPTION", lambda e: e.description),
+    ("ALLOCATION", lambda e: e.allocation_id),
+    ("ID", lambda e: e.id),
 ]
 
 
-def ledger_csv(entries: Iterable[Mapping[str, Any]]) -> str:
+def ledger_csv(entries: Iterable[LedgerEntry]) -> str:
     """Entries as the API's CSV export writes them (the same columns), spanning any number of pages."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=LEDGER_CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(entries)
+    writer.writerows(e.to_dict() for e in entries)
     return out.getvalue()
 
 
@@ -282,7 +281,7 @@ def ledger(ctx: Context, limit: int, all_: bool, since: str | None, until: str |
     if csv_:
         ctx.out.write(ledger_csv(entries))
     else:
-        ctx.out.table([dict(e) for e in entries], LEDGER_COLUMNS)
+        ctx.out.table(entries, LEDGER_COLUMNS)
     return 0
 
 
@@ -290,25 +289,24 @@ def ledger(ctx: Context, limit: int, all_: bool, since: str | None, until: str |
 @click.argument("month", type=MONTH, metavar="MONTH")
 @with_context
 def statement(ctx: Context, month: str) -> int:
-    report: dict[str, Any] = dict(ctx.authed().statement(month))
+    report = ctx.authed().statement(month)
     if not ctx.out.human:
         ctx.out.result(report, None)
         return 0
-    currency = report.get("currency", "USD")
-    movements = report.get("movements_micros") or {}
+    currency = report.currency
+    movements = report.movements_micros.additional_properties
     ctx.out.record(
         report,
         [
-            ("month", f"{report.get('month')} (UTC, {currency})"),
-            ("opening", format_money(report.get("opening_balance_micros"), currency)),
+            ("month", f"{report.month} (UTC, {currency})"),
+            ("opening", format_money(report.opening_balance_micros, currency)),
             *[(f"  {kind}", format_signed_micros(micros, currency)) for kind, micros in movements.items()],
-            ("closing", format_money(report.get("closing_balance_micros"), currency)),
+            ("closing", format_money(report.closing_balance_micros, currency)),
         ],
     )
-    entries = list(report.get("entries") or [])
-    if entries:
+    if report.entries:
         ctx.out.line()
-        ctx.out.rows(entries, LEDGER_COLUMNS)
+        ctx.out.rows(report.entries, LEDGER_COLUMNS)
     return 0
 
 
@@ -337,17 +335,17 @@ def spend_cap() -> None:
     pass
 
 
-def _show_cap(ctx: Context, client: Client, cap: Mapping[str, Any], action: str) -> int:
+def _show_cap(ctx: Context, client: Client, cap: SpendCap, action: str) -> int:
     if not ctx.out.human:
-        ctx.out.result(dict(cap), None)
+        ctx.out.result(cap, None)
         return 0
-    micros = cap.get("daily_cap_micros")
+    micros = cap.daily_cap_micros
     if micros is None:
         ctx.out.line("No daily spend cap." if action != "clear" else "Cleared the daily spend cap.")
         return 0
     # The cap names no currency: the wallet's is the org's one currency.
-    currency = client.balance().get("currency", "USD")
-    who = f" (set by {cap['updated_by']} at {cap['updated_at']})" if cap.get("updated_by") else ""
+    currency = client.balance().currency
+    who = f" (set by {cap.updated_by} at {cap.updated_at})" if cap.updated_by else ""
     ctx.out.line(f"Daily spend cap: {format_micros(micros, currency)}{who}; new allocations stop at it.")
     return 0
 

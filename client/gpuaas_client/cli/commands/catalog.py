@@ -10,23 +10,23 @@ from gpuaas_client.cli.output import Column
 from gpuaas_client.cli.params import POSITIVE_INT, PRICE
 
 SKU_COLUMNS: list[Column] = [
-    ("ID", lambda s: s.get("id")),
-    ("NAME", lambda s: s.get("name")),
-    ("GPU MODEL", lambda s: s.get("gpu_model")),
-    ("GPUS", lambda s: s.get("gpus")),
-    ("VCPUS", lambda s: s.get("vcpus")),
-    ("RAM GIB", lambda s: s.get("ram_gib")),
-    ("REGION", lambda s: s.get("region")),
-    ("PRICE/HOUR", lambda s: format_micros(s["price_per_hour_micros"], s.get("currency", "USD"))),
-    ("FREE", lambda s: f"{s.get('free_slots', 0)}/{s.get('total_slots', 0)}"),
+    ("ID", lambda s: s.id),
+    ("NAME", lambda s: s.name),
+    ("GPU MODEL", lambda s: s.gpu_model),
+    ("GPUS", lambda s: s.gpus),
+    ("VCPUS", lambda s: s.vcpus),
+    ("RAM GIB", lambda s: s.ram_gib),
+    ("REGION", lambda s: s.region),
+    ("PRICE/HOUR", lambda s: format_micros(s.price_per_hour_micros, s.currency)),
+    ("FREE", lambda s: f"{s.free_slots}/{s.total_slots}"),
 ]
 
 OS_IMAGE_COLUMNS: list[Column] = [
-    ("ID", lambda i: i.get("id")),
-    ("NAME", lambda i: i.get("name")),
-    ("FAMILY", lambda i: i.get("family")),
-    ("VERSION", lambda i: i.get("version")),
-    ("CONTAINER IMAGE", lambda i: i.get("container_image")),
+    ("ID", lambda i: i.id),
+    ("NAME", lambda i: i.name),
+    ("FAMILY", lambda i: i.family),
+    ("VERSION", lambda i: i.version),
+    ("CONTAINER IMAGE", lambda i: i.container_image),
 ]
 
 

@@ -6,14 +6,14 @@ import click
 
 from gpuaas_client.cli.context import Context, with_context
 from gpuaas_client.cli.output import Column
-from gpuaas_client.sdk import ROLES
+from gpuaas_client.sdk import ROLES, Member
 
 MEMBER_COLUMNS: list[Column] = [
-    ("USER ID", lambda m: m.get("user_id")),
-    ("EMAIL", lambda m: m.get("email")),
-    ("NAME", lambda m: m.get("name")),
-    ("ROLE", lambda m: m.get("role")),
-    ("JOINED", lambda m: m.get("joined_at")),
+    ("USER ID", lambda m: m.user_id),
+    ("EMAIL", lambda m: m.email),
+    ("NAME", lambda m: m.name),
+    ("ROLE", lambda m: m.role),
+    ("JOINED", lambda m: m.joined_at),
 ]
 
 
@@ -35,7 +35,7 @@ def list_members(ctx: Context) -> int:
 @with_context
 def add_member(ctx: Context, user_id: str, role: str) -> int:
     member = ctx.authed().add_member(user_id, role)
-    _show(ctx, dict(member))
+    _show(ctx, member)
     return 0
 
 
@@ -44,7 +44,7 @@ def add_member(ctx: Context, user_id: str, role: str) -> int:
 @click.argument("role", type=click.Choice(ROLES))
 @with_context
 def set_role(ctx: Context, user_id: str, role: str) -> int:
-    _show(ctx, dict(ctx.authed().set_member_role(user_id, role)))
+    _show(ctx, ctx.authed().set_member_role(user_id, role))
     return 0
 
 
@@ -58,9 +58,9 @@ def remove_member(ctx: Context, user_id: str) -> int:
     return 0
 
 
-def _show(ctx: Context, member: dict[str, object]) -> None:
+def _show(ctx: Context, member: Member) -> None:
     if ctx.out.quiet:
-        ctx.out.ids([member.get("user_id")])
+        ctx.out.ids([member.user_id])
     elif ctx.out.machine:
         ctx.out.data(member)
     else:

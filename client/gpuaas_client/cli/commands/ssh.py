@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import click
 
+from gpuaas_client._api.models import Connection
 from gpuaas_client.cli.context import Context, with_context
 from gpuaas_client.sdk import GpuaasError
 
 
-def ssh_command(connection: Mapping[str, Any], extra: Sequence[str] = ()) -> list[str]:
+def ssh_command(connection: Connection, extra: Sequence[str] = ()) -> list[str]:
     """``ssh -p PORT USER@HOST [extra...]`` as an argv, from an active allocation's ``connection``.
 
-    Refuses a host or user that ssh would read as an option, or that holds spaces or controls.
+    Refuses a host or user that ssh would read as an option, or that holds spaces or controls (the
+    model holds what the API sent: its types are checked here, not trusted).
     """
-    host, user, port = connection.get("host"), connection.get("user"), connection.get("port")
+    host, user, port = connection.host, connection.user, connection.port
     for what, value in (("host", host), ("user", user)):
         if (
             not isinstance(value, str)
@@ -49,10 +50,9 @@ def _as_list(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...
 @with_context
 def ssh(ctx: Context, allocation_id: str, ssh_args: list[str], print_: bool) -> int:
     allocation = ctx.authed().get_allocation(allocation_id)
-    state = allocation.get("state")
-    connection = allocation.get("connection")
+    state, connection = allocation.state, allocation.connection
     if state != "active" or not connection:
-        reason = f" ({allocation['reason']})" if allocation.get("reason") else ""
+        reason = f" ({allocation.reason})" if allocation.reason else ""
         waiting = state in ("pending", "provisioning")
         advice = f"; wait for it: gpuaas allocations get {allocation_id}" if waiting else ""
         raise GpuaasError(f"allocation {allocation_id} is {state}{reason}, not active{advice}")

@@ -11,12 +11,12 @@ from gpuaas_client.cli.errors import UsageError
 from gpuaas_client.cli.output import Column
 
 SSH_KEY_COLUMNS: list[Column] = [
-    ("ID", lambda k: k.get("id")),
-    ("NAME", lambda k: k.get("name")),
-    ("TYPE", lambda k: k.get("type")),
-    ("FINGERPRINT", lambda k: k.get("fingerprint")),
-    ("COMMENT", lambda k: k.get("comment")),
-    ("ADDED", lambda k: k.get("created_at")),
+    ("ID", lambda k: k.id),
+    ("NAME", lambda k: k.name),
+    ("TYPE", lambda k: k.type_),
+    ("FINGERPRINT", lambda k: k.fingerprint),
+    ("COMMENT", lambda k: k.comment),
+    ("ADDED", lambda k: k.created_at),
 ]
 
 
@@ -44,11 +44,11 @@ def add_key(ctx: Context, name: str, public_key_file: str) -> int:
         raise UsageError(f"cannot read {public_key_file}: {exc.strerror}") from exc
     key = ctx.authed().add_ssh_key(name, public_key)
     if ctx.out.quiet:
-        ctx.out.ids([key.get("id")])
+        ctx.out.ids([key.id])
     elif ctx.out.machine:
         ctx.out.data(key)
     else:
-        ctx.out.rows([dict(key)], SSH_KEY_COLUMNS)
+        ctx.out.rows([key], SSH_KEY_COLUMNS)
     return 0
 
 
