@@ -38,7 +38,7 @@ PUBLIC_ACTIONS = frozenset(
 )
 
 # What a node's agent may do with its node token, and nothing else.
-AGENT_ACTIONS = frozenset({"agent:credentials", "agent:heartbeat", "agent:results"})
+AGENT_ACTIONS = frozenset({"agent:credentials", "agent:heartbeat", "agent:results", "agent:logs"})
 
 # Org actions and the roles that may perform them.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -54,6 +54,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "allocations:read": EVERYONE,
     "allocations:write": BUILDERS,
     "allocations:release": BUILDERS,
+    # What an allocation's workloads printed (its startup script first): every member of the org.
+    "logs:read": EVERYONE,
     "billing:read": MONEY,
     "billing:checkout": MONEY,
     "billing:spend_cap": frozenset({OWNER}),
