@@ -90,6 +90,9 @@ def rate_class(action: str, principal: Principal | None) -> str | None:
         return None
     if action in ("auth:token", "dev:token", "agent:register"):
         return "auth"
+    if action == "agent:logs":
+        # A budget of its own: a chatty workload's output must not starve the node's heartbeats and results.
+        return "agent_logs"
     if principal is None:
         return "public"
     return "read" if is_read(action) else "write"

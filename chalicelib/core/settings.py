@@ -145,7 +145,9 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         access_token_ttl_seconds=_int_from(env, "GPUAAS_ACCESS_TOKEN_TTL_SECONDS", 900),
         refresh_token_ttl_seconds=_int_from(env, "GPUAAS_REFRESH_TOKEN_TTL_SECONDS", 30 * 86400),
         rate_limit_window_seconds=_int_from(env, "GPUAAS_RATE_LIMIT_WINDOW_SECONDS", 60),
-        rate_limits=_json_object(env, "GPUAAS_RATE_LIMITS", {"read": 600, "write": 120, "auth": 30, "public": 300}),
+        rate_limits=_json_object(
+            env, "GPUAAS_RATE_LIMITS", {"read": 600, "write": 120, "auth": 30, "public": 300, "agent_logs": 300}
+        ),
         api_key_touch_seconds=_int_from(env, "GPUAAS_API_KEY_TOUCH_SECONDS", 60),
         api_key_max_ttl_days=_int_from(env, "GPUAAS_API_KEY_MAX_TTL_DAYS", 365),
         bootstrap_token_default_ttl_seconds=_int_from(env, "GPUAAS_BOOTSTRAP_TOKEN_TTL_SECONDS", 3600),

@@ -177,3 +177,18 @@ def test_operators_read_a_nodes_agent_stream_and_an_unknown_node_is_not_found(w)
     assert [x.message for x in w.service.node_logs("node_1", LogQuery(limit=5)).lines] == ["registered"]
     with pytest.raises(errors.NodeNotFoundError):
         w.service.node_logs("node_9", LogQuery(limit=5))
+
+
+def test_the_adapter_cuts_a_streams_lines_into_calls_cloudwatch_takes():
+    from chalicelib.adapters.cloudwatch_logs import put_calls
+
+    day = 24 * 3600 * 1000
+    events = [{"timestamp": t, "message": "m"} for t in (0, 1, day - 1, day, day + 5, 3 * day)]
+    assert [[e["timestamp"] for e in call] for call in put_calls(events)] == [
+        [0, 1, day - 1],
+        [day, day + 5],
+        [3 * day],
+    ]
+    many = [{"timestamp": 0, "message": "x" * 100_000} for _ in range(25)]  # 25 x ~100 KB: over 1 MiB
+    assert [len(call) for call in put_calls(many)] == [10, 10, 5]
+    assert [len(call) for call in put_calls([{"timestamp": 0, "message": ""}] * 10_001)] == [10_000, 1]
