@@ -184,6 +184,8 @@ class Agent:
     def _workload_output(self, allocation_id: str, line: str) -> None:
         if self.shipper is not None:
             self.shipper.emit(allocation_id, line)
+        else:  # not shipped: kept in the agent's own log on this host
+            log(logger, "workload_output", allocation_id=allocation_id, line=line)
 
     def interrupt_if_idle(self) -> None:
         """Called from the stop signal's handler: abandon a long poll that is only waiting. A command

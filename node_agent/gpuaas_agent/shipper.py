@@ -7,15 +7,17 @@ its workload) and the agent's own (``agent``: its logging records, through :clas
   lines. When the buffer is full the oldest line is dropped and counted per stream; the next batch of that
   stream starts with a marker line ``[gpuaas-agent] dropped N lines``, so a reader sees where lines are missing.
 - A thread sends a batch every ``flush_interval`` seconds (sooner once a batch is full): at most
-  ``max_batch_lines`` lines, ``max_batch_bytes`` bytes of messages and ``max_batch_streams`` streams; a line is
-  cut to ``max_line_bytes``. The defaults are the control plane's default limits.
+  ``max_batch_lines`` lines, ``max_batch_bytes`` bytes of messages and ``max_batch_streams`` streams, and at most
+  ``max_body_bytes`` of JSON in all (the API's body limit); a line is cut to ``max_line_bytes``. The defaults are
+  the control plane's default limits.
 - A batch that could not be sent (unreachable, 5xx, 429) is kept and sent again after a backoff with full
-  jitter (capped); meanwhile new lines keep going into the bounded buffer. A batch refused as too large is
+  jitter (capped); meanwhile new lines keep going into the bounded buffer. A batch refused as too large (413) is
   split in two; one refused for any other reason is dropped, and the lines lost are counted.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import signal
@@ -45,6 +47,16 @@ class Line:
 
     def document(self) -> dict[str, Any]:
         return {"stream": self.stream, "time_ms": self.time_ms, "message": self.message}
+
+    @property
+    def size(self) -> int:
+        """What the line counts against the control plane's batch limit: its message's UTF-8 bytes."""
+        return len(self.message.encode())
+
+    @property
+    def wire_size(self) -> int:
+        """Its bytes in the request body (JSON escapes and non-ASCII characters take more than the text)."""
+        return len(json.dumps(self.document())) + 2
 
 
 @dataclass
@@ -86,6 +98,7 @@ class LogShipper:
         max_batch_bytes: int = 49_152,
         max_line_bytes: int = 8_192,
         max_batch_streams: int = 32,
+        max_body_bytes: int = 61_440,
         flush_interval: float = 1.0,
         backoff: Backoff | None = None,
         clock: Callable[[], float] = time.time,
@@ -97,6 +110,8 @@ class LogShipper:
         self.max_batch_bytes = max_batch_bytes
         self.max_line_bytes = max_line_bytes
         self.max_batch_streams = max_batch_streams
+        # The whole request must stay under the API's body limit (64 KiB by default), JSON and all.
+        self.max_body_bytes = max_body_bytes
         self.flush_interval = flush_interval
         self.backoff = backoff or Backoff(base=1.0, cap=30.0, rng=rng)
         self.clock = clock
@@ -136,7 +151,7 @@ class LogShipper:
         lines; empty when there is nothing to send."""
         with self._lock:
             batch: list[Line] = []
-            size = 0
+            size = wire = 0
             streams: set[str] = set()
             markers: dict[str, Line] = {}
             while self._buffer:
@@ -145,11 +160,13 @@ class LogShipper:
                 if line.stream not in streams and self._dropped.get(line.stream):
                     extra = Line(line.stream, line.time_ms, dropped_marker(self._dropped[line.stream]))
                 count = 1 + (extra is not None)
-                added = len(line.message.encode()) + (len(extra.message.encode()) if extra else 0)
+                added = line.size + (extra.size if extra else 0)
+                added_wire = line.wire_size + (extra.wire_size if extra else 0)
                 new_stream = line.stream not in streams
                 if batch and (
                     len(batch) + count > self.max_batch_lines
                     or size + added > self.max_batch_bytes
+                    or wire + added_wire > self.max_body_bytes
                     or (new_stream and len(streams) >= self.max_batch_streams)
                 ):
                     break
@@ -160,6 +177,7 @@ class LogShipper:
                     del self._dropped[line.stream]
                 batch.append(line)
                 size += added
+                wire += added_wire
                 streams.add(line.stream)
             # Lines dropped from a stream that has nothing left in the buffer still get their marker.
             for stream, count in list(self._dropped.items()):
@@ -176,12 +194,15 @@ class LogShipper:
         """Send the oldest pending batch (taking one from the buffer first if none is pending). True when
         there was nothing to send or it was accepted; False when it must be sent again later."""
         assert self.send is not None, "start() the shipper with a sender first"
-        if not self._pending:
-            batch = self.take_batch()
-            if not batch:
+        with self._lock:
+            pending = self._pending[0] if self._pending else None
+        if pending is None:
+            pending = self.take_batch()
+            if not pending:
                 return True
-            self._pending.append(batch)
-        batch = self._pending[0]
+            with self._lock:
+                self._pending.append(pending)
+        batch = pending
         try:
             self.send({"lines": [line.document() for line in batch]})
         except Unreachable as exc:
@@ -189,18 +210,21 @@ class LogShipper:
         except ApiError as exc:
             if exc.status == 429 or exc.status >= 500:
                 return self._failed(str(exc))
-            self._pending.popleft()
-            if exc.code == "LOG_BATCH_TOO_LARGE" and len(batch) > 1:
-                half = len(batch) // 2
-                self._pending.appendleft(batch[half:])
-                self._pending.appendleft(batch[:half])
-                return False
+            with self._lock:
+                self._pending.popleft()
+                # 413: the control plane's limits (LOG_BATCH_TOO_LARGE) or its body limit are lower than ours.
+                if exc.status == 413 and len(batch) > 1:
+                    half = len(batch) // 2
+                    self._pending.appendleft(batch[half:])
+                    self._pending.appendleft(batch[:half])
+                    return False
             self.stats.rejected_lines += len(batch)
             logger.warning(
                 "log_batch_rejected", extra={"fields": {"lines": len(batch), "status": exc.status, "code": exc.code}}
             )
             return True
-        self._pending.popleft()
+        with self._lock:
+            self._pending.popleft()
         self._failures = 0
         self.stats.sent_lines += len(batch)
         self.stats.sent_batches += 1

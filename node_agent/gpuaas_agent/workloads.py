@@ -28,6 +28,7 @@ from gpuaas_agent.shipper import MARKER, block_stop_signals
 logger = logging.getLogger(__name__)
 
 Emit = Callable[[str, str], None]
+_READ_LIMIT = 65536
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ class StartupScripts:
                 process.stdin.close()
         out: IO[bytes] | None = process.stdout
         if out is not None:
-            for raw in iter(out.readline, b""):
+            # A line longer than this arrives in pieces (the shipper cuts each to its own limit).
+            for raw in iter(lambda: out.readline(_READ_LIMIT), b""):
                 self.emit(allocation_id, raw.decode("utf-8", "replace").rstrip("\r\n"))
             out.close()
         status = process.wait()

@@ -200,3 +200,27 @@ def test_the_handler_ships_the_agents_records_but_not_the_shippers_own():
     assert [line.stream for line in batch] == ["agent"]
     assert '"event":"agent_started"' in batch[0].message and '"node_id":"node_1"' in batch[0].message
     assert batch[0].time_ms == int(record.created * 1000)
+
+
+def test_a_batch_stays_under_the_apis_body_limit_json_and_all():
+    import json
+
+    send = Recorder()
+    s = shipper(send)  # the defaults: 500 lines, 48 KiB of messages, 60 KiB of JSON
+    for _ in range(500):
+        s.emit(ALC, "\x01" * 90)  # 90 bytes of text, 540 bytes of JSON escapes each
+    drain(s)
+    assert len(send.batches) > 1
+    for batch in send.batches:
+        assert len(json.dumps({"lines": batch})) <= 61_440
+    assert len(send.messages()) == 500
+
+
+def test_a_413_for_the_body_is_split_too():
+    send = Recorder(ApiError(413, {"code": "PAYLOAD_TOO_LARGE"}))
+    s = shipper(send)
+    for m in "ab":
+        s.emit(ALC, m)
+    assert not s.send_pending()
+    drain(s)
+    assert [[line["message"] for line in b] for b in send.batches] == [["a"], ["b"]]
