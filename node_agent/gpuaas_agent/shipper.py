@@ -272,6 +272,8 @@ class LogShipper:
             self._wake.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=timeout)
+            if self._thread.is_alive():
+                return  # still in a send: a second sender would send its batch twice
             self._thread = None
         if self.send is None:
             return
