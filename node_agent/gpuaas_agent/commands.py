@@ -174,6 +174,15 @@ class CommandProcessor:
         finished = self._finish(command, outcome)
         if command["type"] == "provision" and outcome["status"] == SUCCEEDED:
             self._start_script(payload)
+        elif self.scripts is not None:
+            # The allocation's own log says what became of its workload (after any script output).
+            allocation_id = payload["allocation_id"]
+            if command["type"] == "provision":
+                self.scripts.note(allocation_id, f"provisioning failed: {outcome['reason']}")
+            elif outcome["status"] == SUCCEEDED:
+                self.scripts.note(allocation_id, "released: the workload is removed and its data wiped")
+            else:
+                self.scripts.note(allocation_id, f"release failed: {outcome['reason']}")
         return finished
 
     def _start_script(self, payload: dict[str, Any]) -> None:

@@ -111,6 +111,10 @@ class StartupScripts:
         log(logger, "startup_script_finished", allocation_id=allocation_id, status=status, stopped=running.stopping)
         running.done.set()
 
+    def note(self, allocation_id: str, text: str) -> None:
+        """A line of the agent's own in the allocation's stream (what it did to the workload)."""
+        self.emit(allocation_id, f"{MARKER} {text}")
+
     def running(self) -> list[str]:
         with self._lock:
             return sorted(a for a, r in self._running.items() if r.process.poll() is None)

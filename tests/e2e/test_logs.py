@@ -104,6 +104,10 @@ def test_follow_answers_as_soon_as_new_lines_arrive_and_release_stops_the_script
     stopped = read_until(fleet, allocation["id"], "[gpuaas-agent] startup script stopped (exit status -15): "
                          "the allocation is being released")  # fmt: skip
     assert stopped[:2] == ["first", "second"]
+    released = read_until(
+        fleet, allocation["id"], "[gpuaas-agent] released: the workload is removed and its data wiped"
+    )
+    assert released[-2].startswith("[gpuaas-agent] startup script stopped")
     assert not pid_file.parent.exists()
 
 

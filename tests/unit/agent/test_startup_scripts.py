@@ -147,7 +147,8 @@ def test_a_failed_provision_runs_no_script(tmp_path):
     processor = CommandProcessor(StateStore(tmp_path), Failing(tmp_path / "r", "h"), NODE, scripts=scripts)
     assert processor.process(command(1, script="echo never\n"))["status"] == "failed"
     time.sleep(0.2)
-    assert lines.lines == [] and scripts.running() == []
+    assert lines.lines == [(ALLOC, "[gpuaas-agent] provisioning failed: executor_error: no image")]
+    assert scripts.running() == []
 
 
 def test_release_stops_the_script_and_what_it_started_before_the_wipe(world):
@@ -158,7 +159,8 @@ def test_release_stops_the_script_and_what_it_started_before_the_wipe(world):
     assert scripts.running() == [ALLOC]
     assert processor.process(command(2, kind="release"))["status"] == "succeeded"
     assert scripts.running() == []
-    assert lines.lines[-1][1].startswith("[gpuaas-agent] startup script stopped")
+    assert lines.lines[-2][1].startswith("[gpuaas-agent] startup script stopped")
+    assert lines.lines[-1][1] == "[gpuaas-agent] released: the workload is removed and its data wiped"
     assert not executor.dirs.path(ALLOC).exists()
     deadline = time.monotonic() + 3
     while alive(child):  # the script's own child went with it

@@ -117,13 +117,13 @@ def sync_detailed(
      Every org role; an API key with the `read` scope (or `logs:read`) may too. The allocation's log
     stream as its node's agent shipped it: its startup script's output first (stdout and stderr, line by
     line, then a `[gpuaas-agent] startup script exited with status N` line), then the agent's notes
-    about the workload (a stopped script at release, `[gpuaas-agent] dropped N lines` where its buffer
-    overflowed). Not the SSH or terminal sessions. Another org's allocation is 404. Lines oldest first,
-    a page at a time: pass `next_cursor` back as `cursor` for the lines after them. `next_cursor` is
-    never null (a stream has no end): a page without items means nothing newer yet, and its cursor is
-    where to look again. With `follow=true` an empty read waits (long poll) up to
-    `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines arrive. A cursor is valid only for
-    the stream it came from (else 400 INVALID_CURSOR).
+    about the workload (a stopped script at release, the release itself, a failed provisioning,
+    `[gpuaas-agent] dropped N lines` where its buffer overflowed). Not the SSH or terminal sessions.
+    Another org's allocation is 404. Lines oldest first, a page at a time: pass `next_cursor` back as
+    `cursor` for the lines after them. `next_cursor` is never null (a stream has no end): a page without
+    items means nothing newer yet, and its cursor is where to look again. With `follow=true` an empty
+    read waits (long poll) up to `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines
+    arrive. A cursor is valid only for the stream it came from (else 400 INVALID_CURSOR).
 
     Args:
         allocation_id (str):
@@ -169,13 +169,13 @@ def sync(
      Every org role; an API key with the `read` scope (or `logs:read`) may too. The allocation's log
     stream as its node's agent shipped it: its startup script's output first (stdout and stderr, line by
     line, then a `[gpuaas-agent] startup script exited with status N` line), then the agent's notes
-    about the workload (a stopped script at release, `[gpuaas-agent] dropped N lines` where its buffer
-    overflowed). Not the SSH or terminal sessions. Another org's allocation is 404. Lines oldest first,
-    a page at a time: pass `next_cursor` back as `cursor` for the lines after them. `next_cursor` is
-    never null (a stream has no end): a page without items means nothing newer yet, and its cursor is
-    where to look again. With `follow=true` an empty read waits (long poll) up to
-    `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines arrive. A cursor is valid only for
-    the stream it came from (else 400 INVALID_CURSOR).
+    about the workload (a stopped script at release, the release itself, a failed provisioning,
+    `[gpuaas-agent] dropped N lines` where its buffer overflowed). Not the SSH or terminal sessions.
+    Another org's allocation is 404. Lines oldest first, a page at a time: pass `next_cursor` back as
+    `cursor` for the lines after them. `next_cursor` is never null (a stream has no end): a page without
+    items means nothing newer yet, and its cursor is where to look again. With `follow=true` an empty
+    read waits (long poll) up to `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines
+    arrive. A cursor is valid only for the stream it came from (else 400 INVALID_CURSOR).
 
     Args:
         allocation_id (str):
@@ -216,13 +216,13 @@ async def asyncio_detailed(
      Every org role; an API key with the `read` scope (or `logs:read`) may too. The allocation's log
     stream as its node's agent shipped it: its startup script's output first (stdout and stderr, line by
     line, then a `[gpuaas-agent] startup script exited with status N` line), then the agent's notes
-    about the workload (a stopped script at release, `[gpuaas-agent] dropped N lines` where its buffer
-    overflowed). Not the SSH or terminal sessions. Another org's allocation is 404. Lines oldest first,
-    a page at a time: pass `next_cursor` back as `cursor` for the lines after them. `next_cursor` is
-    never null (a stream has no end): a page without items means nothing newer yet, and its cursor is
-    where to look again. With `follow=true` an empty read waits (long poll) up to
-    `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines arrive. A cursor is valid only for
-    the stream it came from (else 400 INVALID_CURSOR).
+    about the workload (a stopped script at release, the release itself, a failed provisioning,
+    `[gpuaas-agent] dropped N lines` where its buffer overflowed). Not the SSH or terminal sessions.
+    Another org's allocation is 404. Lines oldest first, a page at a time: pass `next_cursor` back as
+    `cursor` for the lines after them. `next_cursor` is never null (a stream has no end): a page without
+    items means nothing newer yet, and its cursor is where to look again. With `follow=true` an empty
+    read waits (long poll) up to `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines
+    arrive. A cursor is valid only for the stream it came from (else 400 INVALID_CURSOR).
 
     Args:
         allocation_id (str):
@@ -266,13 +266,13 @@ async def asyncio(
      Every org role; an API key with the `read` scope (or `logs:read`) may too. The allocation's log
     stream as its node's agent shipped it: its startup script's output first (stdout and stderr, line by
     line, then a `[gpuaas-agent] startup script exited with status N` line), then the agent's notes
-    about the workload (a stopped script at release, `[gpuaas-agent] dropped N lines` where its buffer
-    overflowed). Not the SSH or terminal sessions. Another org's allocation is 404. Lines oldest first,
-    a page at a time: pass `next_cursor` back as `cursor` for the lines after them. `next_cursor` is
-    never null (a stream has no end): a page without items means nothing newer yet, and its cursor is
-    where to look again. With `follow=true` an empty read waits (long poll) up to
-    `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines arrive. A cursor is valid only for
-    the stream it came from (else 400 INVALID_CURSOR).
+    about the workload (a stopped script at release, the release itself, a failed provisioning,
+    `[gpuaas-agent] dropped N lines` where its buffer overflowed). Not the SSH or terminal sessions.
+    Another org's allocation is 404. Lines oldest first, a page at a time: pass `next_cursor` back as
+    `cursor` for the lines after them. `next_cursor` is never null (a stream has no end): a page without
+    items means nothing newer yet, and its cursor is where to look again. With `follow=true` an empty
+    read waits (long poll) up to `GPUAAS_LOG_FOLLOW_WAIT_SECONDS` and answers as soon as new lines
+    arrive. A cursor is valid only for the stream it came from (else 400 INVALID_CURSOR).
 
     Args:
         allocation_id (str):
