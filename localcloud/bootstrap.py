@@ -8,6 +8,7 @@ the same code work against LocalStack.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
@@ -150,7 +151,9 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
     if model.log_groups:
         logs = client("logs")
         for logical_id, props in model.log_groups.items():
-            logs.create_log_group(logGroupName=props["LogGroupName"])
+            # Another stack of the same stage may have made it already (as with roles).
+            with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+                logs.create_log_group(logGroupName=props["LogGroupName"])
             if "RetentionInDays" in props:
                 logs.put_retention_policy(
                     logGroupName=props["LogGroupName"], retentionInDays=int(props["RetentionInDays"])
