@@ -97,8 +97,8 @@ def test_follow_answers_as_soon_as_new_lines_arrive_and_release_stops_the_script
     assert messages == ["second"]
     assert waited < 10, f"follow took {waited:.1f} s (its wait is 20 s: it did not return early)"
 
-    pid_file = fleet.sandbox("logs-00.fleet", allocation["id"]) / "startup.sh"
-    assert pid_file.exists()
+    script_file = fleet.sandbox("logs-00.fleet", allocation["id"]) / "startup.sh"
+    assert script_file.exists()
     assert fleet.release(allocation["id"]).status_code == 202
     assert fleet.wait_for(allocation["id"], "released")["state"] == "released"
     stopped = read_until(fleet, allocation["id"], "[gpuaas-agent] startup script stopped (exit status -15): "
@@ -108,7 +108,7 @@ def test_follow_answers_as_soon_as_new_lines_arrive_and_release_stops_the_script
         fleet, allocation["id"], "[gpuaas-agent] released: the workload is removed and its data wiped"
     )
     assert released[-2].startswith("[gpuaas-agent] startup script stopped")
-    assert not pid_file.parent.exists()
+    assert not script_file.parent.exists()
 
 
 def test_the_cli_creates_with_a_startup_script_and_prints_the_log(fleet, cloud, tmp_path, monkeypatch, capsys):
