@@ -8,6 +8,7 @@ from chalicelib.api import (
     fleet_routes,
     identity_routes,
     inventory_routes,
+    log_routes,
     payment_routes,
     ssh_key_routes,
     system_routes,
@@ -26,6 +27,7 @@ ssh_key_routes.register(api)
 allocation_routes.register(api)
 billing_routes.register(api)
 payment_routes.register(api)
+log_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)
     payment_routes.register_dev(api)

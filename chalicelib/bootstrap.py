@@ -8,6 +8,8 @@ Who calls whom (each arrow a Protocol in the consumer's ``ports.py``; doc/archit
 - fleet -> inventory: ``NodeStates`` (InventoryService)
 - fleet -> provisioning: ``NodeWorkloads`` (ProvisioningService)
 - payments -> billing: the wallet credits of paid checkouts and refunds (BillingService)
+- logs -> provisioning: ``AllocationDirectory`` (ProvisioningService)
+- logs -> inventory: ``NodeDirectory`` (InventoryService)
 
 Services are built once per process (Lambda containers reuse them) and lazily, so a route pays
 only for the contexts it uses.
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from chalicelib.fleet.service import FleetService
     from chalicelib.identity.service import IdentityService
     from chalicelib.inventory.service import InventoryService
+    from chalicelib.logs.service import LogService
     from chalicelib.outbox.relay import OutboxRelay
     from chalicelib.payments.ports import PaymentGateway
     from chalicelib.payments.service import PaymentsService
@@ -162,6 +165,7 @@ def provisioning_service() -> ProvisioningService:
         provision_timeout_seconds=settings.provision_timeout_seconds,
         release_timeout_seconds=settings.release_timeout_seconds,
         attempts=settings.command_attempts,
+        startup_script_max_bytes=settings.startup_script_max_bytes,
         admission=billing_service(),
         settlement=billing_service(),
     )
@@ -254,6 +258,27 @@ def ssh_key_service() -> SshKeyService:
 
 
 @cache
+def log_service() -> LogService:
+    from chalicelib.adapters.cloudwatch_logs import CloudWatchLogStore
+    from chalicelib.core.settings import get_settings
+    from chalicelib.logs.models import LogLimits
+    from chalicelib.logs.service import LogService
+
+    settings = get_settings()
+    limits = LogLimits(
+        batch_max_lines=settings.log_batch_max_lines,
+        batch_max_bytes=settings.log_batch_max_bytes,
+        line_max_bytes=settings.log_line_max_bytes,
+        batch_max_streams=settings.log_batch_max_streams,
+        max_age_seconds=settings.log_max_age_seconds,
+        max_future_seconds=settings.log_max_future_seconds,
+        follow_wait_seconds=settings.log_follow_wait_seconds,
+        follow_poll_seconds=settings.log_follow_poll_seconds,
+    )
+    return LogService(CloudWatchLogStore(), provisioning_service(), inventory_service(), clock, limits)
+
+
+@cache
 def rate_limiter() -> DynamoRateLimiter:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
 
@@ -284,6 +309,7 @@ def reset() -> None:
         payments_service,
         rate_limiter,
         audit_service,
+        log_service,
     ):
         factory.cache_clear()
     import sys

@@ -8,6 +8,7 @@ the same code work against LocalStack.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import zipfile
@@ -48,6 +49,7 @@ class Resources:
     state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
     environment: dict[str, str] = field(default_factory=dict)  # resolved Globals env vars
     stream_arns: dict[str, str] = field(default_factory=dict)  # table logical id -> stream ARN
+    log_groups: dict[str, str] = field(default_factory=dict)  # logical id -> log group name
 
 
 def _dummy_zip() -> bytes:
@@ -145,6 +147,19 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
                 QueueUrl=queue_urls[queue_id], Attributes={"Policy": json.dumps(spec["PolicyDocument"])}
             )
 
+    log_groups = {}
+    if model.log_groups:
+        logs = client("logs")
+        for logical_id, props in model.log_groups.items():
+            # Another stack of the same stage may have made it already (as with roles).
+            with contextlib.suppress(logs.exceptions.ResourceAlreadyExistsException):
+                logs.create_log_group(logGroupName=props["LogGroupName"])
+            if "RetentionInDays" in props:
+                logs.put_retention_policy(
+                    logGroupName=props["LogGroupName"], retentionInDays=int(props["RetentionInDays"])
+                )
+            log_groups[logical_id] = props["LogGroupName"]
+
     buses = {}
     for logical_id, props in model.buses.items():
         events.create_event_bus(Name=props["Name"])
@@ -225,6 +240,7 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
         state_machines=state_machines,
         environment=dict(model.global_environment),
         stream_arns=stream_arns,
+        log_groups=log_groups,
     )
 
 

@@ -106,6 +106,7 @@ class StackModel:
     queue_mappings: list[QueueMapping] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
+    log_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> resolved Properties
     physical_ids: dict[str, str] = field(default_factory=dict)  # what Ref returns, by logical id
     arns: dict[str, str] = field(default_factory=dict)
 
@@ -143,6 +144,7 @@ class Resolver:
             "AWS::Serverless::StateMachine": "Name",
             "AWS::StepFunctions::StateMachine": "StateMachineName",
             "AWS::IAM::Role": "RoleName",
+            "AWS::Logs::LogGroup": "LogGroupName",
         }.get(resource.get("Type", ""))
         if key and key in props:
             return str(self.resolve(props[key]))
@@ -172,6 +174,8 @@ class Resolver:
             return f"arn:aws:states:{region}:{acct}:stateMachine:{name}"
         if kind == "AWS::IAM::Role":
             return f"arn:aws:iam::{acct}:role/{name}"
+        if kind == "AWS::Logs::LogGroup":
+            return f"arn:aws:logs:{region}:{acct}:log-group:{name}:*"  # as CloudFormation's GetAtt Arn
         return f"arn:aws:local:{region}:{acct}:{logical_id}"
 
     def ref(self, name: str) -> Any:
@@ -322,6 +326,10 @@ def build_model(
                 "QueueIds": queue_ids,
                 "PolicyDocument": resolver.resolve(raw_props["PolicyDocument"]),
             }
+        elif kind == "AWS::Logs::LogGroup":
+            props = resolver.resolve(raw_props)
+            props["LogGroupName"] = resolver.name_of(logical_id)
+            model.log_groups[logical_id] = props
         elif kind == "AWS::Events::EventBus":
             model.buses[logical_id] = {"Name": resolver.name_of(logical_id)}
         elif kind == "AWS::Events::Rule":

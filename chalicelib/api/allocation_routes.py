@@ -29,6 +29,7 @@ def register(api: Api) -> None:
             os_image_id=body.os_image_id,
             ssh_key_ids=tuple(body.ssh_key_ids) if body.ssh_key_ids is not None else None,
             name=body.name,
+            startup_script=body.startup_script,
         )
         allocation = bootstrap.provisioning_service().create(request)
         return Reply(allocation_body(allocation), status=202, headers={"Location": f"/v1/allocations/{allocation.id}"})

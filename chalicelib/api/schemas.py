@@ -225,6 +225,18 @@ class CreateAllocationBody(Body):
         default=None, description="which of your SSH keys to install; all of them when left out"
     )
     name: Name | None = None
+    startup_script: (
+        Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=65536,
+                description="a shell script the node runs once the allocation is active (size limit: "
+                "GPUAAS_STARTUP_SCRIPT_MAX_BYTES); its output is the first of the allocation's logs",
+            ),
+        ]
+        | None
+    ) = None
 
 
 class AllocationListQuery(PageQuery):
@@ -238,6 +250,23 @@ class CommandResultBody(Body):
     reason: Annotated[str, Field(min_length=1, max_length=500)] | None
     output: dict[str, str | int | bool]
     finished_at: Timestamp
+
+
+class LogQueryParams(PageQuery):
+    since: Timestamp | None = None
+    follow: bool | None = None
+
+
+class AgentLogLine(Body):
+    stream: Annotated[str, Field(pattern=r"^(agent|alc_[0-9a-z]{26})$", description="agent, or an allocation id")]
+    time_ms: Annotated[int, Field(ge=0, le=JSON_SAFE_INT, description="milliseconds since the epoch")]
+    message: Annotated[str, Field(max_length=262144)]
+
+
+class AgentLogsBody(Body):
+    """A batch of an agent's lines (events/agent/logs.request.v1.json)."""
+
+    lines: Annotated[list[AgentLogLine], Field(min_length=1, max_length=10000)]
 
 
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", examples=["2026-11-26"])]

@@ -38,7 +38,7 @@ PUBLIC_ACTIONS = frozenset(
 )
 
 # What a node's agent may do with its node token, and nothing else.
-AGENT_ACTIONS = frozenset({"agent:credentials", "agent:heartbeat", "agent:results"})
+AGENT_ACTIONS = frozenset({"agent:credentials", "agent:heartbeat", "agent:results", "agent:logs"})
 
 # Org actions and the roles that may perform them.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -54,6 +54,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "allocations:read": EVERYONE,
     "allocations:write": BUILDERS,
     "allocations:release": BUILDERS,
+    # What an allocation's workloads printed (its startup script first): every member of the org.
+    "logs:read": EVERYONE,
     "billing:read": MONEY,
     "billing:checkout": MONEY,
     "billing:spend_cap": frozenset({OWNER}),
@@ -88,6 +90,9 @@ def rate_class(action: str, principal: Principal | None) -> str | None:
         return None
     if action in ("auth:token", "dev:token", "agent:register"):
         return "auth"
+    if action == "agent:logs":
+        # A budget of its own: a chatty workload's output must not starve the node's heartbeats and results.
+        return "agent_logs"
     if principal is None:
         return "public"
     return "read" if is_read(action) else "write"

@@ -282,6 +282,31 @@ class CommandAlreadyReportedError(AppError):
     default_message = "This command's result was already reported"
 
 
+class StartupScriptTooLargeError(AppError):
+    code = "STARTUP_SCRIPT_TOO_LARGE"
+    status = 400
+    default_message = "The startup script is larger than the limit"
+
+
+# Logs.
+class LogBatchTooLargeError(AppError):
+    code = "LOG_BATCH_TOO_LARGE"
+    status = 413
+    default_message = "The log batch has more lines, bytes or streams than the limits allow"
+
+
+class LogLineTooLongError(AppError):
+    code = "LOG_LINE_TOO_LONG"
+    status = 400
+    default_message = "A log line is longer than the limit"
+
+
+class LogTimeOutOfRangeError(AppError):
+    code = "LOG_TIME_OUT_OF_RANGE"
+    status = 400
+    default_message = "A log line's time is too far in the past or the future"
+
+
 # Billing and payments.
 class InsufficientFundsError(AppError):
     code = "INSUFFICIENT_FUNDS"

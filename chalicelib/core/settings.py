@@ -72,6 +72,19 @@ class Settings:
     provision_timeout_seconds: int
     release_timeout_seconds: int
     command_attempts: int
+    # A startup script given at creation: at most this many bytes (UTF-8).
+    startup_script_max_bytes: int
+    # Logs (CloudWatch Logs): the two log groups, the agents' batch limits and the follow long-poll.
+    allocation_log_group: str
+    agent_log_group: str
+    log_batch_max_lines: int
+    log_batch_max_bytes: int
+    log_line_max_bytes: int
+    log_batch_max_streams: int
+    log_max_age_seconds: int
+    log_max_future_seconds: int
+    log_follow_wait_seconds: int
+    log_follow_poll_seconds: float
     # Billing: the default policy until an operator stores one, and the settlement fan-out queue.
     welcome_credit_micros: int
     settlement_queue_url: str
@@ -132,7 +145,9 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         access_token_ttl_seconds=_int_from(env, "GPUAAS_ACCESS_TOKEN_TTL_SECONDS", 900),
         refresh_token_ttl_seconds=_int_from(env, "GPUAAS_REFRESH_TOKEN_TTL_SECONDS", 30 * 86400),
         rate_limit_window_seconds=_int_from(env, "GPUAAS_RATE_LIMIT_WINDOW_SECONDS", 60),
-        rate_limits=_json_object(env, "GPUAAS_RATE_LIMITS", {"read": 600, "write": 120, "auth": 30, "public": 300}),
+        rate_limits=_json_object(
+            env, "GPUAAS_RATE_LIMITS", {"read": 600, "write": 120, "auth": 30, "public": 300, "agent_logs": 300}
+        ),
         api_key_touch_seconds=_int_from(env, "GPUAAS_API_KEY_TOUCH_SECONDS", 60),
         api_key_max_ttl_days=_int_from(env, "GPUAAS_API_KEY_MAX_TTL_DAYS", 365),
         bootstrap_token_default_ttl_seconds=_int_from(env, "GPUAAS_BOOTSTRAP_TOKEN_TTL_SECONDS", 3600),
@@ -156,6 +171,17 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         provision_timeout_seconds=_int_from(env, "GPUAAS_PROVISION_TIMEOUT_SECONDS", 900),
         release_timeout_seconds=_int_from(env, "GPUAAS_RELEASE_TIMEOUT_SECONDS", 300),
         command_attempts=_int_from(env, "GPUAAS_COMMAND_ATTEMPTS", 3),
+        startup_script_max_bytes=_int_from(env, "GPUAAS_STARTUP_SCRIPT_MAX_BYTES", 16384),
+        allocation_log_group=get("GPUAAS_ALLOCATION_LOG_GROUP", f"/gpuaas/{stage}/allocations"),
+        agent_log_group=get("GPUAAS_AGENT_LOG_GROUP", f"/gpuaas/{stage}/agents"),
+        log_batch_max_lines=_int_from(env, "GPUAAS_LOG_BATCH_MAX_LINES", 500),
+        log_batch_max_bytes=_int_from(env, "GPUAAS_LOG_BATCH_MAX_BYTES", 49152),
+        log_line_max_bytes=_int_from(env, "GPUAAS_LOG_LINE_MAX_BYTES", 8192),
+        log_batch_max_streams=_int_from(env, "GPUAAS_LOG_BATCH_MAX_STREAMS", 32),
+        log_max_age_seconds=_int_from(env, "GPUAAS_LOG_MAX_AGE_SECONDS", 13 * 86400),
+        log_max_future_seconds=_int_from(env, "GPUAAS_LOG_MAX_FUTURE_SECONDS", 3600),
+        log_follow_wait_seconds=_int_from(env, "GPUAAS_LOG_FOLLOW_WAIT_SECONDS", 20),
+        log_follow_poll_seconds=float(get("GPUAAS_LOG_FOLLOW_POLL_SECONDS") or 1.0),
         welcome_credit_micros=_int_from(env, "GPUAAS_WELCOME_CREDIT_MICROS", 0),
         settlement_queue_url=get("GPUAAS_SETTLEMENT_QUEUE_URL", ""),
         settlement_batch_size=_int_from(env, "GPUAAS_SETTLEMENT_BATCH_SIZE", 100),

@@ -109,6 +109,8 @@ class Allocation:
     wiped: bool | None = None
     provision_command_id: str | None = None
     release_command_id: str | None = None
+    # Run by the node's agent once the workload exists; its output is the first of the allocation's logs.
+    startup_script: str | None = None
 
     @property
     def allowed_actions(self) -> tuple[str, ...]:
@@ -131,6 +133,7 @@ class AllocationRequest:
     os_image_id: str
     ssh_key_ids: tuple[str, ...] | None = None
     name: str | None = None
+    startup_script: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

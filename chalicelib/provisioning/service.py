@@ -97,6 +97,7 @@ class ProvisioningService:
         provision_timeout_seconds: int,
         release_timeout_seconds: int,
         attempts: int,
+        startup_script_max_bytes: int,
         admission: BillingAdmission,
         settlement: UsageSettlement,
         rng: random.Random | None = None,
@@ -112,6 +113,7 @@ class ProvisioningService:
         self._heartbeat_seconds = heartbeat_seconds
         self._timeouts = {PROVISION: provision_timeout_seconds, RELEASE: release_timeout_seconds}
         self._attempts = attempts
+        self._startup_script_max_bytes = startup_script_max_bytes
         self._admission = admission
         self._settlement = settlement
         self._rng = rng or random.SystemRandom()
@@ -124,6 +126,7 @@ class ProvisioningService:
     def create(self, request: AllocationRequest) -> Allocation:
         if not 1 <= request.count <= self._max_slots:
             raise errors.ValidationFailedError(f"count must be between 1 and {self._max_slots}")
+        self._check_startup_script(request.startup_script)
         sku = self._reader.get_sku(request.sku_id)
         if sku is None:
             raise errors.SkuNotFoundError()
@@ -168,6 +171,7 @@ class ProvisioningService:
                 state=PENDING,
                 created_at=now,
                 updated_at=now,
+                startup_script=request.startup_script,
             )
             uow = self._uow()
             uow.claim(allocation, placement.slots)
@@ -192,6 +196,17 @@ class ProvisioningService:
             raise errors.ServiceUnavailableError("Provisioning is unavailable; nothing was reserved") from exc
         return allocation
 
+    def _check_startup_script(self, script: str | None) -> None:
+        if script is None:
+            return
+        size = len(script.encode())
+        if size > self._startup_script_max_bytes:
+            raise errors.StartupScriptTooLargeError(
+                f"The startup script is {size} bytes; at most {self._startup_script_max_bytes}"
+            )
+        if "\x00" in script:
+            raise errors.ValidationFailedError("The startup script must not contain NUL characters")
+
     def _ssh_keys(self, request: AllocationRequest) -> list[SshKey]:
         owned = {k.id: k for k in self._reader.ssh_keys(request.user_id)}
         if request.ssh_key_ids is None:
@@ -212,6 +227,10 @@ class ProvisioningService:
         if allocation is None or allocation.org_id != org_id:
             raise errors.AllocationNotFoundError()
         return allocation
+
+    def find(self, allocation_id: str) -> Allocation | None:
+        """Any org's allocation, in any state (for the contexts that check who owns it)."""
+        return self._reader.get_allocation(allocation_id)
 
     def list(self, org_id: str, state: str | None, limit: int, cursor: str | None) -> Page:
         if state is not None and state not in STATES:
@@ -557,6 +576,8 @@ class ProvisioningService:
                 ssh_public_keys=list(allocation.ssh_public_keys),
                 ssh_user=allocation.ssh_user,
             )
+            if allocation.startup_script is not None:
+                payload["startup_script"] = allocation.startup_script
         document = {
             "protocol_version": PROTOCOL_VERSION,
             "command_id": command_id,

@@ -91,6 +91,7 @@ def allocation_item(allocation: Allocation) -> AllocationItem:
         wiped=allocation.wiped,
         provision_command_id=allocation.provision_command_id,
         release_command_id=allocation.release_command_id,
+        startup_script=allocation.startup_script,
     )
 
 
@@ -137,6 +138,7 @@ def allocation_from(item: AllocationItem) -> Allocation:
         wiped=item.wiped,
         provision_command_id=item.provision_command_id,
         release_command_id=item.release_command_id,
+        startup_script=item.startup_script,
     )
 
 

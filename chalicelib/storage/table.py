@@ -322,6 +322,7 @@ class AllocationItem(TableItem, discriminator="allocation"):
     wiped = BooleanAttribute(null=True)
     provision_command_id = UnicodeAttribute(null=True)
     release_command_id = UnicodeAttribute(null=True)
+    startup_script = UnicodeAttribute(null=True)
 
 
 class AllocationEventItem(TableItem, discriminator="allocation_event"):

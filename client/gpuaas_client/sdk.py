@@ -33,9 +33,11 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 import httpx
 
 from gpuaas_client._api import Client as GeneratedClient
+from gpuaas_client._api.api.admin import admin_list_node_logs as _admin_list_node_logs
 from gpuaas_client._api.api.allocations import create_allocation as _create_allocation
 from gpuaas_client._api.api.allocations import get_allocation as _get_allocation
 from gpuaas_client._api.api.allocations import list_allocation_events as _list_allocation_events
+from gpuaas_client._api.api.allocations import list_allocation_logs as _list_allocation_logs
 from gpuaas_client._api.api.allocations import list_allocations as _list_allocations
 from gpuaas_client._api.api.allocations import release_allocation as _release_allocation
 from gpuaas_client._api.api.api_keys import create_api_key as _create_api_key
@@ -87,7 +89,9 @@ from gpuaas_client._api.models import (
     Health,
     LedgerEntry,
     LedgerPage,
+    LogLine,
     LogoutBody,
+    LogPage,
     Me,
     Member,
     MemberPage,
@@ -127,6 +131,8 @@ __all__ = [
     "GpuaasError",
     "Health",
     "LedgerEntry",
+    "LogLine",
+    "LogPage",
     "Me",
     "Member",
     "OsImage",
@@ -288,6 +294,15 @@ def _when(value: str | date | None) -> str | None:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _instant(value: str | datetime | None) -> str | None:
+    """A time for ``since``: an RFC 3339 string as given, or an aware datetime rendered in UTC."""
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is None:
+        raise ValueError("since must be timezone-aware")
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _micros(value: int | None, what: str) -> int:
@@ -592,11 +607,14 @@ class Client:
         *,
         ssh_key_ids: Sequence[str] | None = None,
         name: str | None = None,
+        startup_script: str | None = None,
         idempotency_key: str | None = None,
     ) -> Allocation:
         """Rent ``count`` slots of a SKU (all on one node); answers at once with a ``pending`` allocation.
 
-        ``ssh_key_ids`` defaults (server side) to all of your SSH keys. The request carries an
+        ``ssh_key_ids`` defaults (server side) to all of your SSH keys. ``startup_script`` (a shell script, at
+        most ``GPUAAS_STARTUP_SCRIPT_MAX_BYTES``) runs on the node once the allocation is active; its output is
+        the start of :meth:`allocation_logs`. The request carries an
         Idempotency-Key (a fresh UUID4 unless given) and is retried with that same key past network
         errors and ``502``/``503``/``504``, so a retry never rents twice. Then
         :meth:`wait_until_active` (or :meth:`wait_for_allocation`).
@@ -607,6 +625,7 @@ class Client:
             count=count,
             ssh_key_ids=UNSET if ssh_key_ids is None else list(ssh_key_ids),
             name=_opt(name),
+            startup_script=_opt(startup_script),
         )
         key = _new_key(idempotency_key)
         return self._retrying(
@@ -642,6 +661,94 @@ class Client:
             lambda cursor: _list_allocation_events._get_kwargs(allocation_id, limit=_opt(limit), cursor=cursor),
             EventPage.from_dict,
         )
+
+    def allocation_logs_page(
+        self,
+        allocation_id: str,
+        *,
+        cursor: str | None = None,
+        since: str | datetime | None = None,
+        follow: bool = False,
+        limit: int | None = None,
+    ) -> LogPage:
+        """One page of the allocation's log (its startup script's output first), oldest first.
+
+        ``next_cursor`` is never None: pass it back for the lines written after this page. With ``follow`` an
+        empty read waits on the server (up to its follow wait, 20 s by default) and answers as soon as lines
+        arrive; an empty page then means nothing new yet."""
+        return self._model(
+            lambda: _list_allocation_logs._get_kwargs(
+                allocation_id,
+                limit=_opt(limit),
+                cursor=_opt(cursor),
+                since=_opt(_instant(since)),
+                follow=True if follow else UNSET,
+            ),
+            LogPage.from_dict,
+        )
+
+    def allocation_logs(
+        self,
+        allocation_id: str,
+        *,
+        since: str | datetime | None = None,
+        follow: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[LogLine]:
+        """The allocation's log lines, oldest first. Without ``follow``: every line there is now, then the
+        iterator ends. With ``follow``: then every new line as it arrives, until the caller stops iterating."""
+        return self._log_lines(
+            lambda cursor, waiting: self.allocation_logs_page(
+                allocation_id, cursor=cursor, since=since, follow=waiting, limit=limit
+            ),
+            follow,
+        )
+
+    def node_logs_page(
+        self,
+        node_id: str,
+        *,
+        cursor: str | None = None,
+        since: str | datetime | None = None,
+        follow: bool = False,
+        limit: int | None = None,
+    ) -> LogPage:
+        """One page of a node agent's own log (operators), as :meth:`allocation_logs_page`."""
+        return self._model(
+            lambda: _admin_list_node_logs._get_kwargs(
+                node_id,
+                limit=_opt(limit),
+                cursor=_opt(cursor),
+                since=_opt(_instant(since)),
+                follow=True if follow else UNSET,
+            ),
+            LogPage.from_dict,
+        )
+
+    def node_logs(
+        self,
+        node_id: str,
+        *,
+        since: str | datetime | None = None,
+        follow: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[LogLine]:
+        """A node agent's log lines (operators), as :meth:`allocation_logs`."""
+        return self._log_lines(
+            lambda cursor, waiting: self.node_logs_page(
+                node_id, cursor=cursor, since=since, follow=waiting, limit=limit
+            ),
+            follow,
+        )
+
+    def _log_lines(self, read: Callable[[str | None, bool], LogPage], follow: bool) -> Iterator[LogLine]:
+        cursor: str | None = None
+        while True:
+            page = read(cursor, follow and cursor is not None)
+            yield from page.items
+            cursor = page.next_cursor
+            if not page.items and not follow:
+                return
 
     def wait_for_allocation(
         self,

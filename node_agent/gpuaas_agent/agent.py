@@ -23,9 +23,11 @@ from gpuaas_agent.control_plane import ApiError, Backoff, ControlPlane, Unreacha
 from gpuaas_agent.executors.base import Executor
 from gpuaas_agent.logs import log
 from gpuaas_agent.queue import CommandQueue, CredentialSource, Message
+from gpuaas_agent.shipper import LogShipper
 from gpuaas_agent.state import COMMAND_ID_RE, StateStore
 from gpuaas_agent.telemetry import GpuSource
 from gpuaas_agent.timeutil import isoformat, utcnow
+from gpuaas_agent.workloads import StartupScripts
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ class Agent:
         heartbeat_bounds: tuple[float, float] = HEARTBEAT_BOUNDS,
         visibility_extend_every: float = 60.0,
         rng: random.Random | None = None,
+        shipper: LogShipper | None = None,
     ) -> None:
         self.api = api
         self.state = state
@@ -81,6 +84,9 @@ class Agent:
         self.credentials: dict[str, Any] = {}
         self.processor: CommandProcessor | None = None
         self.queue: CommandQueue | None = None
+        # Workload output and the agent's own log go to the control plane through the shipper (when given).
+        self.shipper = shipper
+        self.scripts = StartupScripts(self._workload_output)
         self._heartbeat_interval = heartbeat_bounds[0]
         self._heartbeat_stop = threading.Event()
         self._poll_failures = 0
@@ -130,7 +136,12 @@ class Agent:
 
     def setup(self) -> None:
         creds = self.ensure_registered()
-        self.processor = CommandProcessor(self.state, self.executor, creds["node_id"])
+        if self.shipper is not None:
+            # Its own session and no retries of its own: the shipper backs off and keeps buffering meanwhile.
+            shipping = ControlPlane(self.api.api_url, max_attempts=1)
+            shipping.node_token = self.api.node_token
+            self.shipper.start(shipping.ship_logs)
+        self.processor = CommandProcessor(self.state, self.executor, creds["node_id"], scripts=self.scripts)
         source = CredentialSource(self.api.credentials)
         self.queue = CommandQueue(source, self.sqs_client_factory) if self.sqs_client_factory else CommandQueue(source)
         self.state.prune(KEEP_FINISHED_SECONDS)
@@ -163,9 +174,18 @@ class Agent:
             self._heartbeat_stop.set()
             if beat is not None:
                 beat.join(timeout=5)
+            self.scripts.stop_all()
             self.gpus.close()
             log(logger, "agent_stopped")
+            if self.shipper is not None:
+                self.shipper.stop(timeout=5)
         return 0
+
+    def _workload_output(self, allocation_id: str, line: str) -> None:
+        if self.shipper is not None:
+            self.shipper.emit(allocation_id, line)
+        else:  # not shipped: kept in the agent's own log on this host
+            log(logger, "workload_output", allocation_id=allocation_id, line=line)
 
     def interrupt_if_idle(self) -> None:
         """Called from the stop signal's handler: abandon a long poll that is only waiting. A command

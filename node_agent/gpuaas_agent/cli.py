@@ -17,7 +17,8 @@ from gpuaas_agent.agent import Agent, RegistrationError, normalize_hostname
 from gpuaas_agent.control_plane import ApiError, ControlPlane, Unreachable
 from gpuaas_agent.executors import EXECUTORS, DockerExecutor, SandboxExecutor
 from gpuaas_agent.executors.base import Executor
-from gpuaas_agent.logs import configure, log
+from gpuaas_agent.logs import JsonFormatter, configure, log
+from gpuaas_agent.shipper import LogShipper, ShippingHandler
 from gpuaas_agent.state import StateStore
 from gpuaas_agent.telemetry import SIMULATED_MODELS, make_source
 
@@ -45,6 +46,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="sandbox only: take this long to provision, like an image pull would",
     )
     run.add_argument("--log-level", default="INFO")
+    run.add_argument(
+        "--no-ship-logs",
+        dest="ship_logs",
+        action="store_false",
+        help="keep the agent's log and the workloads' output on this host (stderr) instead of shipping them",
+    )
+    run.add_argument(
+        "--log-buffer-lines",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="lines held in memory while the control plane is unreachable (oldest dropped first)",
+    )
+    run.add_argument("--log-flush-seconds", type=float, default=1.0, metavar="S", help="how often a batch is sent")
     return parser
 
 
@@ -77,6 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             agent.interrupt_if_idle()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    shipper = None
+    if args.ship_logs:
+        shipper = LogShipper(max_buffer_lines=args.log_buffer_lines, flush_interval=args.log_flush_seconds)
+        # Records are buffered from now on and sent once the node has its credentials.
+        logging.getLogger("gpuaas_agent").addHandler(ShippingHandler(shipper, JsonFormatter()))
     agent = Agent(
         ControlPlane(args.api_url),
         state,
@@ -85,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hostname=hostname,
         bootstrap_token=args.bootstrap_token,
         stop=stop,
+        shipper=shipper,
     )
     running.append(agent)
     try:

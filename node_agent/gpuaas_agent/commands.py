@@ -18,6 +18,7 @@ from gpuaas_agent.executors.base import Executor, ExecutorError
 from gpuaas_agent.logs import log
 from gpuaas_agent.state import COMMAND_ID_RE, FINISHED, StateStore
 from gpuaas_agent.timeutil import isoformat, parse, utcnow
+from gpuaas_agent.workloads import StartupScripts
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ SSH_KEY_RE = re.compile(
     r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]{16,16384}( [^\r\n\x00]{0,256})?$"
 )
 COMMAND_TYPES = ("provision", "release")
+# The protocol's bound on a startup script (the control plane's own limit is smaller; see its settings).
+STARTUP_SCRIPT_MAX_BYTES = 65536
 
 
 class Rejected(Exception):
@@ -75,6 +78,12 @@ def validate_payload(kind: str, payload: Any) -> None:
     keys = payload.get("ssh_public_keys")
     _require(isinstance(keys, list) and 1 <= len(keys) <= 32, "payload.ssh_public_keys must be a non-empty list")
     _require(all(isinstance(k, str) and SSH_KEY_RE.match(k) for k in keys), "an ssh public key is malformed")
+    if "startup_script" in payload:
+        script = payload["startup_script"]
+        _require(isinstance(script, str) and bool(script), "payload.startup_script must be a non-empty string")
+        _require(len(script.encode("utf-8", "surrogatepass")) <= STARTUP_SCRIPT_MAX_BYTES,
+                 f"payload.startup_script is larger than {STARTUP_SCRIPT_MAX_BYTES} bytes")  # fmt: skip
+        _require("\x00" not in script, "payload.startup_script contains a NUL character")
 
 
 def validate(command: dict[str, Any], node_id: str, now: datetime) -> None:
@@ -107,11 +116,14 @@ class CommandProcessor:
         executor: Executor,
         node_id: str,
         clock: Callable[[], datetime] = utcnow,
+        scripts: StartupScripts | None = None,
     ) -> None:
         self.state = state
         self.executor = executor
         self.node_id = node_id
         self.clock = clock
+        # Startup scripts: started after a provision succeeds, stopped before the release runs.
+        self.scripts = scripts
         self.running: set[str] = set()
 
     def process(self, command: dict[str, Any]) -> dict[str, Any]:
@@ -145,9 +157,12 @@ class CommandProcessor:
         self.running.add(command_id)
         log(logger, "command_resumed" if resuming else "command_started", command_id=command_id,
             type=command["type"], allocation_id=command["payload"]["allocation_id"])  # fmt: skip
+        payload = command["payload"]
         try:
+            if command["type"] == "release" and self.scripts is not None:
+                self.scripts.stop(payload["allocation_id"])
             run = self.executor.provision if command["type"] == "provision" else self.executor.release
-            outcome = result(SUCCEEDED, None, run(command["payload"]))
+            outcome = result(SUCCEEDED, None, run(payload))
         except ExecutorError as exc:
             outcome = result(FAILED, f"executor_error: {exc}"[:500])
         except Exception as exc:
@@ -156,7 +171,29 @@ class CommandProcessor:
         finally:
             self.running.discard(command_id)
         log(logger, "command_finished", command_id=command_id, status=outcome["status"], reason=outcome["reason"])
-        return self._finish(command, outcome)
+        finished = self._finish(command, outcome)
+        if command["type"] == "provision" and outcome["status"] == SUCCEEDED:
+            self._start_script(payload)
+        elif self.scripts is not None:
+            # The allocation's own log says what became of its workload (after any script output).
+            allocation_id = payload["allocation_id"]
+            if command["type"] == "provision":
+                self.scripts.note(allocation_id, f"provisioning failed: {outcome['reason']}")
+            elif outcome["status"] == SUCCEEDED:
+                self.scripts.note(allocation_id, "released: the workload is removed and its data wiped")
+            else:
+                self.scripts.note(allocation_id, f"release failed: {outcome['reason']}")
+        return finished
+
+    def _start_script(self, payload: dict[str, Any]) -> None:
+        """In the background: the result is reported at once, whatever the script does."""
+        make = getattr(self.executor, "startup_command", None)
+        if self.scripts is None or not payload.get("startup_script") or make is None:
+            return
+        try:
+            self.scripts.start(payload["allocation_id"], make(payload))
+        except Exception:  # the workload exists and is reported either way
+            logger.exception("startup_script_crashed", extra={"fields": {"allocation_id": payload["allocation_id"]}})
 
     def interrupted(self) -> list[dict[str, Any]]:
         """Commands that were running when the agent last died, to resume at start-up."""

@@ -132,6 +132,10 @@ class ControlPlane:
     def heartbeat(self, document: dict[str, Any]) -> dict[str, Any]:
         return self._object("POST", "/v1/agent/heartbeat", document)
 
+    def ship_logs(self, document: dict[str, Any]) -> dict[str, Any]:
+        """One batch of log lines (``logs.request.v1``); the answer is ``logs.response.v1``."""
+        return self._object("POST", "/v1/agent/logs", document)
+
     def report_result(self, command_id: str, document: dict[str, Any]) -> bool:
         """True when the control plane has the result: accepted now (2xx) or already (409)."""
         try:

@@ -488,6 +488,18 @@ def _fleet_samples(sku_id: str, node_id: str) -> dict[str, list[Any]]:
     }
 
 
+def _log_samples() -> dict[str, list[Any]]:
+    from chalicelib.api.log_bodies import log_batch_ack_body, log_line_body, log_page_body
+    from chalicelib.logs.models import IngestReceipt, LogLine, LogPage
+
+    line = LogLine(1_764_158_400_123, "training on GPUs 0,1")
+    return {
+        "LogLine": [log_line_body(line), log_line_body(LogLine(0, ""))],
+        "LogPage": [log_page_body(LogPage((line,), "eyJrIjoiYWxsb2NhdGlvbiJ9")), log_page_body(LogPage((), "e30"))],
+        "LogBatchAck": [log_batch_ack_body(IngestReceipt(3, 2))],
+    }
+
+
 def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> None:
     from chalicelib.api.inventory_bodies import node_body, node_with_slots_body, os_image_body, sku_body
     from chalicelib.api.routing import error_body
@@ -532,6 +544,7 @@ def test_representations_validate_against_their_schemas(doc: dict[str, Any]) -> 
     }
     samples.update(_identity_samples())
     samples.update(_fleet_samples(sku.id, node_id))
+    samples.update(_log_samples())
     schemas = doc["components"]["schemas"]
     for name, instances in samples.items():
         validator = schema_validator(doc, name)

@@ -71,6 +71,16 @@ def test_resources_env_and_handlers_match_the_template(cloud):
     assert redrive["deadLetterTargetArn"].endswith(":gpuaas-local-events-archive-dlq")
     assert attributes["VisibilityTimeout"] == "60"
 
+    log_groups = {k: v for k, v in resources.items() if v["Type"] == "AWS::Logs::LogGroup"}
+    assert set(res.log_groups) == set(log_groups) == {"AllocationLogGroup", "AgentLogGroup"}
+    parameters = template["Parameters"]
+    described = {g["logGroupName"]: g for g in cloud.client("logs").describe_log_groups()["logGroups"]}
+    for logical_id, group in log_groups.items():
+        name = _sub_local(group["Properties"]["LogGroupName"])
+        assert res.log_groups[logical_id] == name
+        retention = parameters[group["Properties"]["RetentionInDays"]["Ref"]]["Default"]
+        assert described[name]["retentionInDays"] == retention, logical_id
+
     functions = {
         k: v for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function" and "Handler" in v["Properties"]
     }
@@ -90,6 +100,8 @@ def test_resources_env_and_handlers_match_the_template(cloud):
     assert os.environ["GPUAAS_STAGE"] == "local"
     assert os.environ["GPUAAS_TABLE_NAME"] == res.table_name
     assert os.environ["GPUAAS_EVENT_BUS_NAME"] == res.event_bus_name
+    assert os.environ["GPUAAS_ALLOCATION_LOG_GROUP"] == res.log_groups["AllocationLogGroup"]
+    assert os.environ["GPUAAS_AGENT_LOG_GROUP"] == res.log_groups["AgentLogGroup"]
     assert os.environ["GPUAAS_OIDC_ISSUER"] == f"{cloud.api_url}/v1/dev"
     assert os.environ["GPUAAS_OIDC_JWKS_URL"] == f"{cloud.api_url}/v1/dev/.well-known/jwks.json"
     assert os.environ["GPUAAS_DEV_ISSUER_PRIVATE_KEY"].startswith("-----BEGIN PRIVATE KEY-----")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpuaas_agent.executors.base import AllocationDirs, ExecutorError, authorized_keys_text, gpu_indexes
+from gpuaas_agent.workloads import StartupCommand, script_environment
 
 # Runs inside the container: make sure sshd and the user exist, then serve ssh in the foreground.
 SSHD_SCRIPT = (
@@ -115,6 +116,24 @@ class DockerExecutor:
 
     def _output(self, name: str, port: int, user: str) -> dict[str, Any]:
         return {"ssh_host": self.hostname, "ssh_port": port, "ssh_user": user, "workload_id": name}
+
+    def startup_command(self, payload: dict[str, Any]) -> StartupCommand:
+        """The startup script runs inside the container (fed on stdin), where its GPUs are numbered from 0."""
+        allocation_id = payload["allocation_id"]
+        visible = ",".join(str(i) for i in range(len(gpu_indexes(payload))))
+        argv = [
+            self.docker,
+            "exec",
+            "-i",
+            "-e",
+            f"CUDA_VISIBLE_DEVICES={visible}",
+            "-e",
+            f"GPUAAS_ALLOCATION_ID={allocation_id}",
+            container_name(allocation_id),
+            "/bin/sh",
+            "-s",
+        ]
+        return StartupCommand(argv, self.dirs.path(allocation_id), script_environment({}), payload["startup_script"])
 
     def release(self, payload: dict[str, Any]) -> dict[str, Any]:
         allocation_id = payload["allocation_id"]

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from gpuaas_agent.executors.base import AllocationDirs, authorized_keys_text, gpu_indexes
+from gpuaas_agent.workloads import StartupCommand, script_environment
 
 
 class SandboxExecutor:
@@ -37,6 +38,21 @@ class SandboxExecutor:
         port = self.dirs.port(allocation_id)
         workload_id = f"sandbox-{allocation_id}"
         return {"ssh_host": self.hostname, "ssh_port": port, "ssh_user": user, "workload_id": workload_id}
+
+    def startup_command(self, payload: dict[str, Any]) -> StartupCommand:
+        """The startup script runs on the host, in the allocation's directory, on the allocation's GPUs."""
+        allocation_id = payload["allocation_id"]
+        base = self.dirs.ensure(allocation_id)
+        script = base / "startup.sh"
+        self.dirs.write(script, payload["startup_script"], 0o700)
+        env = script_environment(
+            {
+                "CUDA_VISIBLE_DEVICES": ",".join(str(i) for i in gpu_indexes(payload)),
+                "GPUAAS_ALLOCATION_ID": allocation_id,
+                "HOME": str(base / "home" / payload["ssh_user"]),
+            }
+        )
+        return StartupCommand(["/bin/sh", str(script)], base, env)
 
     def release(self, payload: dict[str, Any]) -> dict[str, Any]:
         self.dirs.wipe(payload["allocation_id"])

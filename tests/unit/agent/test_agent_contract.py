@@ -128,6 +128,8 @@ EXPECTED = {
     "register.request.v1",
     "register.response.v1",
     "credentials.response.v1",
+    "logs.request.v1",
+    "logs.response.v1",
 }
 
 

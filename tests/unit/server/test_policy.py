@@ -87,3 +87,5 @@ def test_release_is_never_rate_limited():
     assert policy.rate_class("members:write", principal()) == "write"
     assert policy.rate_class("catalog:read", None) == "public"
     assert policy.rate_class("auth:token", None) == "auth"
+    assert policy.rate_class("agent:logs", principal()) == "agent_logs"
+    assert policy.rate_class("agent:heartbeat", principal()) == "write"

@@ -94,6 +94,7 @@ class Provisioning:
             provision_timeout_seconds=600,
             release_timeout_seconds=300,
             attempts=3,
+            startup_script_max_bytes=64,
             admission=self.admission,
             settlement=self.settlement,
             rng=random.Random(7),

@@ -2,6 +2,8 @@
 
 from .add_member_body import AddMemberBody
 from .add_ssh_key_body import AddSshKeyBody
+from .agent_log_line import AgentLogLine
+from .agent_logs_body import AgentLogsBody
 from .allocation import Allocation
 from .allocation_action import AllocationAction
 from .allocation_page import AllocationPage
@@ -58,6 +60,9 @@ from .ledger_entry_kind import LedgerEntryKind
 from .ledger_line import LedgerLine
 from .ledger_line_account import LedgerLineAccount
 from .ledger_page import LedgerPage
+from .log_batch_ack import LogBatchAck
+from .log_line import LogLine
+from .log_page import LogPage
 from .logout_body import LogoutBody
 from .me import Me
 from .me_auth import MeAuth
@@ -116,6 +121,8 @@ from .webhook_ack_outcome import WebhookAckOutcome
 __all__ = (
     "AddMemberBody",
     "AddSshKeyBody",
+    "AgentLogLine",
+    "AgentLogsBody",
     "Allocation",
     "AllocationAction",
     "AllocationPage",
@@ -172,7 +179,10 @@ __all__ = (
     "LedgerLine",
     "LedgerLineAccount",
     "LedgerPage",
+    "LogBatchAck",
+    "LogLine",
     "LogoutBody",
+    "LogPage",
     "Me",
     "MeAuth",
     "Member",

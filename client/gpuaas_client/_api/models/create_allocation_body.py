@@ -19,6 +19,7 @@ class CreateAllocationBody:
     ssh_key_ids: list[str] | None | Unset = UNSET
     """ which of your SSH keys to install; all of them when left out """
     name: None | str | Unset = UNSET
+    startup_script: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         sku_id = self.sku_id
@@ -42,6 +43,12 @@ class CreateAllocationBody:
         else:
             name = self.name
 
+        startup_script: None | str | Unset
+        if isinstance(self.startup_script, Unset):
+            startup_script = UNSET
+        else:
+            startup_script = self.startup_script
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -56,6 +63,8 @@ class CreateAllocationBody:
             field_dict["ssh_key_ids"] = ssh_key_ids
         if name is not UNSET:
             field_dict["name"] = name
+        if startup_script is not UNSET:
+            field_dict["startup_script"] = startup_script
 
         return field_dict
 
@@ -94,12 +103,22 @@ class CreateAllocationBody:
 
         name = _parse_name(d.pop("name", UNSET))
 
+        def _parse_startup_script(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        startup_script = _parse_startup_script(d.pop("startup_script", UNSET))
+
         create_allocation_body = cls(
             sku_id=sku_id,
             os_image_id=os_image_id,
             count=count,
             ssh_key_ids=ssh_key_ids,
             name=name,
+            startup_script=startup_script,
         )
 
         return create_allocation_body

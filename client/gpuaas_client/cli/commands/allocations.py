@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Collection, Iterable
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import click
 
@@ -151,6 +151,12 @@ def allocations() -> None:
     help="An SSH key id or name to install; repeat for more (default: all your keys).",
 )
 @click.option("--name", help="Lowercase letters, digits and dashes.")
+@click.option(
+    "--startup-script",
+    type=click.File("r", encoding="utf-8"),
+    metavar="FILE",
+    help="A shell script the node runs once the allocation is active (- reads stdin); see `gpuaas logs ID`.",
+)
 @click.option("--wait", is_flag=True, help="Show progress and wait until it is active.")
 @click.option(
     "--timeout",
@@ -171,10 +177,14 @@ def create(
     count: int,
     ssh_keys: list[str] | None,
     name: str | None,
+    startup_script: TextIO | None,
     wait: bool,
     timeout: float,
     idempotency_key: str | None,
 ) -> int:
+    script = startup_script.read() if startup_script is not None else None
+    if script is not None and not script:
+        raise UsageError("the startup script is empty")
     client = ctx.authed()
     sku_id = resolve_id("SKU", sku, SKU_ID, client.skus, "gpuaas skus")
     image_id = resolve_id("OS image", image, OS_IMAGE_ID, client.os_images, "gpuaas os-images")
@@ -183,7 +193,13 @@ def create(
         keys = functools.cache(lambda: list(client.ssh_keys()))
         key_ids = [resolve_id("SSH key", k, SSH_KEY_ID, keys, "gpuaas ssh-keys list") for k in ssh_keys]
     allocation = client.create_allocation(
-        sku_id, image_id, count, ssh_key_ids=key_ids, name=name, idempotency_key=idempotency_key
+        sku_id,
+        image_id,
+        count,
+        ssh_key_ids=key_ids,
+        name=name,
+        startup_script=script,
+        idempotency_key=idempotency_key,
     )
     allocation_id = allocation.id
     if not wait:
@@ -208,6 +224,8 @@ def create(
         ctx.out.line(f"Allocation {allocation_id} is active ({progress.elapsed:.1f}s): {gpus(final)}.", style="green")
         ctx.out.line(f"Connect: {command or '-'}")
         ctx.out.line(f"     or: gpuaas ssh {allocation_id}")
+        if script is not None:
+            ctx.out.line(f"   Logs: gpuaas logs {allocation_id} -f")
         ctx.out.line(f"Release: gpuaas allocations release {allocation_id}")
     return 0
 

@@ -112,8 +112,9 @@ def sync_detailed(
     supports, and its GPUs; the GPUs are cut into slots of the SKU the token was issued for, and the
     node gets its own FIFO command queue. The answer holds the node token (`gpn_<node_id>_<secret>`),
     shown once (`Cache-Control: no-store`): the agent presents it on `POST /v1/agent/credentials`, `POST
-    /v1/agent/heartbeat` and `POST /v1/agent/commands/{command_id}/result`. The agent only ever calls
-    out; the platform never opens a connection to a host. Rate class `auth`, per client IP.
+    /v1/agent/heartbeat`, `POST /v1/agent/commands/{command_id}/result` and `POST /v1/agent/logs`. The
+    agent only ever calls out; the platform never opens a connection to a host. Rate class `auth`, per
+    client IP.
 
     Args:
         body (RegisterAgentBody):
@@ -149,8 +150,9 @@ def sync(
     supports, and its GPUs; the GPUs are cut into slots of the SKU the token was issued for, and the
     node gets its own FIFO command queue. The answer holds the node token (`gpn_<node_id>_<secret>`),
     shown once (`Cache-Control: no-store`): the agent presents it on `POST /v1/agent/credentials`, `POST
-    /v1/agent/heartbeat` and `POST /v1/agent/commands/{command_id}/result`. The agent only ever calls
-    out; the platform never opens a connection to a host. Rate class `auth`, per client IP.
+    /v1/agent/heartbeat`, `POST /v1/agent/commands/{command_id}/result` and `POST /v1/agent/logs`. The
+    agent only ever calls out; the platform never opens a connection to a host. Rate class `auth`, per
+    client IP.
 
     Args:
         body (RegisterAgentBody):
@@ -181,8 +183,9 @@ async def asyncio_detailed(
     supports, and its GPUs; the GPUs are cut into slots of the SKU the token was issued for, and the
     node gets its own FIFO command queue. The answer holds the node token (`gpn_<node_id>_<secret>`),
     shown once (`Cache-Control: no-store`): the agent presents it on `POST /v1/agent/credentials`, `POST
-    /v1/agent/heartbeat` and `POST /v1/agent/commands/{command_id}/result`. The agent only ever calls
-    out; the platform never opens a connection to a host. Rate class `auth`, per client IP.
+    /v1/agent/heartbeat`, `POST /v1/agent/commands/{command_id}/result` and `POST /v1/agent/logs`. The
+    agent only ever calls out; the platform never opens a connection to a host. Rate class `auth`, per
+    client IP.
 
     Args:
         body (RegisterAgentBody):
@@ -216,8 +219,9 @@ async def asyncio(
     supports, and its GPUs; the GPUs are cut into slots of the SKU the token was issued for, and the
     node gets its own FIFO command queue. The answer holds the node token (`gpn_<node_id>_<secret>`),
     shown once (`Cache-Control: no-store`): the agent presents it on `POST /v1/agent/credentials`, `POST
-    /v1/agent/heartbeat` and `POST /v1/agent/commands/{command_id}/result`. The agent only ever calls
-    out; the platform never opens a connection to a host. Rate class `auth`, per client IP.
+    /v1/agent/heartbeat`, `POST /v1/agent/commands/{command_id}/result` and `POST /v1/agent/logs`. The
+    agent only ever calls out; the platform never opens a connection to a host. Rate class `auth`, per
+    client IP.
 
     Args:
         body (RegisterAgentBody):
