@@ -333,10 +333,11 @@ class WebSocketApi:
             entry = self._live.get(connection_id)
         if entry is None:
             return None
+        # The wire names of GetConnection's answer (boto3 reads them as ConnectedAt, Identity, LastActiveAt).
         return {
-            "ConnectedAt": _iso(entry.connected_at),
-            "LastActiveAt": _iso(entry.last_active),
-            "Identity": {"SourceIp": entry.source_ip, "UserAgent": entry.user_agent},
+            "connectedAt": _iso(entry.connected_at),
+            "lastActiveAt": _iso(entry.last_active),
+            "identity": {"sourceIp": entry.source_ip, "userAgent": entry.user_agent},
         }
 
 

@@ -162,3 +162,14 @@ def test_release_closes_the_session_on_both_sides(rig: TerminalRig):
     assert r.status_code == 409
     audited = [i["action"]["S"] for i in items_of_type(get_settings().table_name, "audit")]
     assert audited.count("terminal.opened") == 1 and audited.count("terminal.closed") == 1
+
+
+def test_the_sdk_opens_a_terminal_and_its_ticket_connects(rig: TerminalRig, api):
+    allocation = rig.rent()
+    sdk = api.client("member", user="term-customer", org="term-org")
+    ticket = sdk.open_terminal(allocation["id"], kind="ssh", cols=90, rows=30)
+    assert ticket.kind == "ssh" and ticket.url == rig.cloud.ws_url
+    with rig.client(ticket.to_dict()):
+        assert rig.open_terminal_command()["payload"]["kind"] == "ssh"
+    resumed = sdk.open_terminal(allocation["id"], session_id=ticket.session_id)
+    assert resumed.session_id == ticket.session_id and resumed.ticket != ticket.ticket
