@@ -20,8 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--ws-port",
         type=int,
-        default=int(os.environ.get("GPUAAS_WS_PORT", "8001")),
-        help="the terminal gateway's WebSocket port; 0 = any free port",
+        default=int(os.environ["GPUAAS_WS_PORT"]) if os.environ.get("GPUAAS_WS_PORT") else None,
+        help="the terminal gateway's WebSocket port (default GPUAAS_WS_PORT or 8001; a free one with --port 0); "
+        "0 = any free port",
     )
     run.add_argument("--moto-port", type=int, default=0, help="0 = any free port")
     run.add_argument("--backend", choices=["moto", "localstack"], default="moto")
