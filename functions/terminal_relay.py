@@ -81,6 +81,7 @@ def default(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             body = "\x00"  # not text: the service answers INVALID_FRAME
     with bound_log_keys(connection_id=connection_id, request_id=request_id):
         bootstrap.terminal_service().frame(connection_id, body, request_id)
+    metrics.add_metric(name="TerminalFrames", unit="Count", value=1)
     return _OK
 
 
@@ -89,6 +90,7 @@ def disconnect(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     connection_id, request_id = _context(event)
     with bound_log_keys(connection_id=connection_id, request_id=request_id):
         bootstrap.terminal_service().disconnect(connection_id)
+    metrics.add_metric(name="TerminalDisconnects", unit="Count", value=1)
     return _OK
 
 
