@@ -161,7 +161,7 @@ def test_release_closes_the_session_on_both_sides(rig: TerminalRig):
     r = rig.ticket(allocation["id"], session_id=issued["session_id"])
     assert r.status_code == 409
     audited = [i["action"]["S"] for i in items_of_type(get_settings().table_name, "audit")]
-    assert audited.count("terminal.opened") == 1 and audited.count("terminal.closed") == 1
+    assert audited.count("terminal:open") == 1 and audited.count("terminal:close") == 1
 
 
 def test_the_sdk_opens_a_terminal_and_its_ticket_connects(rig: TerminalRig, api):
@@ -221,5 +221,22 @@ def test_close_from_a_side_ends_the_session(rig: TerminalRig):
         agent.close()
     r = rig.ticket(allocation["id"], session_id=issued["session_id"])
     assert r.status_code == 409 and r.json()["error"]["code"] == "TERMINAL_SESSION_CLOSED"
-    [closed] = [i for i in items_of_type(get_settings().table_name, "audit") if i["action"]["S"] == "terminal.closed"]
+    [closed] = [i for i in items_of_type(get_settings().table_name, "audit") if i["action"]["S"] == "terminal:close"]
     assert closed["actor_id"]["S"] == items_of_type(get_settings().table_name, "terminal_session")[0]["user_id"]["S"]
+
+
+def test_the_orgs_audit_trail_shows_who_opened_and_who_closed_a_session(rig: TerminalRig, api):
+    allocation = rig.rent()
+    issued = rig.ticket(allocation["id"]).json()
+    with rig.client(issued) as client:
+        agent = EchoAgent.for_command(rig.open_terminal_command(), rig.host).connect()
+        assert next_frame(client)["type"] == "peer"
+        agent.send({"type": "close", "reason": "shell exited"})
+        assert next_frame(client) == {"type": "close", "reason": "shell exited"}
+        agent.close()
+    owner = api.client("owner", user="term-owner", org="term-org")
+    opened = list(owner.audit(action="terminal:open"))
+    closed = list(owner.audit(action="terminal:close"))
+    assert [r.target for r in opened] == [issued["session_id"]] == [r.target for r in closed]
+    assert opened[0].actor.via == "session" and closed[0].actor.via == "node"
+    assert closed[0].actor.user_id == rig.host.node_id and closed[0].after["close_reason"] == "shell exited"
