@@ -56,6 +56,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "allocations:release": BUILDERS,
     # What an allocation's workloads printed (its startup script first): every member of the org.
     "logs:read": EVERYONE,
+    # A shell on (or an SSH stream to) an allocation: whoever may create allocations.
+    "terminal:open": BUILDERS,
     "billing:read": MONEY,
     "billing:checkout": MONEY,
     "billing:spend_cap": frozenset({OWNER}),
