@@ -134,7 +134,8 @@ class SandboxExecutor:
             authorized_keys=sshd.checked_path(keys),
             pid_file=pid_file,
             user=me.pw_name,
-            environment={"CUDA_VISIBLE_DEVICES": devices, sshd.ALLOCATION_ENV: allocation_id},
+            # HOME is the allocation's own: the account's shell start-up files stay out of its logins.
+            environment={"HOME": str(home), "CUDA_VISIBLE_DEVICES": devices, sshd.ALLOCATION_ENV: allocation_id},
             force_command=sshd.checked_path(ssh_dir / "login"),
             listen_address=self.listen_address,
             tcp_forwarding=bool(payload.get("ssh_tcp_forwarding")),
