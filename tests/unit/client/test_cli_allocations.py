@@ -643,3 +643,17 @@ def test_ssh_without_an_ssh_binary_fails_clearly(http, signed_in, monkeypatch):
 def test_allocations_need_a_sign_in():
     code, _, err = run("allocations", "list")
     assert code == 1 and "not signed in" in err
+
+
+def test_set_ssh_keys_resolves_names_and_puts_the_ids(http, signed_in):
+    keys = {"items": [api_object("SshKey", id=KEY, name="laptop")], "next_cursor": None}
+    http.get(f"{BASE}/v1/ssh-keys", json=keys)
+    http.put(
+        f"{BASE}/v1/allocations/{ALC}/ssh-keys",
+        json=allocation("active", ssh_key_ids=[KEY]),
+        match=[matchers.json_params_matcher({"ssh_key_ids": [KEY]})],
+    )
+    code, out, err = run("allocations", "set-ssh-keys", ALC, "--ssh-key", "laptop")
+    assert (code, err) == (0, "") and "1 key(s)" in out
+    code, _, err = run("allocations", "set-ssh-keys", ALC)
+    assert code == 2 and "--ssh-key" in err
