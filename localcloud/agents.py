@@ -3,10 +3,15 @@
 Each host registers with its own single-use bootstrap token, exactly as a real host would, then
 long-polls its own queue on the moto server and sends heartbeats to the API. Their logs go to
 files in a temporary state directory, not to the console.
+
+Each allocation on a demo host is a real sshd (the sandbox executor) on 127.0.0.1, which is what the
+hosts report as their ssh address. The fleet's directory is not under /tmp: sshd's StrictModes refuses
+authorized_keys below a directory others may write to (``private_temp_root``).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -17,6 +22,19 @@ from pathlib import Path
 from typing import IO
 
 _AGENT = "import sys; from gpuaas_agent.cli import main; sys.exit(main())"
+# What the demo hosts report as their ssh address, and where their sshd listen.
+SSH_HOST = "127.0.0.1"
+
+
+def private_temp_root() -> Path:
+    """A directory for temporary fleets that only this user can write to, up to the home directory
+    (``$GPUAAS_TMPDIR``, default ``~/.cache/gpuaas/tmp``)."""
+    root = Path(os.environ.get("GPUAAS_TMPDIR") or Path.home() / ".cache" / "gpuaas" / "tmp")
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for directory in (root, root.parent):
+        if directory.stat().st_uid == os.geteuid():
+            directory.chmod(0o700)
+    return root
 
 
 @dataclass
@@ -29,7 +47,7 @@ class _Host:
 class AgentFleet:
     def __init__(self, api_url: str) -> None:
         self.api_url = api_url
-        self.root = Path(tempfile.mkdtemp(prefix="gpuaas-demo-fleet-"))
+        self.root = Path(tempfile.mkdtemp(prefix="gpuaas-demo-fleet-", dir=private_temp_root()))
         self.hosts: list[_Host] = []
 
     def start(
@@ -58,6 +76,10 @@ class AgentFleet:
             "sandbox",
             "--hostname",
             hostname,
+            "--ssh-host",
+            SSH_HOST,
+            "--ssh-listen-address",
+            SSH_HOST,
             "--simulate-gpus",
             str(gpus),
             "--simulate-model",
@@ -84,6 +106,8 @@ class AgentFleet:
                 host.process.send_signal(signal.SIGTERM)
 
     def wait(self, timeout: float = 30.0) -> None:
+        """Wait for the agents to exit, then stop the allocations' sshd (they outlive an agent, as on a
+        real host) and remove the fleet's directory."""
         for host in self.hosts:
             try:
                 host.process.wait(timeout=timeout)
@@ -91,4 +115,11 @@ class AgentFleet:
                 host.process.kill()
                 host.process.wait()
             host.log.close()
+        self.stop_sshd()
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def stop_sshd(self) -> int:
+        """Stop every sshd (and its sessions) of this fleet's allocations; how many there were."""
+        from gpuaas_agent.executors.sshd import stop_servers_under
+
+        return stop_servers_under(self.root)

@@ -45,11 +45,14 @@ def claimed_slot_body(slot: ClaimedSlot) -> dict[str, Any]:
 
 
 def connection_body(connection: Connection) -> dict[str, Any]:
+    """doc/openapi.yaml Connection (inside an Allocation) and SshConnection (GET .../ssh): the same shape."""
     return {
         "host": connection.host,
         "port": connection.port,
         "user": connection.user,
         "command": connection.ssh_command,
+        "known_hosts": connection.known_hosts,
+        "host_key_fingerprint": connection.host_key_fingerprint,
     }
 
 

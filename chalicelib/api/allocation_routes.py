@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib import bootstrap
 from chalicelib.api import schemas
-from chalicelib.api.allocation_bodies import allocation_body, result_receipt_body
+from chalicelib.api.allocation_bodies import allocation_body, connection_body, result_receipt_body
 from chalicelib.api.routing import Api, Reply, RequestContext
 from chalicelib.api.views import list_reply, page_cursor, page_limit
 from chalicelib.provisioning.models import AllocationRequest
@@ -44,6 +44,22 @@ def register(api: Api) -> None:
     def get_allocation(ctx: RequestContext, allocation_id: str) -> Reply:
         """One allocation: its state, the actions it allows and, once active, how to connect."""
         return Reply(allocation_body(bootstrap.provisioning_service().get(ctx.me.org_id, allocation_id)))
+
+    @api.route("/v1/allocations/{allocation_id}/ssh", method="GET", action="allocations:read")
+    def get_allocation_ssh(ctx: RequestContext, allocation_id: str) -> Reply:
+        """How to ssh into an active allocation: host, port, user, the host key's known_hosts line."""
+        return Reply(connection_body(bootstrap.provisioning_service().ssh_connection(ctx.me.org_id, allocation_id)))
+
+    @api.route(
+        "/v1/allocations/{allocation_id}/ssh-keys", method="PUT", action="allocations:write", body=schemas.SshKeysBody
+    )
+    def set_allocation_ssh_keys(ctx: RequestContext, allocation_id: str) -> Reply:
+        """Replace an active allocation's SSH keys; the host has them within seconds."""
+        body: schemas.SshKeysBody = ctx.body
+        allocation = bootstrap.provisioning_service().set_ssh_keys(
+            ctx.actor, ctx.me.org_id, allocation_id, tuple(body.ssh_key_ids)
+        )
+        return Reply(allocation_body(allocation))
 
     @api.route("/v1/allocations/{allocation_id}/release", method="POST", action="allocations:release", idempotent=True)
     def release_allocation(ctx: RequestContext, allocation_id: str) -> Reply:

@@ -239,6 +239,12 @@ class CreateAllocationBody(Body):
     ) = None
 
 
+class SshKeysBody(Body):
+    ssh_key_ids: Annotated[list[SshKeyId], Field(min_length=1, max_length=32)] = Field(
+        description="your SSH keys that open the allocation from now on (they replace its keys)"
+    )
+
+
 class AllocationListQuery(PageQuery):
     state: Annotated[str, Field(pattern=r"^[a-z]{1,16}$")] | None = None
 

@@ -52,6 +52,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Command kinds (the agent protocol's command types).
 PROVISION = "provision"
+SYNC_KEYS = "sync_keys"  # an active allocation's new authorized keys; no workflow waits for its result
 
 # Slots whose wipe the agent never confirmed stay out of the pool until it does.
 SLOT_WIPE_PENDING = "wipe_pending"
@@ -59,13 +60,26 @@ SLOT_WIPE_PENDING = "wipe_pending"
 
 @dataclass(frozen=True, slots=True)
 class Connection:
+    """How to reach an active allocation: its sshd's address and account, and its host key as the node's
+    agent reported it (None only from an agent that did not report one)."""
+
     host: str
     port: int
     user: str
+    host_key: str | None = None  # "ssh-ed25519 AAAA..."
+    host_key_fingerprint: str | None = None  # "SHA256:..."
 
     @property
     def ssh_command(self) -> str:
         return f"ssh -p {self.port} {self.user}@{self.host}"
+
+    @property
+    def known_hosts(self) -> str | None:
+        """The known_hosts line that lets ssh check the host key (``[host]:port key``; port 22 is the bare host)."""
+        if not self.host_key:
+            return None
+        pattern = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+        return f"{pattern} {self.host_key}"
 
 
 @dataclass(frozen=True, slots=True)

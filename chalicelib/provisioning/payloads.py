@@ -56,6 +56,8 @@ def allocation_audit(allocation: Allocation) -> dict[str, Any]:
                 "port": connection.port,
                 "user": connection.user,
                 "command": connection.ssh_command,
+                "known_hosts": connection.known_hosts,
+                "host_key_fingerprint": connection.host_key_fingerprint,
             }
             if connection
             else None

@@ -8,9 +8,12 @@ the same answer, because Step Functions and Lambda both retry.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import logging
 import random
+import re
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -35,6 +38,7 @@ from chalicelib.provisioning.models import (
     RELEASED,
     RELEASING,
     STATES,
+    SYNC_KEYS,
     Allocation,
     AllocationRequest,
     ClaimedSlot,
@@ -68,6 +72,8 @@ _RELEASE_RESTART_AFTER = timedelta(seconds=60)
 COMMAND_FAILED = "CommandFailed"
 COMMAND_REJECTED = "CommandRejected"
 MAX_SSH_KEYS = 32
+# The host key an agent reports for an allocation's sshd (events/agent/result.v1.json): ed25519, no comment.
+_HOST_KEY_RE = re.compile(r"^ssh-ed25519 [A-Za-z0-9+/]{68}$")
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +117,12 @@ class ProvisioningService:
         self._max_slots = max_slots
         self._ssh_user = ssh_user
         self._heartbeat_seconds = heartbeat_seconds
-        self._timeouts = {PROVISION: provision_timeout_seconds, RELEASE: release_timeout_seconds}
+        # A key change expires like a release: both are quick on the host.
+        self._timeouts = {
+            PROVISION: provision_timeout_seconds,
+            RELEASE: release_timeout_seconds,
+            SYNC_KEYS: release_timeout_seconds,
+        }
         self._attempts = attempts
         self._startup_script_max_bytes = startup_script_max_bytes
         self._admission = admission
@@ -208,14 +219,17 @@ class ProvisioningService:
             raise errors.ValidationFailedError("The startup script must not contain NUL characters")
 
     def _ssh_keys(self, request: AllocationRequest) -> list[SshKey]:
-        owned = {k.id: k for k in self._reader.ssh_keys(request.user_id)}
-        if request.ssh_key_ids is None:
+        return self._owned_keys(request.user_id, request.ssh_key_ids)
+
+    def _owned_keys(self, user_id: str, key_ids: tuple[str, ...] | None) -> list[SshKey]:
+        owned = {k.id: k for k in self._reader.ssh_keys(user_id)}
+        if key_ids is None:
             keys = sorted(owned.values(), key=lambda k: k.created_at)
         else:
-            missing = [k for k in request.ssh_key_ids if k not in owned]
+            missing = [k for k in key_ids if k not in owned]
             if missing:
                 raise errors.SshKeyNotFoundError(f"No such SSH key: {missing[0]}")
-            keys = [owned[k] for k in dict.fromkeys(request.ssh_key_ids)]
+            keys = [owned[k] for k in dict.fromkeys(key_ids)]
         if not keys:
             raise errors.NoSshKeysError("Add an SSH key (POST /v1/ssh-keys) before renting a GPU")
         if len(keys) > MAX_SSH_KEYS:
@@ -231,6 +245,53 @@ class ProvisioningService:
     def find(self, allocation_id: str) -> Allocation | None:
         """Any org's allocation, in any state (for the contexts that check who owns it)."""
         return self._reader.get_allocation(allocation_id)
+    def ssh_connection(self, org_id: str, allocation_id: str) -> Connection:
+        """How to ssh into an active allocation, with its host key (409 in any other state)."""
+        allocation = self.get(org_id, allocation_id)
+        if allocation.state != ACTIVE or allocation.connection is None:
+            raise errors.InvalidAllocationStateError(f"A {allocation.state} allocation takes no ssh connection")
+        return allocation.connection
+
+    def set_ssh_keys(self, actor: Actor, org_id: str, allocation_id: str, key_ids: tuple[str, ...]) -> Allocation:
+        """Replace an active allocation's keys with ``key_ids`` (the caller's own keys). The change, its event,
+        its audit record and a ``sync_keys`` command are one transaction; the command then goes to the node's
+        queue, no workflow waiting for it: the agent rewrites authorized_keys, new connections use them."""
+        keys = self._owned_keys(actor.user_id, key_ids)
+        if not keys:
+            raise errors.NoSshKeysError("An allocation needs at least one of your SSH keys")
+        if len(keys) > MAX_SSH_KEYS:
+            raise errors.ValidationFailedError(f"At most {MAX_SSH_KEYS} SSH keys per allocation")
+
+        def attempt() -> tuple[Allocation, Command]:
+            allocation = self.get(org_id, allocation_id)
+            if allocation.state != ACTIVE:
+                raise errors.InvalidAllocationStateError(f"The keys of a {allocation.state} allocation cannot change")
+            now = self._now()
+            after = replace(
+                allocation,
+                ssh_key_ids=tuple(k.id for k in keys),
+                ssh_public_keys=tuple(k.public_key for k in keys),
+                updated_at=now,
+                version=allocation.version + 1,
+            )
+            command = self._new_command(after, SYNC_KEYS)
+            uow = self._uow()
+            uow.save(allocation, after)
+            uow.add_command(command)
+            uow.emit(_event("allocation.ssh_keys_changed", after, ssh_key_ids=list(after.ssh_key_ids)))
+            before, changed = payloads.allocation_audit(allocation), payloads.allocation_audit(after)
+            uow.audit(record("allocations:ssh_keys", allocation.id, actor, now, before=before, after=changed,
+                             org_id=after.org_id))  # fmt: skip
+            uow.commit()
+            return after, command
+
+        after, command = retry_on_conflict(attempt, rounds=_STEP_ROUNDS)
+        try:
+            self._queue.send(after.node_id, command.document, f"{command.id}-0")
+        except Exception as exc:
+            logger.exception("sync_keys not sent", extra={"allocation_id": after.id})
+            raise errors.ServiceUnavailableError("The keys are saved but did not reach the host; retry") from exc
+        return after
 
     def list(self, org_id: str, state: str | None, limit: int, cursor: str | None) -> Page:
         if state is not None and state not in STATES:
@@ -381,7 +442,14 @@ class ProvisioningService:
         if command is None or command.result is None:
             raise errors.CommandNotFoundError()
         output = command.result.get("output") or {}
-        connection = Connection(str(output["ssh_host"]), int(output["ssh_port"]), str(output["ssh_user"]))
+        host_key = output.get("ssh_host_key")
+        connection = Connection(
+            str(output["ssh_host"]),
+            int(output["ssh_port"]),
+            str(output["ssh_user"]),
+            str(host_key) if host_key else None,
+            host_key_fingerprint(str(host_key)) if host_key else None,
+        )
 
         def attempt() -> StepOutcome:
             allocation = self._must_get(allocation_id)
@@ -578,6 +646,8 @@ class ProvisioningService:
             )
             if allocation.startup_script is not None:
                 payload["startup_script"] = allocation.startup_script
+        elif kind == SYNC_KEYS:
+            payload.update(ssh_public_keys=list(allocation.ssh_public_keys))
         document = {
             "protocol_version": PROTOCOL_VERSION,
             "command_id": command_id,
@@ -605,11 +675,24 @@ def _failure_reason(error: dict[str, Any], agent_reason: str | None = None) -> s
     return f"internal_error: {name}"[:300]
 
 
+def host_key_fingerprint(public_key: str) -> str:
+    """``SHA256:...`` of an OpenSSH public key, as ``ssh-keygen -l`` and ssh print it."""
+    blob = base64.b64decode(public_key.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
 def _check_output(kind: str, result: dict[str, Any]) -> None:
     if result["status"] != "succeeded":
         return
     output = result.get("output") or {}
-    needed = ("ssh_host", "ssh_port", "ssh_user") if kind == PROVISION else ("wiped",)
+    needed = {PROVISION: ("ssh_host", "ssh_port", "ssh_user"), RELEASE: ("wiped",), SYNC_KEYS: ()}[kind]
     missing = [k for k in needed if k not in output]
     if missing:
         raise errors.ValidationFailedError(f"A succeeded {kind} result needs output.{missing[0]}")
+    if kind != PROVISION or ("ssh_host_key" not in output and "ssh_host_key_fingerprint" not in output):
+        return
+    host_key, reported = output.get("ssh_host_key"), output.get("ssh_host_key_fingerprint")
+    if not isinstance(host_key, str) or not _HOST_KEY_RE.match(host_key):
+        raise errors.ValidationFailedError("output.ssh_host_key must be an ssh-ed25519 public key without comment")
+    if reported != host_key_fingerprint(host_key):
+        raise errors.ValidationFailedError("output.ssh_host_key_fingerprint is not the fingerprint of ssh_host_key")

@@ -83,6 +83,8 @@ def allocation_item(allocation: Allocation) -> AllocationItem:
         connection_host=connection.host if connection else None,
         connection_port=connection.port if connection else None,
         connection_user=connection.user if connection else None,
+        connection_host_key=connection.host_key if connection else None,
+        connection_host_key_fingerprint=connection.host_key_fingerprint if connection else None,
         activated_at=allocation.activated_at,
         release_requested_at=allocation.release_requested_at,
         released_at=allocation.released_at,
@@ -101,7 +103,13 @@ def _claimed_slot(slot: ClaimedSlot) -> ClaimedSlotAttribute:
 
 def allocation_from(item: AllocationItem) -> Allocation:
     connection = (
-        Connection(item.connection_host, int(item.connection_port), item.connection_user or "")
+        Connection(
+            item.connection_host,
+            int(item.connection_port),
+            item.connection_user or "",
+            item.connection_host_key,
+            item.connection_host_key_fingerprint,
+        )
         if item.connection_host is not None and item.connection_port is not None
         else None
     )
@@ -142,7 +150,7 @@ def allocation_from(item: AllocationItem) -> Allocation:
     )
 
 
-# What a state change may rewrite; the rest is fixed when the allocation is claimed.
+# What a change may rewrite (a state change, or an active allocation's keys); the rest is fixed at the claim.
 _MUTABLE = (
     AllocationItem.state,
     AllocationItem.updated_at,
@@ -151,6 +159,10 @@ _MUTABLE = (
     AllocationItem.connection_host,
     AllocationItem.connection_port,
     AllocationItem.connection_user,
+    AllocationItem.connection_host_key,
+    AllocationItem.connection_host_key_fingerprint,
+    AllocationItem.ssh_key_ids,
+    AllocationItem.ssh_public_keys,
     AllocationItem.activated_at,
     AllocationItem.release_requested_at,
     AllocationItem.released_at,

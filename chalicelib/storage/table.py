@@ -314,6 +314,8 @@ class AllocationItem(TableItem, discriminator="allocation"):
     connection_host = UnicodeAttribute(null=True)
     connection_port = NumberAttribute(null=True)
     connection_user = UnicodeAttribute(null=True)
+    connection_host_key = UnicodeAttribute(null=True)
+    connection_host_key_fingerprint = UnicodeAttribute(null=True)
     activated_at = UnicodeAttribute(null=True)
     release_requested_at = UnicodeAttribute(null=True)
     released_at = UnicodeAttribute(null=True)

@@ -36,11 +36,13 @@ from gpuaas_client._api import Client as GeneratedClient
 from gpuaas_client._api.api.admin import admin_list_node_logs as _admin_list_node_logs
 from gpuaas_client._api.api.allocations import create_allocation as _create_allocation
 from gpuaas_client._api.api.allocations import get_allocation as _get_allocation
+from gpuaas_client._api.api.allocations import get_allocation_ssh as _get_allocation_ssh
 from gpuaas_client._api.api.allocations import list_allocation_events as _list_allocation_events
 from gpuaas_client._api.api.allocations import list_allocation_logs as _list_allocation_logs
 from gpuaas_client._api.api.allocations import list_allocations as _list_allocations
 from gpuaas_client._api.api.allocations import open_terminal as _open_terminal
 from gpuaas_client._api.api.allocations import release_allocation as _release_allocation
+from gpuaas_client._api.api.allocations import set_allocation_ssh_keys as _set_allocation_ssh_keys
 from gpuaas_client._api.api.api_keys import create_api_key as _create_api_key
 from gpuaas_client._api.api.api_keys import list_api_keys as _list_api_keys
 from gpuaas_client._api.api.api_keys import revoke_api_key as _revoke_api_key
@@ -81,6 +83,7 @@ from gpuaas_client._api.models import (
     ChangeRoleBody,
     Checkout,
     CheckoutBody,
+    Connection,
     CreateAllocationBody,
     CreateApiKeyBody,
     DevCheckoutCompletion,
@@ -106,6 +109,7 @@ from gpuaas_client._api.models import (
     SpendCapBody,
     SshKey,
     SshKeyPage,
+    SshKeysBody,
     Statement,
     TerminalTicket,
     TokenBody,
@@ -128,6 +132,7 @@ __all__ = [
     "Balance",
     "Checkout",
     "Client",
+    "Connection",
     "CreatedApiKey",
     "DevCheckoutCompletion",
     "DevSession",
@@ -649,6 +654,15 @@ class Client:
 
     def get_allocation(self, allocation_id: str) -> Allocation:
         return self._model(lambda: _get_allocation._get_kwargs(allocation_id), Allocation.from_dict)
+
+    def get_allocation_ssh(self, allocation_id: str) -> Connection:
+        """How to ssh into an active allocation: host, port, user and its host key's ``known_hosts`` line."""
+        return self._model(lambda: _get_allocation_ssh._get_kwargs(allocation_id), Connection.from_dict)
+
+    def set_allocation_ssh_keys(self, allocation_id: str, ssh_key_ids: Sequence[str]) -> Allocation:
+        """Replace an active allocation's SSH keys with these of yours; its host has them within seconds."""
+        body = SshKeysBody(ssh_key_ids=list(ssh_key_ids))
+        return self._model(lambda: _set_allocation_ssh_keys._get_kwargs(allocation_id, body=body), Allocation.from_dict)
 
     def release_allocation(self, allocation_id: str, *, idempotency_key: str | None = None) -> Allocation:
         """Give the slots back (answers ``releasing`` at once; billing stops now). Retried like a create."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import socket
 import sys
@@ -19,6 +20,8 @@ from gpuaas_agent.executors import EXECUTORS, DockerExecutor, SandboxExecutor
 from gpuaas_agent.executors.base import Executor
 from gpuaas_agent.logs import JsonFormatter, configure, log
 from gpuaas_agent.shipper import LogShipper, ShippingHandler
+from gpuaas_agent.executors.base import DEFAULT_PORT_RANGE, Executor
+from gpuaas_agent.logs import configure, log
 from gpuaas_agent.state import StateStore
 from gpuaas_agent.telemetry import SIMULATED_MODELS, make_source
 
@@ -35,7 +38,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--bootstrap-token", help="single-use token (gpb_...) for the first start only")
     run.add_argument("--executor", choices=EXECUTORS, default="sandbox")
     run.add_argument("--sandbox-root", type=Path, help="where allocations live (default: STATE_DIR/sandbox)")
-    run.add_argument("--hostname", help="name reported as ssh_host (default: this host's name)")
+    run.add_argument("--hostname", help="the node's name at registration (default: this host's name)")
+    run.add_argument(
+        "--ssh-host",
+        default=os.environ.get("GPUAAS_SSH_HOST"),
+        help="the public name or address customers ssh to, reported as ssh_host "
+        "(default: $GPUAAS_SSH_HOST, else the node's name)",
+    )
+    run.add_argument(
+        "--ssh-port-range",
+        type=_port_range,
+        default=DEFAULT_PORT_RANGE,
+        metavar="LOW-HIGH",
+        help="ports the allocations' sshd listen on (default: %(default)s)",
+    )
+    run.add_argument("--ssh-listen-address", help="sandbox only: the address its sshd bind (default: all)")
     run.add_argument("--simulate-gpus", type=int, metavar="N", help="fake N GPUs instead of reading NVML")
     run.add_argument("--simulate-model", default="H100-80GB-SXM", help=f"one of {sorted(SIMULATED_MODELS)}")
     run.add_argument(
@@ -63,6 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        pair = (int(low), int(high))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not LOW-HIGH: {text!r}") from None
+    if not 1 <= pair[0] <= pair[1] <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port range: {text!r}")
+    return pair
+
+
 def _insecure_url(url: str) -> bool:
     return not url.startswith("https://") and not url.startswith(("http://127.0.0.1", "http://localhost"))
 
@@ -75,13 +103,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     hostname = normalize_hostname(args.hostname or socket.gethostname())
     state = StateStore(args.state_dir)
+    ssh_host = normalize_hostname(args.ssh_host) if args.ssh_host else hostname
     root = args.sandbox_root or args.state_dir / "sandbox"
-    executor: Executor = (
-        DockerExecutor(root, hostname)
-        if args.executor == "docker"
-        else SandboxExecutor(root, hostname, provision_seconds=args.sandbox_provision_seconds)
-    )
     gpus = make_source(args.simulate_gpus, args.simulate_model, seed=hostname)
+    executor: Executor = (
+        DockerExecutor(root, ssh_host, port_range=args.ssh_port_range)
+        if args.executor == "docker"
+        else SandboxExecutor(
+            root,
+            ssh_host,
+            provision_seconds=args.sandbox_provision_seconds,
+            port_range=args.ssh_port_range,
+            listen_address=args.ssh_listen_address,
+            gpu_models={int(g["index"]): str(g["model"]) for g in gpus.inventory()},
+        )
+    )
     stop = threading.Event()
     running: list[Agent] = []
 

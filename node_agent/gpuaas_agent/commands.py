@@ -39,7 +39,7 @@ SSH_KEY_RE = re.compile(
     r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|"
     r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]{16,16384}( [^\r\n\x00]{0,256})?$"
 )
-COMMAND_TYPES = ("provision", "release")
+COMMAND_TYPES = ("provision", "release", "sync_keys")
 # The protocol's bound on a startup script (the control plane's own limit is smaller; see its settings).
 STARTUP_SCRIPT_MAX_BYTES = 65536
 
@@ -62,6 +62,9 @@ def validate_payload(kind: str, payload: Any) -> None:
              "payload.allocation_id is malformed")  # fmt: skip
     if kind == "release":
         return
+    if kind == "sync_keys":
+        _check_keys(payload.get("ssh_public_keys"))
+        return
     slots = payload.get("slots")
     if not isinstance(slots, list) or not 1 <= len(slots) <= 64:
         raise Rejected(INVALID_COMMAND, "payload.slots must be a non-empty list")
@@ -75,7 +78,12 @@ def validate_payload(kind: str, payload: Any) -> None:
     _require(isinstance(image, str) and bool(IMAGE_RE.match(image)), "payload.container_image is malformed")
     user = payload.get("ssh_user")
     _require(isinstance(user, str) and bool(SSH_USER_RE.match(user)) and user != "root", "payload.ssh_user is bad")
-    keys = payload.get("ssh_public_keys")
+    _check_keys(payload.get("ssh_public_keys"))
+    for flag in ("ssh_tcp_forwarding", "ssh_agent_forwarding"):
+        _require(isinstance(payload.get(flag, False), bool), f"payload.{flag} must be a boolean")
+
+
+def _check_keys(keys: Any) -> None:
     _require(isinstance(keys, list) and 1 <= len(keys) <= 32, "payload.ssh_public_keys must be a non-empty list")
     _require(all(isinstance(k, str) and SSH_KEY_RE.match(k) for k in keys), "an ssh public key is malformed")
     if "startup_script" in payload:
@@ -161,7 +169,7 @@ class CommandProcessor:
         try:
             if command["type"] == "release" and self.scripts is not None:
                 self.scripts.stop(payload["allocation_id"])
-            run = self.executor.provision if command["type"] == "provision" else self.executor.release
+            run = getattr(self.executor, command["type"])  # one of COMMAND_TYPES: validated before it started
             outcome = result(SUCCEEDED, None, run(payload))
         except ExecutorError as exc:
             outcome = result(FAILED, f"executor_error: {exc}"[:500])
@@ -174,7 +182,7 @@ class CommandProcessor:
         finished = self._finish(command, outcome)
         if command["type"] == "provision" and outcome["status"] == SUCCEEDED:
             self._start_script(payload)
-        elif self.scripts is not None:
+        elif self.scripts is not None and command["type"] in ("provision", "release"):
             # The allocation's own log says what became of its workload (after any script output).
             allocation_id = payload["allocation_id"]
             if command["type"] == "provision":

@@ -226,7 +226,8 @@ def test_security_matches_the_action(doc: dict[str, Any], routes: tuple[dict[str
             assert set(error_codes(doc, op["responses"]["401"])) == {"UNAUTHENTICATED", "INVALID_TOKEN"}, key
             # Every authenticated action can be refused: to a role, to an API key's scopes, to a non-operator;
             # creating an allocation also to an org whose payments are disputed.
-            extra = ["ACCOUNT_FROZEN"] if route["action"] == "allocations:write" else []
+            creates = (route["method"], route["path"]) == ("POST", "/v1/allocations")
+            extra = ["ACCOUNT_FROZEN"] if creates else []
             assert sorted(error_codes(doc, op["responses"]["403"])) == sorted(["FORBIDDEN", *extra]), key
         # Agent routes take a node token and nothing else; a node token opens nothing else.
         assert (op.get("x-gpuaas-credential") == "node") == (route["action"] in AGENT_ACTIONS), key

@@ -70,7 +70,7 @@ def test_an_agent_killed_mid_provision_completes_the_command_when_restarted(api,
         fleet.agents.start(hostname, None, 2, "H100-80GB-SXM", provision_seconds=0.1)
         active = fleet.wait_for(allocation["id"], "active", "failed", timeout=20)
         assert active["state"] == "active", active
-        assert (sandbox / "home" / "gpuaas" / ".ssh" / "authorized_keys").exists()
+        assert (sandbox / "ssh" / "authorized_keys").exists()
         log = (fleet.agents.root / f"{hostname}.log").read_text()
         assert "command_resumed" in log
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import time
 
 import pytest
@@ -32,10 +34,13 @@ def test_create_active_release_released(fleet):
     assert elapsed < 5, f"active after {elapsed:.2f} s"
     assert fleet.free_slots() == 2
     connection = active["connection"]
-    assert connection["host"] == "life-00.fleet" and connection["user"] == "gpuaas" and connection["port"] > 0
-    assert connection["command"] == f"ssh -p {connection['port']} gpuaas@life-00.fleet"
+    # A demo host's sshd: on loopback, logging in the agent's own account (node_agent/README.md, SSH).
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    assert connection["host"] == "127.0.0.1" and connection["user"] == user and connection["port"] > 0
+    assert connection["command"] == f"ssh -p {connection['port']} {user}@127.0.0.1"
+    assert connection["known_hosts"].startswith(f"[127.0.0.1]:{connection['port']} ssh-ed25519 ")
     sandbox = fleet.sandbox("life-00.fleet", allocation["id"])
-    authorized = (sandbox / "home" / "gpuaas" / ".ssh" / "authorized_keys").read_text()
+    authorized = (sandbox / "ssh" / "authorized_keys").read_text()
     assert fleet.ssh_key["public_key"] in authorized
     assert sorted(int(x) for x in (sandbox / "gpus").read_text().split()) == sorted(
         g for s in active["slots"] for g in s["gpu_indexes"]

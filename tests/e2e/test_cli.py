@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pwd
 import re
 
 import pytest
@@ -194,14 +196,17 @@ def test_allocations_create_wait_ssh_release(gpuaas, fleet):
     assert allocation["state"] == "active" and allocation["name"] == "cli-job"
     assert allocation["sku_id"] == fleet.sku["id"] and allocation["os_image_id"] == fleet.image["id"]
     connection = allocation["connection"]
-    assert connection["command"] == f"ssh -p {connection['port']} gpuaas@cli-00.fleet"
+    user = pwd.getpwuid(os.geteuid()).pw_name  # a demo host's sshd logs in the agent's own account
+    assert connection["command"] == f"ssh -p {connection['port']} {user}@127.0.0.1"
     assert f"Connect: {connection['command']}" in out and f"gpuaas ssh {allocation_id}" in out
     assert fleet.free_slots() == 3
 
+    checked = f"-o StrictHostKeyChecking=yes -o UserKnownHostsFile={CredentialStore().directory / 'known_hosts'}"
+    ssh = f"ssh -p {connection['port']} {checked} {user}@127.0.0.1"
     out, _ = gpuaas("ssh", allocation_id, "--print")
-    assert out == connection["command"] + "\n"
+    assert out == ssh + "\n"
     out, _ = gpuaas("ssh", allocation_id, "--print", "--", "-L", "8888:localhost:8888", "nvidia-smi")
-    assert out == f"{connection['command']} -L 8888:localhost:8888 nvidia-smi\n"
+    assert out == f"{ssh} -L 8888:localhost:8888 nvidia-smi\n"
 
     out, _ = gpuaas("allocations", "get", allocation_id)
     assert "active" in out and connection["command"] in out
@@ -254,8 +259,10 @@ def test_allocations_json_ids_and_refusals(gpuaas, fleet):
     assert active["state"] == "active" and active["count"] == 2 and active["ssh_key_ids"] == [fleet.ssh_key["id"]]
     assert progress_states(err)[-1] == "active"
     printed = run_json(gpuaas, "ssh", active["id"], "--print")
-    assert printed["command"] == active["connection"]["command"]
-    assert printed["argv"][:3] == ["ssh", "-p", str(active["connection"]["port"])]
+    connection = active["connection"]
+    assert printed["argv"][:3] == ["ssh", "-p", str(connection["port"])]
+    assert printed["argv"][3:5] == ["-o", "StrictHostKeyChecking=yes"]
+    assert printed["argv"][-1] == f"{connection['user']}@{connection['host']}"
 
     # Without --wait: released in the background.
     releasing = run_json(gpuaas, "allocations", "release", active["id"])

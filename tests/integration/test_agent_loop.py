@@ -7,6 +7,8 @@ delivery, restart, a control plane that is down when the result is ready, and a 
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import re
 import sys
 import threading
@@ -187,12 +189,16 @@ def test_register_receive_provision_report_delete(cloud, tmp_path):
     send(sqs, queue_url, command(1))
     agent.poll_once(wait_seconds=1)
 
-    keys = tmp_path / "root" / "allocations" / ALLOC / "home" / "gpuaas" / ".ssh" / "authorized_keys"
+    keys = tmp_path / "root" / "allocations" / ALLOC / "ssh" / "authorized_keys"
     assert keys.read_text() == KEY + "\n"
     assert (keys.stat().st_mode & 0o777) == 0o600
     [result] = cp.results["cmd_" + "0" * 25 + "1"]
     assert result["status"] == "succeeded"
-    assert result["output"]["ssh_host"] == "gpu-01" and result["output"]["ssh_user"] == "gpuaas"
+    # The sandbox's sshd logs in the agent's own account (node_agent/README.md, SSH).
+    assert (
+        result["output"]["ssh_host"] == "gpu-01" and result["output"]["ssh_user"] == pwd.getpwuid(os.geteuid()).pw_name
+    )
+    assert result["output"]["ssh_host_key"].startswith("ssh-ed25519 ")
     assert cp.credential_calls == 1
     assert queue_depth(sqs, queue_url) == 0
 

@@ -6,11 +6,12 @@ import contextlib
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-PORT_BASE = 20000
-PORT_SPAN = 20000
+# The ports allocations' sshd listen on unless the agent is told otherwise (--ssh-port-range).
+DEFAULT_PORT_RANGE = (20000, 39999)
 
 
 class ExecutorError(Exception):
@@ -28,6 +29,10 @@ class Executor(Protocol):
         """Remove the workload and wipe its data (a no-op if it is already gone); returns ``{"wiped": true}``."""
         ...
 
+    def sync_keys(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Replace the allocation's authorized keys (atomically); returns ``{"authorized_keys": N}``."""
+        ...
+
 
 def gpu_indexes(payload: dict[str, Any]) -> list[int]:
     return sorted({int(i) for slot in payload["slots"] for i in slot["gpu_indexes"]})
@@ -40,9 +45,20 @@ def authorized_keys_text(keys: list[str]) -> str:
 class AllocationDirs:
     """``<root>/allocations/<allocation_id>/`` with the user's home, its authorized_keys and the port."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        port_range: tuple[int, int] = DEFAULT_PORT_RANGE,
+        port_free: Callable[[int], bool] | None = None,
+    ) -> None:
         self.root = Path(root)
         self.allocations = self.root / "allocations"
+        low, high = port_range
+        if not 1 <= low <= high <= 65535:
+            raise ValueError(f"bad port range {low}-{high}")
+        self.port_range = (low, high)
+        # Whether a port can be bound on this host now (another program may hold one of the range).
+        self.port_free = port_free
 
     def path(self, allocation_id: str) -> Path:
         return self.allocations / allocation_id
@@ -67,8 +83,8 @@ class AllocationDirs:
         os.replace(tmp, path)
 
     def port(self, allocation_id: str) -> int:
-        """A port derived from the allocation id, stable across retries, probing past ports other live
-        allocations on this host already hold."""
+        """A port of the range derived from the allocation id, stable across retries (kept in the ``port``
+        file), probing past ports other live allocations on this host hold and ports already bound."""
         path = self.path(allocation_id) / "port"
         with contextlib.suppress(FileNotFoundError, ValueError):
             return int(path.read_text())
@@ -78,10 +94,12 @@ class AllocationDirs:
                 with contextlib.suppress(FileNotFoundError, ValueError, NotADirectoryError):
                     if other.name != allocation_id:
                         taken.add(int((other / "port").read_text()))
-        start = int.from_bytes(hashlib.sha256(allocation_id.encode()).digest()[:4], "big") % PORT_SPAN
-        for step in range(PORT_SPAN):
-            candidate = PORT_BASE + (start + step) % PORT_SPAN
-            if candidate not in taken:
+        low, high = self.port_range
+        span = high - low + 1
+        start = int.from_bytes(hashlib.sha256(allocation_id.encode()).digest()[:4], "big") % span
+        for step in range(span):
+            candidate = low + (start + step) % span
+            if candidate not in taken and (self.port_free is None or self.port_free(candidate)):
                 self.ensure(allocation_id)
                 self.write(path, f"{candidate}\n", 0o644)
                 return candidate

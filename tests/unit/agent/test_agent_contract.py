@@ -102,6 +102,22 @@ def test_the_cli_parses_the_documented_flags(tmp_path):
     assert (args.executor, args.simulate_gpus, args.bootstrap_token) == ("docker", 8, "gpb_x")
 
 
+def test_the_ssh_address_and_port_range_are_options(tmp_path, monkeypatch):
+    from gpuaas_agent.cli import build_parser
+
+    base = ["run", "--api-url", "https://cp", "--state-dir", str(tmp_path)]
+    monkeypatch.delenv("GPUAAS_SSH_HOST", raising=False)
+    args = build_parser().parse_args(base)
+    assert (args.ssh_host, args.ssh_port_range, args.ssh_listen_address) == (None, (20000, 39999), None)
+    args = build_parser().parse_args([*base, "--ssh-host", "gpu-7.example.com", "--ssh-port-range", "30000-30099"])
+    assert (args.ssh_host, args.ssh_port_range) == ("gpu-7.example.com", (30000, 30099))
+    monkeypatch.setenv("GPUAAS_SSH_HOST", "203.0.113.7")
+    assert build_parser().parse_args(base).ssh_host == "203.0.113.7"
+    for bad in ("30000", "2-1", "0-10", "a-b"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([*base, "--ssh-port-range", bad])
+
+
 def test_the_cli_refuses_plain_http_to_a_remote_control_plane(tmp_path):
     from gpuaas_agent.cli import main
 
@@ -124,6 +140,7 @@ EXPECTED = {
     "provision.payload.v1",
     "release.payload.v1",
     "open_terminal.payload.v1",
+    "sync_keys.payload.v1",
     "result.v1",
     "heartbeat.v1",
     "register.request.v1",

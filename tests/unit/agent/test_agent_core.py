@@ -23,9 +23,8 @@ if str(ROOT / "node_agent") not in sys.path:  # works without `pip install -e ./
 from gpuaas_agent import commands  # noqa: E402
 from gpuaas_agent.commands import CommandProcessor, validate  # noqa: E402
 from gpuaas_agent.control_plane import ApiError, Backoff, ControlPlane, Unreachable  # noqa: E402
-from gpuaas_agent.executors.base import ExecutorError  # noqa: E402
+from gpuaas_agent.executors.base import AllocationDirs, ExecutorError  # noqa: E402
 from gpuaas_agent.executors.docker import SSHD_SCRIPT, Completed, DockerExecutor  # noqa: E402
-from gpuaas_agent.executors.sandbox import SandboxExecutor  # noqa: E402
 from gpuaas_agent.state import StateStore  # noqa: E402
 from gpuaas_agent.telemetry import NvmlSource, SimulatedNvml  # noqa: E402
 from gpuaas_agent.timeutil import isoformat, utcnow  # noqa: E402
@@ -393,32 +392,18 @@ def test_malformed_payloads_are_rejected_before_touching_the_host(payload_change
 # Sandbox executor ---------------------------------------------------------------------------------------
 
 
-def test_sandbox_provision_writes_the_allocation_and_release_wipes_it(tmp_path):
-    sandbox = SandboxExecutor(tmp_path, "gpu-01.example.com")
-    output = sandbox.provision(provision()["payload"])
-    base = tmp_path / "allocations" / ALLOC
-    keys = base / "home" / "gpuaas" / ".ssh" / "authorized_keys"
-    assert keys.read_text() == KEY + "\n"
-    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
-    assert stat.S_IMODE(keys.parent.stat().st_mode) == 0o700
-    assert (base / "gpus").read_text() == "0\n1\n"
-    assert output["ssh_host"] == "gpu-01.example.com"
-    assert output["ssh_user"] == "gpuaas"
-    assert 20000 <= output["ssh_port"] < 40000
-    assert output == sandbox.provision(provision()["payload"])  # converges
-    assert SandboxExecutor(tmp_path / "other", "h").provision(provision()["payload"])["ssh_port"] == output["ssh_port"]
-    assert sandbox.release({"allocation_id": ALLOC}) == {"wiped": True}
-    assert not base.exists()
-    assert sandbox.release({"allocation_id": ALLOC}) == {"wiped": True}  # idempotent
+def test_allocation_ports_come_from_the_configured_range_and_do_not_collide(tmp_path):
+    dirs = AllocationDirs(tmp_path, port_range=(30000, 30049))
+    ports = {dirs.port(f"alc_{i:026d}") for i in range(50)}
+    assert ports == set(range(30000, 30050))  # 50 live allocations: each port of the range once
+    with pytest.raises(ExecutorError, match="no free port"):
+        dirs.port("alc_" + "z" * 26)
+    assert dirs.port("alc_" + "0" * 26) in ports  # stable: the port file is read back
 
 
-def test_sandbox_ports_do_not_collide_between_live_allocations(tmp_path):
-    sandbox = SandboxExecutor(tmp_path, "h")
-    ports = set()
-    for i in range(50):
-        payload = {**provision()["payload"], "allocation_id": f"alc_{i:026d}"}
-        ports.add(sandbox.provision(payload)["ssh_port"])
-    assert len(ports) == 50
+def test_allocation_ports_skip_ports_already_bound_on_the_host(tmp_path):
+    dirs = AllocationDirs(tmp_path, port_range=(30000, 30002), port_free=lambda port: port == 30001)
+    assert dirs.port(ALLOC) == 30001
 
 
 # Docker executor ----------------------------------------------------------------------------------------
@@ -442,7 +427,8 @@ def test_docker_provision_runs_the_exact_container(tmp_path):
     runner = FakeRunner(Completed(1, "", "Error: No such object"))
     docker = DockerExecutor(tmp_path, "gpu-01", runner=runner)
     output = docker.provision(provision()["payload"])
-    keys = tmp_path / "allocations" / ALLOC / "authorized_keys"
+    ssh_dir = tmp_path / "allocations" / ALLOC / "ssh"
+    keys = ssh_dir / "authorized_keys"
     port = output["ssh_port"]
     assert runner.calls == [
         ["docker", "inspect", "--format", "{{.State.Running}}", f"gpuaas-{ALLOC}"],
@@ -451,7 +437,7 @@ def test_docker_provision_runs_the_exact_container(tmp_path):
             "--name", f"gpuaas-{ALLOC}",
             "--gpus", '"device=0,1"',
             "-p", f"{port}:22",
-            "-v", f"{keys}:/home/gpuaas/.ssh/authorized_keys:ro",
+            "-v", f"{ssh_dir}:/etc/gpuaas/ssh:ro",
             "--label", f"gpuaas.allocation_id={ALLOC}",
             "--restart", "unless-stopped",
             "-e", "GPUAAS_SSH_USER=gpuaas",
@@ -460,7 +446,15 @@ def test_docker_provision_runs_the_exact_container(tmp_path):
         ],
     ]  # fmt: skip
     assert keys.read_text() == KEY + "\n"
-    assert output == {"ssh_host": "gpu-01", "ssh_port": port, "ssh_user": "gpuaas", "workload_id": f"gpuaas-{ALLOC}"}
+    host_key = (ssh_dir / "host_ed25519_key.pub").read_text().split()
+    assert output == {
+        "ssh_host": "gpu-01",
+        "ssh_port": port,
+        "ssh_user": "gpuaas",
+        "workload_id": f"gpuaas-{ALLOC}",
+        "ssh_host_key": " ".join(host_key[:2]),
+        "ssh_host_key_fingerprint": output["ssh_host_key_fingerprint"],
+    }
 
 
 def test_docker_provision_keeps_a_running_container_and_replaces_a_stopped_one(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 import uuid
 
 import pytest
@@ -21,6 +22,7 @@ from gpuaas_client.cli import (
     resolve_id,
     ssh_command,
 )
+from gpuaas_client.cli.commands import ssh as ssh_cli
 from responses import matchers
 
 from tests.unit.client.api_samples import api_object
@@ -32,7 +34,16 @@ SKU = "sku_" + "a" * 26
 IMAGE = "img_" + "b" * 26
 KEY = "ssh_" + "c" * 26
 ALC = "alc_01abc"
-CONNECTION = {"host": "gpu-07.fleet", "port": 2222, "user": "gpuaas", "command": "ssh -p 2222 gpuaas@gpu-07.fleet"}
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMT2UcOCAaXQv63sORZJ5ZYsyIXSW/UMrAmysSy02S1j"
+CONNECTION = {
+    "host": "gpu-07.fleet",
+    "port": 2222,
+    "user": "gpuaas",
+    "command": "ssh -p 2222 gpuaas@gpu-07.fleet",
+    "known_hosts": f"[gpu-07.fleet]:2222 {HOST_KEY}",
+    "host_key_fingerprint": "SHA256:lof5+pzPmx0ZTzKQR4VRKJ8L0gJM95JovNvI5v1V/ao",
+}
+CHECKS = ["-o", "StrictHostKeyChecking=yes"]
 
 
 def allocation(state: str, **extra) -> dict:
@@ -208,18 +219,19 @@ def test_progress_done_without_steps_writes_nothing():
 # SSH ----------------------------------------------------------------------------------------
 
 
-def test_ssh_command():
-    assert ssh_command(Connection.from_dict(CONNECTION)) == ["ssh", "-p", "2222", "gpuaas@gpu-07.fleet"]
-    assert ssh_command(Connection.from_dict(CONNECTION), ["-L", "8888:localhost:8888"]) == [
-        "ssh",
-        "-p",
-        "2222",
-        "gpuaas@gpu-07.fleet",
-        "-L",
-        "8888:localhost:8888",
-    ]
-    connection = {"host": "10.0.0.7", "port": 22, "user": "root", "command": "ssh -p 22 root@10.0.0.7"}
-    assert ssh_command(Connection.from_dict(connection))[-1] == "root@10.0.0.7"
+def test_ssh_command_checks_the_host_key_against_the_clis_own_file(tmp_path):
+    kh = tmp_path / "known_hosts"
+    known = ["-o", f"UserKnownHostsFile={kh}"]
+    conn = Connection.from_dict(CONNECTION)
+    assert ssh_command(conn, kh) == ["ssh", "-p", "2222", *CHECKS, *known, "gpuaas@gpu-07.fleet"]
+    assert ssh_command(conn, kh, ["-L", "8888:localhost:8888"], identity="/k/id") == [
+        "ssh", "-p", "2222", *CHECKS, *known, "-i", "/k/id", "-o", "IdentitiesOnly=yes",
+        "gpuaas@gpu-07.fleet", "-L", "8888:localhost:8888",
+    ]  # fmt: skip
+    relayed = ssh_command(conn, kh, proxy_command="gpuaas relay %h %p")  # the seam a relay option uses
+    assert relayed[-3:] == ["-o", "ProxyCommand=gpuaas relay %h %p", "gpuaas@gpu-07.fleet"]
+    connection = {**CONNECTION, "host": "10.0.0.7", "port": 22, "user": "root"}
+    assert ssh_command(Connection.from_dict(connection), kh)[-1] == "root@10.0.0.7"
 
 
 @pytest.mark.parametrize(
@@ -239,9 +251,53 @@ def test_ssh_command():
         {"port": None},
     ],
 )
-def test_ssh_command_refuses_what_ssh_would_misread(bad):
+def test_ssh_command_refuses_what_ssh_would_misread(bad, tmp_path):
     with pytest.raises(GpuaasError, match="unusable ssh"):
-        ssh_command(Connection.from_dict({**CONNECTION, **bad}))
+        ssh_command(Connection.from_dict({**CONNECTION, **bad}), tmp_path / "kh")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"[gpu-07.fleet]:2222 {HOST_KEY}\n[evil.fleet]:22 {HOST_KEY}",  # a second line smuggled in
+        f"[other.fleet]:2222 {HOST_KEY}",  # another host's line
+        f"[gpu-07.fleet]:2223 {HOST_KEY}",
+        f"gpu-07.fleet {HOST_KEY}",  # port 22's form, for port 2222
+        "[gpu-07.fleet]:2222 ssh-ed25519",
+        "@cert-authority * ssh-ed25519 AAAA",
+    ],
+)
+def test_a_known_hosts_line_that_is_not_exactly_this_hosts_is_refused(line):
+    with pytest.raises(GpuaasError, match="unusable known_hosts"):
+        ssh_cli.known_hosts_line(Connection.from_dict({**CONNECTION, "known_hosts": line}))
+    with pytest.raises(GpuaasError, match="no host key"):
+        ssh_cli.known_hosts_line(Connection.from_dict({**CONNECTION, "known_hosts": None}))
+
+
+def test_host_keys_replace_the_line_of_the_same_host_and_port_and_the_file_is_private(tmp_path):
+    path = tmp_path / "conf" / "known_hosts"
+    ssh_cli.remember_host_keys(path, [f"[a]:1 {HOST_KEY}", f"[b]:2 {HOST_KEY}"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ4mX1o0cBf3zq8w9m9Tq2b0m6Jd5xK7bqF0n3Yt8uVw"
+    ssh_cli.remember_host_keys(path, [f"[a]:1 {other}"])  # the port came back with another allocation
+    assert path.read_text() == f"[b]:2 {HOST_KEY}\n[a]:1 {other}\n"
+
+
+def test_ssh_config_stanzas_name_allocations_and_pin_their_host_keys(tmp_path):
+    kh = tmp_path / "my dir" / "known_hosts"
+    stanza = ssh_cli.ssh_config_stanza("gpuaas-job", Connection.from_dict(CONNECTION), kh, identity="/k/id")
+    assert stanza.splitlines() == [
+        "Host gpuaas-job",
+        "    HostName gpu-07.fleet",
+        "    Port 2222",
+        "    User gpuaas",
+        f'    UserKnownHostsFile "{kh}"',
+        "    StrictHostKeyChecking yes",
+        "    IdentityFile /k/id",
+        "    IdentitiesOnly yes",
+    ]
+    two = [Allocation.from_dict(allocation("active", id=f"alc_{i}", name=n)) for i, n in enumerate(["a", "b", "b"])]
+    assert ssh_cli.aliases(two) == {"alc_0": "gpuaas-a", "alc_1": "gpuaas-alc_1", "alc_2": "gpuaas-alc_2"}
 
 
 # Resolving names ----------------------------------------------------------------------------
@@ -499,25 +555,63 @@ def test_list_get_and_events_tables(http, signed_in):
     assert code == 0 and out.splitlines()[1].split() == ["t1", "allocation.failed", "failed", "x"]
 
 
-def test_ssh_execs_ssh(http, signed_in, monkeypatch):
+def test_ssh_writes_the_apis_known_hosts_line_and_execs_ssh_checking_it(http, signed_in, config, monkeypatch):
     http.get(f"{BASE}/v1/allocations/{ALC}", json=allocation("active"))
     calls = []
     monkeypatch.setattr(cli.os, "execvp", lambda file, argv: calls.append((file, argv)))
     code, _, _ = run("ssh", ALC, "--", "-A", "nvidia-smi")
-    assert calls == [("ssh", ["ssh", "-p", "2222", "gpuaas@gpu-07.fleet", "-A", "nvidia-smi"])]
+    kh = config.directory / "known_hosts"
+    assert calls == [
+        ("ssh", ["ssh", "-p", "2222", *CHECKS, "-o", f"UserKnownHostsFile={kh}", "gpuaas@gpu-07.fleet", "-A",
+                 "nvidia-smi"]),
+    ]  # fmt: skip
+    assert kh.read_text() == CONNECTION["known_hosts"] + "\n"
+    assert stat.S_IMODE(kh.stat().st_mode) == 0o600
     assert code == 1  # only reached because execvp was replaced
 
 
-def test_ssh_print(http, signed_in):
+def test_ssh_print_and_identity(http, signed_in, config, tmp_path):
     http.get(f"{BASE}/v1/allocations/{ALC}", json=allocation("active"))
-    assert run("ssh", ALC, "--print") == (0, "ssh -p 2222 gpuaas@gpu-07.fleet\n", "")
+    kh = config.directory / "known_hosts"
+    base = f"ssh -p 2222 -o StrictHostKeyChecking=yes -o UserKnownHostsFile={kh}"
+    assert run("ssh", ALC, "--print") == (0, f"{base} gpuaas@gpu-07.fleet\n", "")
     _, out, _ = run("ssh", ALC, "--print", "--", "echo", "a b")
-    assert out == "ssh -p 2222 gpuaas@gpu-07.fleet echo 'a b'\n"
-    _, out, _ = run("ssh", ALC, "--print", "--json")
-    assert json.loads(out) == {
-        "argv": ["ssh", "-p", "2222", "gpuaas@gpu-07.fleet"],
-        "command": "ssh -p 2222 gpuaas@gpu-07.fleet",
+    assert out == f"{base} gpuaas@gpu-07.fleet echo 'a b'\n"
+    key = tmp_path / "id_test"
+    key.write_text("private")
+    _, out, _ = run("ssh", ALC, "-i", str(key), "--print", "--json")
+    assert json.loads(out)["argv"][-5:] == ["-i", str(key), "-o", "IdentitiesOnly=yes", "gpuaas@gpu-07.fleet"]
+    code, _, err = run("ssh", ALC, "-i", str(tmp_path / "missing"), "--print")
+    assert code == 1 and "no such key file" in err
+
+
+def test_ssh_refuses_a_host_without_a_reported_host_key(http, signed_in, monkeypatch):
+    connection = {**CONNECTION, "known_hosts": None, "host_key_fingerprint": None}
+    http.get(f"{BASE}/v1/allocations/{ALC}", json=allocation("active", connection=connection))
+    monkeypatch.setattr(cli.os, "execvp", lambda *_: pytest.fail("must not exec"))
+    code, _, err = run("ssh", ALC)
+    assert code == 1 and "no host key" in err
+
+
+def test_ssh_config_prints_a_block_per_active_allocation(http, signed_in, config):
+    other = {**CONNECTION, "port": 2300, "known_hosts": f"[gpu-07.fleet]:2300 {HOST_KEY}"}
+    page = {
+        "items": [
+            allocation("active", name="train"),
+            allocation("active", id="alc_02xyz", name="alc_02xyz", connection=other),
+        ],
+        "next_cursor": None,
     }
+    http.get(f"{BASE}/v1/allocations", json=page, match=[matchers.query_param_matcher({"state": "active"})])
+    code, out, _ = run("ssh-config")
+    kh = config.directory / "known_hosts"
+    assert code == 0
+    assert out.split("\n\n")[0].splitlines() == [
+        "Host gpuaas-train", "    HostName gpu-07.fleet", "    Port 2222", "    User gpuaas",
+        f"    UserKnownHostsFile {kh}", "    StrictHostKeyChecking yes",
+    ]  # fmt: skip
+    assert "Host gpuaas-alc_02xyz" in out and "    Port 2300" in out
+    assert kh.read_text().splitlines() == [CONNECTION["known_hosts"], other["known_hosts"]]
 
 
 @pytest.mark.parametrize(
@@ -549,3 +643,17 @@ def test_ssh_without_an_ssh_binary_fails_clearly(http, signed_in, monkeypatch):
 def test_allocations_need_a_sign_in():
     code, _, err = run("allocations", "list")
     assert code == 1 and "not signed in" in err
+
+
+def test_set_ssh_keys_resolves_names_and_puts_the_ids(http, signed_in):
+    keys = {"items": [api_object("SshKey", id=KEY, name="laptop")], "next_cursor": None}
+    http.get(f"{BASE}/v1/ssh-keys", json=keys)
+    http.put(
+        f"{BASE}/v1/allocations/{ALC}/ssh-keys",
+        json=allocation("active", ssh_key_ids=[KEY]),
+        match=[matchers.json_params_matcher({"ssh_key_ids": [KEY]})],
+    )
+    code, out, err = run("allocations", "set-ssh-keys", ALC, "--ssh-key", "laptop")
+    assert (code, err) == (0, "") and "1 key(s)" in out
+    code, _, err = run("allocations", "set-ssh-keys", ALC)
+    assert code == 2 and "--ssh-key" in err

@@ -109,7 +109,8 @@ def test_wait_until_active_returns_the_active_allocation():
     states = iter(["pending", "provisioning", "active"])
 
     def handler(request: httpx.Request) -> httpx.Response:
-        connection = {"host": "h", "port": 22, "user": "u", "command": "ssh x"}
+        connection = {"host": "h", "port": 22, "user": "u", "command": "ssh x", "known_hosts": None,
+                      "host_key_fingerprint": None}  # fmt: skip
         return httpx.Response(200, json=allocation(id="alc_1", state=next(states), connection=connection))
 
     seen: list[str] = []

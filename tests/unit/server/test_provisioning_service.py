@@ -358,3 +358,88 @@ def test_keep_alive_heartbeats_waiting_tasks_and_drops_the_dead_ones(p):
     p.workflows.waiting.clear()
     assert p.service.keep_alive(allocation.node_id) == 0
     assert p.store.in_flight == set()
+
+
+# SSH: the host key the agent reports, and an active allocation's keys ----------------------------------------
+
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMT2UcOCAaXQv63sORZJ5ZYsyIXSW/UMrAmysSy02S1j"
+HOST_KEY_FINGERPRINT = "SHA256:lof5+pzPmx0ZTzKQR4VRKJ8L0gJM95JovNvI5v1V/ao"  # as ssh-keygen -l printed it
+CUSTOMER = Actor(user_id="usr_1", org_id="org_1", role="member", operator=False, request_id="req-keys")
+KEY_2 = SshKey("ssh_2", "usr_1", "desktop", "ssh-ed25519", "ssh-ed25519 BBBB", "", "SHA256:y", AT)
+
+
+def activate_with_host_key(p: Provisioning, **output: object):
+    allocation = p.create()
+    ref = p.service.begin_provision(allocation.id)
+    p.run_command(ref.command_id, "tok-k", ssh_host="h.fleet", ssh_port=2201, ssh_user="gpuaas", **output)
+    p.service.complete_provision(allocation.id, ref.command_id)
+    return p.store.allocations[allocation.id]
+
+
+def test_the_reported_host_key_becomes_the_connections_known_hosts_line(p):
+    allocation = activate_with_host_key(p, ssh_host_key=HOST_KEY, ssh_host_key_fingerprint=HOST_KEY_FINGERPRINT)
+    connection = p.service.ssh_connection("org_1", allocation.id)
+    assert connection.known_hosts == f"[h.fleet]:2201 {HOST_KEY}"
+    assert connection.host_key_fingerprint == HOST_KEY_FINGERPRINT
+    assert replace(connection, port=22).known_hosts == f"h.fleet {HOST_KEY}"  # ssh's form for port 22
+    with pytest.raises(errors.AllocationNotFoundError):
+        p.service.ssh_connection("org_2", allocation.id)
+    p.service.release("org_1", allocation.id)
+    with pytest.raises(errors.InvalidAllocationStateError):
+        p.service.ssh_connection("org_1", allocation.id)
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        {"ssh_host_key": HOST_KEY, "ssh_host_key_fingerprint": "SHA256:" + "A" * 43},  # not this key's
+        {"ssh_host_key": HOST_KEY + "\n[evil]:22 ssh-ed25519 AAAA", "ssh_host_key_fingerprint": HOST_KEY_FINGERPRINT},
+        {"ssh_host_key": "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ", "ssh_host_key_fingerprint": HOST_KEY_FINGERPRINT},
+        {"ssh_host_key_fingerprint": HOST_KEY_FINGERPRINT},
+    ],
+)
+def test_a_host_key_that_is_not_one_line_of_ed25519_with_its_fingerprint_is_refused(p, output):
+    allocation = p.create()
+    ref = p.service.begin_provision(allocation.id)
+    p.workflows.waiting.add("tok-x")
+    p.service.send_command(ref.command_id, "tok-x")
+    result = {"status": "succeeded", "reason": None, "finished_at": AT,
+              "output": {"ssh_host": "h", "ssh_port": 2201, "ssh_user": "gpuaas", **output}}  # fmt: skip
+    with pytest.raises(errors.ValidationFailedError):
+        p.service.report_result(p.store.commands[ref.command_id].node_id, ref.command_id, result)
+
+
+def test_an_active_allocations_keys_change_in_one_transaction_and_a_sync_keys_command_goes_to_its_node(p):
+    p.store.ssh_keys["usr_1"] = [KEY, KEY_2]
+    allocation = activate_with_host_key(p, ssh_host_key=HOST_KEY, ssh_host_key_fingerprint=HOST_KEY_FINGERPRINT)
+    sent_before = len(p.queue.sent)
+    after = p.service.set_ssh_keys(CUSTOMER, "org_1", allocation.id, ("ssh_2",))
+    assert (after.ssh_key_ids, after.ssh_public_keys) == (("ssh_2",), ("ssh-ed25519 BBBB",))
+    assert p.store.allocations[allocation.id].ssh_key_ids == ("ssh_2",)
+    assert p.store.events(allocation.id)[-1] == "allocation.ssh_keys_changed"
+    [entry] = p.store.audit
+    assert (entry.action, entry.target, entry.before["ssh_key_ids"], entry.after["ssh_key_ids"]) == (
+        "allocations:ssh_keys", allocation.id, ["ssh_1", "ssh_2"], ["ssh_2"]
+    )  # fmt: skip
+    [(node_id, document, _)] = p.queue.sent[sent_before:]
+    assert node_id == allocation.node_id and document["type"] == "sync_keys"
+    assert document["payload"] == {"allocation_id": allocation.id, "ssh_public_keys": ["ssh-ed25519 BBBB"]}
+    stored = p.store.commands[document["command_id"]]
+    assert stored.kind == "sync_keys" and stored.task_token is None
+    # The agent's result is filed as a late one: nothing waits for it, and nothing else changes.
+    ack = {"status": "succeeded", "reason": None, "output": {"authorized_keys": 1}, "finished_at": AT}
+    receipt = p.service.report_result(node_id, document["command_id"], ack)
+    assert receipt.accepted and receipt.late
+    assert p.store.allocations[allocation.id].state == ACTIVE
+
+
+def test_keys_change_only_on_an_active_allocation_and_only_to_the_callers_own_keys(p):
+    allocation = p.create()
+    with pytest.raises(errors.InvalidAllocationStateError):
+        p.service.set_ssh_keys(CUSTOMER, "org_1", allocation.id, ("ssh_1",))
+    active = p.activate()
+    with pytest.raises(errors.SshKeyNotFoundError):
+        p.service.set_ssh_keys(CUSTOMER, "org_1", active.id, ("ssh_someone_elses",))
+    with pytest.raises(errors.AllocationNotFoundError):
+        p.service.set_ssh_keys(replace(CUSTOMER, org_id="org_2"), "org_2", active.id, ("ssh_1",))
+    assert p.store.allocations[active.id].version == active.version  # nothing written

@@ -109,6 +109,7 @@ from .spend_cap_body import SpendCapBody
 from .ssh_key import SshKey
 from .ssh_key_page import SshKeyPage
 from .ssh_key_type import SshKeyType
+from .ssh_keys_body import SshKeysBody
 from .statement import Statement
 from .statement_movements_micros import StatementMovementsMicros
 from .terminal_ticket import TerminalTicket
@@ -231,6 +232,7 @@ __all__ = (
     "SpendCapBody",
     "SshKey",
     "SshKeyPage",
+    "SshKeysBody",
     "SshKeyType",
     "Statement",
     "StatementMovementsMicros",

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -14,7 +14,13 @@ class Connection:
     port: int
     user: str
     command: str
-    """ The ssh command line, `ssh -p <port> <user>@<host>`; your installed SSH keys open it. """
+    """ The ssh command line, `ssh -p <port> <user>@<host>`; your installed SSH keys open it. Check the host key
+    with `known_hosts` (`gpuaas ssh` does). """
+    known_hosts: None | str
+    """ The allocation's host key as a known_hosts line, `[host]:port ssh-ed25519 AAAA...` (the bare host for port
+    22), as the node's agent reported it; null only if the agent reported none. """
+    host_key_fingerprint: None | str
+    """ The host key's SHA256 fingerprint, as ssh prints it. """
 
     def to_dict(self) -> dict[str, Any]:
         host = self.host
@@ -25,6 +31,12 @@ class Connection:
 
         command = self.command
 
+        known_hosts: None | str
+        known_hosts = self.known_hosts
+
+        host_key_fingerprint: None | str
+        host_key_fingerprint = self.host_key_fingerprint
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -33,6 +45,8 @@ class Connection:
                 "port": port,
                 "user": user,
                 "command": command,
+                "known_hosts": known_hosts,
+                "host_key_fingerprint": host_key_fingerprint,
             }
         )
 
@@ -49,11 +63,27 @@ class Connection:
 
         command = d.pop("command")
 
+        def _parse_known_hosts(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        known_hosts = _parse_known_hosts(d.pop("known_hosts"))
+
+        def _parse_host_key_fingerprint(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        host_key_fingerprint = _parse_host_key_fingerprint(d.pop("host_key_fingerprint"))
+
         connection = cls(
             host=host,
             port=port,
             user=user,
             command=command,
+            known_hosts=known_hosts,
+            host_key_fingerprint=host_key_fingerprint,
         )
 
         return connection

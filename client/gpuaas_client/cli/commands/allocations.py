@@ -282,6 +282,27 @@ def release(ctx: Context, allocation_id: str, wait: bool, timeout: float) -> int
     return 0
 
 
+@allocations.command(
+    "set-ssh-keys",
+    help="Replace an active allocation's SSH keys with these of yours; its host has them within seconds "
+    "(new connections use them, open sessions stay).",
+)
+@click.argument("allocation_id")
+@click.option(
+    "--ssh-key", "ssh_keys", multiple=True, required=True, metavar="KEY",
+    help="An SSH key id or name; repeat for more.",
+)  # fmt: skip
+@with_context
+def set_ssh_keys(ctx: Context, allocation_id: str, ssh_keys: list[str]) -> int:
+    client = ctx.authed()
+    keys = functools.cache(lambda: list(client.ssh_keys()))
+    key_ids = [resolve_id("SSH key", k, SSH_KEY_ID, keys, "gpuaas ssh-keys list") for k in ssh_keys]
+    allocation = client.set_allocation_ssh_keys(allocation_id, key_ids)
+    text = f"Allocation {allocation.id} now opens with {len(allocation.ssh_key_ids)} key(s): sent to its host."
+    ctx.out.result(allocation, text, id=allocation.id)
+    return 0
+
+
 @allocations.command("events", help="An allocation's history, oldest first.")
 @click.argument("allocation_id")
 @with_context
