@@ -245,6 +245,7 @@ class ProvisioningService:
     def find(self, allocation_id: str) -> Allocation | None:
         """Any org's allocation, in any state (for the contexts that check who owns it)."""
         return self._reader.get_allocation(allocation_id)
+
     def ssh_connection(self, org_id: str, allocation_id: str) -> Connection:
         """How to ssh into an active allocation, with its host key (409 in any other state)."""
         allocation = self.get(org_id, allocation_id)

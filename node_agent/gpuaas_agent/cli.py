@@ -17,11 +17,9 @@ from gpuaas_agent import __version__
 from gpuaas_agent.agent import Agent, RegistrationError, normalize_hostname
 from gpuaas_agent.control_plane import ApiError, ControlPlane, Unreachable
 from gpuaas_agent.executors import EXECUTORS, DockerExecutor, SandboxExecutor
-from gpuaas_agent.executors.base import Executor
+from gpuaas_agent.executors.base import DEFAULT_PORT_RANGE, Executor
 from gpuaas_agent.logs import JsonFormatter, configure, log
 from gpuaas_agent.shipper import LogShipper, ShippingHandler
-from gpuaas_agent.executors.base import DEFAULT_PORT_RANGE, Executor
-from gpuaas_agent.logs import configure, log
 from gpuaas_agent.state import StateStore
 from gpuaas_agent.telemetry import SIMULATED_MODELS, make_source
 

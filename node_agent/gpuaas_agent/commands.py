@@ -81,17 +81,17 @@ def validate_payload(kind: str, payload: Any) -> None:
     _check_keys(payload.get("ssh_public_keys"))
     for flag in ("ssh_tcp_forwarding", "ssh_agent_forwarding"):
         _require(isinstance(payload.get(flag, False), bool), f"payload.{flag} must be a boolean")
-
-
-def _check_keys(keys: Any) -> None:
-    _require(isinstance(keys, list) and 1 <= len(keys) <= 32, "payload.ssh_public_keys must be a non-empty list")
-    _require(all(isinstance(k, str) and SSH_KEY_RE.match(k) for k in keys), "an ssh public key is malformed")
     if "startup_script" in payload:
         script = payload["startup_script"]
         _require(isinstance(script, str) and bool(script), "payload.startup_script must be a non-empty string")
         _require(len(script.encode("utf-8", "surrogatepass")) <= STARTUP_SCRIPT_MAX_BYTES,
                  f"payload.startup_script is larger than {STARTUP_SCRIPT_MAX_BYTES} bytes")  # fmt: skip
         _require("\x00" not in script, "payload.startup_script contains a NUL character")
+
+
+def _check_keys(keys: Any) -> None:
+    _require(isinstance(keys, list) and 1 <= len(keys) <= 32, "payload.ssh_public_keys must be a non-empty list")
+    _require(all(isinstance(k, str) and SSH_KEY_RE.match(k) for k in keys), "an ssh public key is malformed")
 
 
 def validate(command: dict[str, Any], node_id: str, now: datetime) -> None:

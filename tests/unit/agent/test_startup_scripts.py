@@ -116,9 +116,9 @@ def test_it_runs_after_provisioning_in_the_background_on_the_allocations_gpus(wo
     base = executor.dirs.path(ALLOC)
     assert messages == [
         "gpus=2,3",
-        str(base),
+        str(base / "home"),  # the login's own directory
         "oops",
-        f"home={base / 'home' / 'gpuaas'}",
+        f"home={base / 'home'}",
         "0",
         "[gpuaas-agent] startup script exited with status 0",
     ]
@@ -155,7 +155,7 @@ def test_release_stops_the_script_and_what_it_started_before_the_wipe(world):
     processor, scripts, lines, executor = world
     processor.process(command(1, script="sleep 300 &\necho $! > child.pid\necho up\nwait\n"))
     lines.wait_for("up")
-    child = int((executor.dirs.path(ALLOC) / "child.pid").read_text())
+    child = int((executor.dirs.path(ALLOC) / "home" / "child.pid").read_text())
     assert scripts.running() == [ALLOC]
     assert processor.process(command(2, kind="release"))["status"] == "succeeded"
     assert scripts.running() == []
