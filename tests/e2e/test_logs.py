@@ -63,7 +63,13 @@ def test_the_startup_script_output_is_the_start_of_the_allocations_log(fleet):
     gpus = ",".join(str(g) for g in sorted(g for s in allocation["slots"] for g in s["gpu_indexes"]))
     messages = read_until(fleet, allocation["id"], EXITED)
     sandbox = fleet.sandbox("logs-00.fleet", allocation["id"])
-    assert messages == ["hello from the startup script", f"gpus={gpus}", "to stderr", str(sandbox), EXITED]
+    assert messages == [
+        "hello from the startup script",
+        f"gpus={gpus}",
+        "to stderr",
+        str(sandbox / "home"),
+        EXITED,
+    ]  # the login's home
 
     # Pages: one line at a time, each cursor leading on; an empty page past the end, its cursor still usable.
     seen, cursor = [], None
