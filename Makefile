@@ -5,18 +5,22 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck package bench clean sdk sdk-check
+.PHONY: run test lint typecheck package bench clean sdk sdk-check system-packages
 
 $(STAMP): requirements.txt requirements-dev.txt constraints.txt client/pyproject.toml node_agent/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r requirements-dev.txt
 	@touch $(STAMP)
 
-run: $(STAMP)
+# Debian packages the sandbox hosts and the tests use (OpenSSH server and client), via apt-get when missing.
+system-packages:
+	@sh scripts/ensure-system-packages.sh
+
+run: $(STAMP) system-packages
 	$(BIN)/python -m localcloud run
 
 # Linters, the type checker (mypy --strict, config in pyproject.toml), the stale-SDK check, then every suite.
-test: $(STAMP) sdk-check
+test: $(STAMP) system-packages sdk-check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy

@@ -19,7 +19,18 @@ import click
 from click.core import ParameterSource
 from click.shell_completion import get_completion_class
 
-from gpuaas_client.cli.commands import allocations, api_keys, auth, billing, catalog, config, members, ssh, ssh_keys
+from gpuaas_client.cli.commands import (
+    allocations,
+    api_keys,
+    auth,
+    billing,
+    catalog,
+    config,
+    members,
+    ssh,
+    ssh_keys,
+    terminal,
+)
 from gpuaas_client.cli.context import Invocation
 from gpuaas_client.cli.errors import ExitCode, exit_code_for, print_error, print_usage_error
 from gpuaas_client.cli.output import FORMATS, make_console
@@ -30,7 +41,7 @@ PROG = "gpuaas"
 COMPLETE_VAR = "_GPUAAS_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 
-GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, ssh, billing, config]
+GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, ssh, terminal, billing, config]
 
 
 def _invocation(ctx: click.Context) -> Invocation:

@@ -147,7 +147,7 @@ class Link:
                 refusals += 1
                 logger.warning("terminal_dial_refused", extra={"fields": {"error": str(exc), "refusals": refusals}})
                 if refusals >= self.max_refusals:
-                    self._finish("refused")
+                    self._give_up("refused")
                     return
                 self._pause(failures)
                 failures += 1
@@ -156,12 +156,12 @@ class Link:
                 if isinstance(exc, InvalidStatus) and 400 <= exc.response.status_code < 500:
                     refusals += 1
                     if refusals >= self.max_refusals:
-                        self._finish("refused")
+                        self._give_up("refused")
                         return
                 logger.warning("terminal_dial_failed", extra={"fields": {"error": str(exc)}})
                 failures += 1
                 if self.max_failures is not None and failures >= self.max_failures:
-                    self._finish("unreachable")
+                    self._give_up("unreachable")
                     return
                 self._pause(failures - 1)
                 continue
@@ -169,6 +169,10 @@ class Link:
             failures = 0
             with conn:  # closed on the way out, however it ends
                 self._serve(conn)
+
+    def _give_up(self, reason: str) -> None:
+        with self._lock:
+            self._finish(reason)
 
     def _pause(self, failures: int) -> None:
         low, high = self.backoff
