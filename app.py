@@ -11,6 +11,7 @@ from chalicelib.api import (
     payment_routes,
     ssh_key_routes,
     system_routes,
+    terminal_routes,
 )
 from chalicelib.api.routing import Api
 from chalicelib.core.settings import get_settings
@@ -26,6 +27,7 @@ ssh_key_routes.register(api)
 allocation_routes.register(api)
 billing_routes.register(api)
 payment_routes.register(api)
+terminal_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)
     payment_routes.register_dev(api)

@@ -8,6 +8,8 @@ Who calls whom (each arrow a Protocol in the consumer's ``ports.py``; doc/archit
 - fleet -> inventory: ``NodeStates`` (InventoryService)
 - fleet -> provisioning: ``NodeWorkloads`` (ProvisioningService)
 - payments -> billing: the wallet credits of paid checkouts and refunds (BillingService)
+- terminal -> provisioning: ``Allocations`` (ProvisioningService)
+- terminal -> fleet: ``NodeAuthenticator`` (FleetService)
 
 Services are built once per process (Lambda containers reuse them) and lazily, so a route pays
 only for the contexts it uses.
@@ -27,15 +29,19 @@ if TYPE_CHECKING:
     from chalicelib.billing.ports import AllocationReleaser
     from chalicelib.billing.service import BillingService
     from chalicelib.eventlog.service import EventLogService
+    from chalicelib.fleet.models import NodeCredential
     from chalicelib.fleet.service import FleetService
     from chalicelib.identity.service import IdentityService
     from chalicelib.inventory.service import InventoryService
     from chalicelib.outbox.relay import OutboxRelay
     from chalicelib.payments.ports import PaymentGateway
     from chalicelib.payments.service import PaymentsService
+    from chalicelib.provisioning.models import Allocation
     from chalicelib.provisioning.service import ProvisioningService
     from chalicelib.sshkeys.service import SshKeyService
     from chalicelib.storage.rate_limits import DynamoRateLimiter
+    from chalicelib.terminal.ports import Allocations, NodeAuthenticator
+    from chalicelib.terminal.service import TerminalService
 
 clock = SystemClock()
 
@@ -50,6 +56,27 @@ class DeferredReleaser:
 
     def release(self, org_id: str, allocation_id: str, reason: str) -> object:
         return self._provisioning().release(org_id, allocation_id, reason)
+
+
+class DeferredAllocations:
+    """terminal's ``Allocations``, served by provisioning, built at the first ticket (the relay's
+    handlers never need it)."""
+
+    def __init__(self, provisioning: Callable[[], Allocations]) -> None:
+        self._provisioning = provisioning
+
+    def get(self, org_id: str, allocation_id: str) -> Allocation:
+        return self._provisioning().get(org_id, allocation_id)
+
+
+class DeferredNodes:
+    """terminal's ``NodeAuthenticator``, served by fleet, built at the first agent connection."""
+
+    def __init__(self, fleet: Callable[[], NodeAuthenticator]) -> None:
+        self._fleet = fleet
+
+    def authenticate_node(self, presented: str) -> NodeCredential:
+        return self._fleet().authenticate_node(presented)
 
 
 @cache
@@ -254,6 +281,35 @@ def ssh_key_service() -> SshKeyService:
 
 
 @cache
+def terminal_service() -> TerminalService:
+    from chalicelib.adapters.node_queues import SqsCommandQueue
+    from chalicelib.adapters.ws_connections import ApiGatewayConnections
+    from chalicelib.core.settings import get_settings
+    from chalicelib.storage.terminal_repo import DynamoTerminalReader, DynamoTerminalUnitOfWork
+    from chalicelib.terminal.service import TerminalService
+
+    settings = get_settings()
+    return TerminalService(
+        DynamoTerminalReader(),
+        lambda: DynamoTerminalUnitOfWork(
+            clock,
+            idle_seconds=settings.terminal_idle_seconds,
+            connection_ttl_seconds=settings.terminal_connection_ttl_seconds,
+        ),
+        ApiGatewayConnections(),
+        SqsCommandQueue(),
+        clock,
+        # Both are looked up only when used: a relay handler builds neither unless it needs it.
+        allocations=DeferredAllocations(provisioning_service),
+        nodes=DeferredNodes(fleet_service),
+        url=settings.terminal_url,
+        ticket_ttl_seconds=settings.terminal_ticket_ttl_seconds,
+        idle_seconds=settings.terminal_idle_seconds,
+        frame_max_bytes=settings.terminal_frame_max_bytes,
+    )
+
+
+@cache
 def rate_limiter() -> DynamoRateLimiter:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
 
@@ -284,6 +340,7 @@ def reset() -> None:
         payments_service,
         rate_limiter,
         audit_service,
+        terminal_service,
     ):
         factory.cache_clear()
     import sys

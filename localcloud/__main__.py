@@ -17,6 +17,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the local cloud and serve the API until Ctrl-C / SIGTERM")
     run.add_argument("--port", type=int, default=int(os.environ.get("GPUAAS_PORT", "8000")), help="0 = any free port")
+    run.add_argument(
+        "--ws-port",
+        type=int,
+        default=int(os.environ["GPUAAS_WS_PORT"]) if os.environ.get("GPUAAS_WS_PORT") else None,
+        help="the terminal gateway's WebSocket port (default GPUAAS_WS_PORT or 8001; a free one with --port 0); "
+        "0 = any free port",
+    )
     run.add_argument("--moto-port", type=int, default=0, help="0 = any free port")
     run.add_argument("--backend", choices=["moto", "localstack"], default="moto")
     run.add_argument("--no-demo", action="store_true", help="do not seed demo data")
@@ -40,12 +47,16 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    cloud = LocalCloud(api_port=args.port, moto_port=args.moto_port, backend=args.backend, pollers="background")
+    cloud = LocalCloud(
+        api_port=args.port, ws_port=args.ws_port, moto_port=args.moto_port, backend=args.backend, pollers="background"
+    )
     cloud.start()
     fleet = None
     try:
         print(f"local cloud ready in {cloud.startup_seconds:.2f}s", flush=True)
         print(f"  API:       {cloud.api_url}", flush=True)
+        for websocket_api in cloud.websocket_apis.values():
+            print(f"  terminal:  {websocket_api.url} (@connections: {websocket_api.management_url})", flush=True)
         print(f"  AWS (moto): AWS_ENDPOINT_URL={cloud.endpoint_url}", flush=True)
         print(f"  table:     {cloud.resources.table_name if cloud.resources else '-'}", flush=True)
         print(

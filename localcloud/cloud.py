@@ -54,6 +54,7 @@ class LocalCloud:
         stage: str = "local",
         region: str = "us-east-1",
         api_port: int | None = 8000,
+        ws_port: int | None = None,
         moto_port: int = 0,
         backend: Backend = "moto",
         pollers: PollerMode = "background",
@@ -63,15 +64,20 @@ class LocalCloud:
         template_path: Path | None = None,
         quiet: bool = True,
     ) -> None:
-        """``api_port=None`` serves no HTTP API; ``0`` picks a free port. ``retry_failed_after`` (tests
-        only) makes failed SQS messages visible again after that many seconds instead of the queue's
-        VisibilityTimeout."""
+        """``api_port=None`` serves no HTTP API; ``0`` picks a free port. ``ws_port`` is the port of the
+        template's WebSocket API (the terminal gateway): by default a free one when ``api_port`` is 0,
+        none when it is None, else ``GPUAAS_WS_PORT`` (8001); its management API takes a free port.
+        ``retry_failed_after`` (tests only) makes failed SQS messages visible again after that many
+        seconds instead of the queue's VisibilityTimeout."""
         self.stage = stage
         self.region = region
         self.backend = backend
         self.pollers_mode = pollers
         self.project_root = project_root
         self._api_port = api_port
+        if ws_port is None and api_port is not None:
+            ws_port = 0 if api_port == 0 else int(os.environ.get("GPUAAS_WS_PORT") or 8001)
+        self._ws_port = ws_port
         self._moto_port = moto_port
         self._retry_failed_after = retry_failed_after
         self._poll_interval = poll_interval
@@ -89,6 +95,8 @@ class LocalCloud:
         self.startup_seconds = 0.0
         self._moto_server: Any = None
         self._api: Any = None
+        # The template's WebSocket APIs by logical id (localcloud.websocket_api.WebSocketApi).
+        self.websocket_apis: dict[str, Any] = {}
         self._clients: dict[str, Any] = {}
         self._client_factory: Callable[[str], Any] | None = None
         self._stream_pollers: list[Any] = []
@@ -114,6 +122,7 @@ class LocalCloud:
 
             api_server = ApiServer(self.project_root, self.stage, port=self._api_port)
             self.api_url = api_server.url
+        self._build_websocket_apis()
         self._apply_environment()
         self.resources = bootstrap(self.client, self.model)
         self._build_pollers()
@@ -121,6 +130,8 @@ class LocalCloud:
             from localcloud import moto_patches
 
             moto_patches.set_lambda_runtime(self.runtime)
+        for websocket_api in self.websocket_apis.values():
+            websocket_api.start()
         if api_server is not None:
             api_server.attach(self._load_app())
             api_server.start()
@@ -138,6 +149,10 @@ class LocalCloud:
         if self._api is not None:
             self._api.stop()
             self._api = None
+        # Before moto: each connection's $disconnect still reaches the table.
+        for websocket_api in self.websocket_apis.values():
+            websocket_api.stop()
+        self.websocket_apis.clear()
         if self._moto_server is not None:
             from localcloud import moto_patches
 
@@ -232,6 +247,7 @@ class LocalCloud:
                 **_DUMMY_CREDENTIALS,
             }
         )
+        env.update(self._websocket_environment())
         if self.stage == "local" and self.api_url:
             env.update(
                 {
@@ -241,6 +257,40 @@ class LocalCloud:
                 }
             )
         return env
+
+    @property
+    def ws_url(self) -> str:
+        """The terminal gateway's WebSocket URL (the template's one WebSocket API), '' when none runs."""
+        return next((api.url for api in self.websocket_apis.values()), "")
+
+    def _build_websocket_apis(self) -> None:
+        if self._ws_port is None:
+            return
+        from localcloud.websocket_api import WebSocketApi
+
+        for index, (logical_id, spec) in enumerate(self.model.websocket_apis.items()):
+            self.websocket_apis[logical_id] = WebSocketApi(
+                spec,
+                self.runtime,
+                region=self.region,
+                api_id=self.model.physical_ids.get(logical_id, logical_id),
+                port=self._ws_port + index if self._ws_port else 0,
+            )
+
+    def _websocket_environment(self) -> dict[str, str]:
+        """The functions' variables that name a WebSocket API's AWS endpoints, pointed at the local
+        server instead: ``wss://{api}.execute-api...`` -> its ws:// URL, ``https://`` -> its
+        management API. The names and values come from the template."""
+        found: dict[str, str] = {}
+        for logical_id, api in self.websocket_apis.items():
+            host = f"{self.model.physical_ids.get(logical_id, logical_id)}.execute-api.{self.region}.amazonaws.com"
+            stage = api.spec.stage_name
+            local = {f"wss://{host}/{stage}": api.url, f"https://{host}/{stage}": api.management_url}
+            for function in self.model.functions.values():
+                for name, value in function.environment.items():
+                    if value in local:
+                        found[name] = local[value]
+        return found
 
     def _chalice_stage_environment(self) -> dict[str, str]:
         path = self.project_root / ".chalice" / "config.json"
@@ -397,6 +447,8 @@ class LocalCloud:
         """Wipe all data (every table, queue, bus, execution); resources stay usable. Returns seconds."""
         started = time.monotonic()
         with self._poll_lock:
+            for websocket_api in self.websocket_apis.values():
+                websocket_api.close_all()
             if self.backend == "moto":
                 self._moto_api("/moto-api/reset")
                 self.resources = bootstrap(self.client, self.model)

@@ -1,6 +1,6 @@
 """pytest fixtures for the local cloud. Enable with ``pytest_plugins = ["localcloud.pytest_plugin"]``.
 
-- ``local_cloud`` (session): one LocalCloud for the whole run, API on a free port, pollers in manual
+- ``local_cloud`` (session): one LocalCloud for the whole run, API and WebSocket API on free ports, pollers in manual
   mode (events flow only inside ``cloud.drain()``), failed SQS messages retried at once.
 - ``cloud`` (function): the same cloud, reset (all data wiped, handler overrides removed) before the test.
 """
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def local_cloud() -> Iterator[LocalCloud]:
     from localcloud.cloud import LocalCloud
 
-    cloud = LocalCloud(api_port=0, pollers="manual", retry_failed_after=0).start()
+    cloud = LocalCloud(api_port=0, ws_port=0, pollers="manual", retry_failed_after=0).start()
     try:
         yield cloud
     finally:

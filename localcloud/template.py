@@ -87,6 +87,17 @@ class StateMachineSpec:
     type: str = "STANDARD"
 
 
+@dataclass(frozen=True)
+class WebSocketApiSpec:
+    """An API Gateway WebSocket API: its routes, each the function its Lambda proxy integration names."""
+
+    logical_id: str
+    name: str
+    stage_name: str
+    route_selection_expression: str
+    routes: dict[str, str]  # route key ($connect, $default, ...) -> function logical id
+
+
 @dataclass
 class StackModel:
     """The resolved template: what the local cloud must realise."""
@@ -106,6 +117,7 @@ class StackModel:
     queue_mappings: list[QueueMapping] = field(default_factory=list)
     schedules: list[ScheduleSpec] = field(default_factory=list)
     state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
+    websocket_apis: dict[str, WebSocketApiSpec] = field(default_factory=dict)
     physical_ids: dict[str, str] = field(default_factory=dict)  # what Ref returns, by logical id
     arns: dict[str, str] = field(default_factory=dict)
 
@@ -335,7 +347,55 @@ def build_model(
             _add_function(model, resolver, logical_id, raw_props, globals_fn)
         elif kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
             model.state_machines[logical_id] = _state_machine(resolver, logical_id, raw_props, project_root)
+    model.websocket_apis = _websocket_apis(resolver)
     return model
+
+
+def _sub_references(node: Any) -> list[str]:
+    """The ``${Name}`` / ``${Name.Attribute}`` references of a ``Fn::Sub`` string (or a Ref)."""
+    if isinstance(node, dict) and "Fn::Sub" in node:
+        text = node["Fn::Sub"] if isinstance(node["Fn::Sub"], str) else node["Fn::Sub"][0]
+        return [m.group(1) for m in _SUB_VAR.finditer(text)]
+    if isinstance(node, dict) and "Ref" in node:
+        return [str(node["Ref"])]
+    return []
+
+
+def _websocket_apis(resolver: Resolver) -> dict[str, WebSocketApiSpec]:
+    """WebSocket APIs with their routes: Route -> ``integrations/${Integration}`` -> the function whose
+    ARN its IntegrationUri names (a Lambda proxy integration), and the stage's name."""
+    by_type: dict[str, dict[str, dict[str, Any]]] = {}
+    for logical_id, resource in resolver.resources.items():
+        by_type.setdefault(resource.get("Type", ""), {})[logical_id] = resource.get("Properties", {})
+    integrations: dict[str, str] = {}
+    for logical_id, props in by_type.get("AWS::ApiGatewayV2::Integration", {}).items():
+        names = [r.split(".", 1)[0] for r in _sub_references(props.get("IntegrationUri")) if r.endswith(".Arn")]
+        if names:
+            integrations[logical_id] = names[0]
+    apis: dict[str, WebSocketApiSpec] = {}
+    for logical_id, props in by_type.get("AWS::ApiGatewayV2::Api", {}).items():
+        if props.get("ProtocolType") != "WEBSOCKET":
+            continue
+        routes = {}
+        for route in by_type.get("AWS::ApiGatewayV2::Route", {}).values():
+            if source_logical_id(route["ApiId"]) != logical_id:
+                continue
+            targets = [r for r in _sub_references(route.get("Target")) if r in integrations]
+            if targets:
+                routes[str(route["RouteKey"])] = integrations[targets[0]]
+        stages = [
+            str(resolver.resolve(stage["StageName"]))
+            for stage in by_type.get("AWS::ApiGatewayV2::Stage", {}).values()
+            if source_logical_id(stage["ApiId"]) == logical_id
+        ]
+        apis[logical_id] = WebSocketApiSpec(
+            logical_id=logical_id,
+            name=str(resolver.resolve(props.get("Name", logical_id))),
+            stage_name=stages[0] if stages else resolver.parameters.get("Stage", "local"),
+            route_selection_expression=str(props.get("RouteSelectionExpression", "$request.body.action")),
+            routes=routes,
+        )
+    return apis
 
 
 def _target_logical_id(target: dict[str, Any]) -> str | None:

@@ -7,7 +7,7 @@ bounds (what fits an int64/JSON number, what a DynamoDB key can hold), not busin
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -276,3 +276,12 @@ class BillingPolicyBody(Body):
 
 class ForceReleaseBody(Body):
     reason: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class OpenTerminalBody(Body):
+    """A new session (``kind``, ``cols``, ``rows``), or ``session_id`` to resume one of your own."""
+
+    kind: Literal["shell", "ssh"] = "shell"
+    cols: Annotated[int, Field(ge=1, le=1000)] = 80
+    rows: Annotated[int, Field(ge=1, le=1000)] = 24
+    session_id: Annotated[str, Field(pattern=r"^trm_[0-9a-z]{26}$")] | None = None

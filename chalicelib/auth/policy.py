@@ -54,6 +54,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "allocations:read": EVERYONE,
     "allocations:write": BUILDERS,
     "allocations:release": BUILDERS,
+    # A shell on (or an SSH stream to) an allocation: whoever may create allocations.
+    "terminal:open": BUILDERS,
     "billing:read": MONEY,
     "billing:checkout": MONEY,
     "billing:spend_cap": frozenset({OWNER}),

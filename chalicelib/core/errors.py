@@ -344,4 +344,35 @@ class SshKeyExistsError(AppError):
     default_message = "You already have this SSH key"
 
 
+# The terminal gateway (doc/terminal.md).
+class TerminalTicketInvalidError(AppError):
+    code = "TERMINAL_TICKET_INVALID"
+    status = 403
+    default_message = "The terminal ticket is unknown, expired or already used"
+
+
+class TerminalSessionNotFoundError(AppError):
+    code = "TERMINAL_SESSION_NOT_FOUND"
+    status = 404
+    default_message = "No such terminal session"
+
+
+class TerminalSessionClosedError(AppError):
+    code = "TERMINAL_SESSION_CLOSED"
+    status = 409
+    default_message = "The terminal session is closed; open a new one"
+
+
+class FrameTooLargeError(AppError):
+    code = "FRAME_TOO_LARGE"
+    status = 413
+    default_message = "The frame is larger than the relay's frame limit"
+
+
+class InvalidFrameError(AppError):
+    code = "INVALID_FRAME"
+    status = 400
+    default_message = "The frame is not a terminal protocol frame"
+
+
 CATALOG["INTERNAL_ERROR"] = AppError

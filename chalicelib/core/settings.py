@@ -95,6 +95,14 @@ class Settings:
     # Local stage only: the dev issuer's private key (PEM) and token lifetime.
     dev_issuer_private_key: str
     dev_token_ttl_seconds: int
+    # The terminal gateway (doc/terminal.md): the WebSocket URL clients and agents dial, its
+    # @connections management endpoint, and the relay's limits.
+    terminal_url: str
+    terminal_management_url: str
+    terminal_ticket_ttl_seconds: int
+    terminal_idle_seconds: int
+    terminal_frame_max_bytes: int
+    terminal_connection_ttl_seconds: int
     # How long outbox items and idempotency records live before DynamoDB's TTL removes them.
     outbox_ttl_seconds: int
     idempotency_ttl_seconds: int
@@ -172,6 +180,14 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         agent_credentials_ttl_seconds=_int_from(env, "GPUAAS_AGENT_CREDENTIALS_TTL_SECONDS", 3600),
         dev_issuer_private_key=get("GPUAAS_DEV_ISSUER_PRIVATE_KEY", ""),
         dev_token_ttl_seconds=_int_from(env, "GPUAAS_DEV_TOKEN_TTL_SECONDS", 3600),
+        terminal_url=get("GPUAAS_TERMINAL_URL", ""),
+        terminal_management_url=get("GPUAAS_TERMINAL_MANAGEMENT_URL", ""),
+        terminal_ticket_ttl_seconds=_int_from(env, "GPUAAS_TERMINAL_TICKET_TTL_SECONDS", 60),
+        terminal_idle_seconds=_int_from(env, "GPUAAS_TERMINAL_IDLE_SECONDS", 1800),
+        # API Gateway's frame limit (its message limit is 128 KB): every relayed frame must fit one.
+        terminal_frame_max_bytes=_int_from(env, "GPUAAS_TERMINAL_FRAME_MAX_BYTES", 32768),
+        # A connection lives at most 2 hours on API Gateway; its item outlives it a little.
+        terminal_connection_ttl_seconds=_int_from(env, "GPUAAS_TERMINAL_CONNECTION_TTL_SECONDS", 3 * 3600),
         outbox_ttl_seconds=_int_from(env, "GPUAAS_OUTBOX_TTL_SECONDS", 7 * 86400),
         idempotency_ttl_seconds=_int_from(env, "GPUAAS_IDEMPOTENCY_TTL_SECONDS", 86400),
         log_level=get("POWERTOOLS_LOG_LEVEL", get("LOG_LEVEL", "INFO")),

@@ -344,3 +344,20 @@ def payment_ref(provider: str, reference: str) -> tuple[str, str]:
 def payment_refunds_prefix() -> str:
     """The sort-key prefix of a payment's refunds, in its partition (``payment_refund``)."""
     return "REFUND#"
+
+
+def terminal_session(session_id: str) -> tuple[str, str]:
+    return f"TERMINAL#{session_id}", "SESSION"
+
+
+def terminal_sessions_of_allocation(allocation_id: str) -> str:
+    """GSI1 partition of an allocation's open terminal sessions (closed ones leave it)."""
+    return f"ALLOCATION#{allocation_id}#TERMINALS"
+
+
+def terminal_ticket(token_hash: str) -> tuple[str, str]:
+    return f"TICKET#{token_hash}", "TICKET"
+
+
+def terminal_connection(connection_id: str) -> tuple[str, str]:
+    return f"WSCONN#{connection_id}", "CONNECTION"

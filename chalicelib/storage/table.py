@@ -474,3 +474,52 @@ class RefundItem(TableItem, discriminator="refund"):
     source = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+
+
+class TerminalSessionItem(TableItem, discriminator="terminal_session"):
+    """A terminal session and the connection of each side; GSI1 (sparse) lists an allocation's open
+    sessions, so that its release closes them."""
+
+    id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    allocation_id = UnicodeAttribute()
+    node_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    cols = NumberAttribute()
+    rows = NumberAttribute()
+    state = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    role = UnicodeAttribute()
+    via = UnicodeAttribute()
+    version = NumberAttribute()
+    client_connection_id = UnicodeAttribute(null=True)
+    agent_connection_id = UnicodeAttribute(null=True)
+    idle_since = UnicodeAttribute(null=True)
+    opened_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    close_reason = UnicodeAttribute(null=True)
+
+
+class TerminalTicketItem(TableItem, discriminator="terminal_ticket"):
+    """A one-time terminal ticket, keyed by the SHA-256 of its secret (the secret is never stored)."""
+
+    session_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()
+    via = UnicodeAttribute()
+    api_key_id = UnicodeAttribute(null=True)
+    allocation_id = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    used_at = UnicodeAttribute(null=True)
+
+
+class TerminalConnectionItem(TableItem, discriminator="terminal_connection"):
+    """A WebSocket connection of the terminal gateway: which session and side it is."""
+
+    connection_id = UnicodeAttribute()
+    session_id = UnicodeAttribute()
+    side = UnicodeAttribute()
+    connected_at = UnicodeAttribute()

@@ -38,6 +38,7 @@ from gpuaas_client._api.api.allocations import create_allocation as _create_allo
 from gpuaas_client._api.api.allocations import get_allocation as _get_allocation
 from gpuaas_client._api.api.allocations import list_allocation_events as _list_allocation_events
 from gpuaas_client._api.api.allocations import list_allocations as _list_allocations
+from gpuaas_client._api.api.allocations import open_terminal as _open_terminal
 from gpuaas_client._api.api.allocations import release_allocation as _release_allocation
 from gpuaas_client._api.api.api_keys import create_api_key as _create_api_key
 from gpuaas_client._api.api.api_keys import list_api_keys as _list_api_keys
@@ -92,6 +93,7 @@ from gpuaas_client._api.models import (
     Me,
     Member,
     MemberPage,
+    OpenTerminalBody,
     OsImage,
     OsImagePage,
     Session,
@@ -102,6 +104,7 @@ from gpuaas_client._api.models import (
     SshKey,
     SshKeyPage,
     Statement,
+    TerminalTicket,
     TokenBody,
     Usage,
 )
@@ -659,6 +662,26 @@ class Client:
                 lambda: _release_allocation._get_kwargs(allocation_id, idempotency_key=key), Allocation.from_dict
             )
         )
+
+    def open_terminal(
+        self,
+        allocation_id: str,
+        *,
+        kind: str = "shell",
+        cols: int = 80,
+        rows: int = 24,
+        session_id: str | None = None,
+    ) -> TerminalTicket:
+        """A one-time ticket to the allocation's terminal gateway (doc/terminal.md): connect once to
+        ``ticket.url`` with ``?ticket=<ticket.ticket>`` before ``ticket.expires_at``. ``session_id``
+        resumes one of your own open sessions (``kind``, ``cols`` and ``rows`` are then the session's).
+        Not retried: each call issues a new ticket."""
+        body = (
+            OpenTerminalBody(session_id=session_id)
+            if session_id is not None
+            else OpenTerminalBody(kind=kind, cols=cols, rows=rows)  # type: ignore[arg-type]  # checked by the API
+        )
+        return self._model(lambda: _open_terminal._get_kwargs(allocation_id, body=body), TerminalTicket.from_dict)
 
     def allocation_events(self, allocation_id: str, *, limit: int | None = None) -> Iterator[AllocationEvent]:
         """The allocation's history, oldest first (CloudEvents envelopes), every page."""

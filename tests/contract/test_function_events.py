@@ -42,6 +42,10 @@ WORKER_EVENTS = {
     "billing_settle_sqs",
     "billing_reconcile_schedule",
     "allocation_workflow_step",
+    "terminal_connect",
+    "terminal_default",
+    "terminal_disconnect",
+    "terminal_close_sqs",
 }
 
 
@@ -432,3 +436,101 @@ def test_api_samples_name_routes_the_app_has(name: str, route: tuple[str, str]):
 
     method, path = route
     assert method in app.routes[path], f"{name}: no {method} {path} in app.routes"
+
+
+# The terminal gateway: API Gateway WebSocket events and the terminal-close queue ---------------------
+
+
+def _terminal(monkeypatch, allocation_id: str = "alc_" + "c" * 26):
+    """The relay's handlers over an in-memory terminal service with one active allocation of one org."""
+    from chalicelib.provisioning.models import Allocation
+    from chalicelib.terminal.service import TerminalService
+    from tests.fakes.clock import FakeClock
+    from tests.fakes.terminal import (
+        FakeAllocations,
+        FakeCommandQueue,
+        FakeConnections,
+        FakeNodes,
+        FakeTerminalReader,
+        FakeTerminalUnitOfWork,
+        TerminalStore,
+    )
+
+    store, connections, allocations = TerminalStore(), FakeConnections(), FakeAllocations()
+    allocations.allocations[allocation_id] = Allocation(
+        id=allocation_id, org_id="org_" + "d" * 26, user_id="usr_" + "e" * 26, name="a", sku_id="sku_" + "f" * 26,
+        region="us-east-1", gpu_model="H100", count=1, gpus=1, os_image_id="img_" + "g" * 26, container_image="c",
+        ssh_user="gpuaas", ssh_key_ids=(), ssh_public_keys=(), node_id="node_" + "a" * 26, slots=(),
+        price_per_hour_micros=1, currency="USD", state="active", created_at="2026-11-26T10:00:00.000Z",
+        updated_at="2026-11-26T10:00:00.000Z",
+    )  # fmt: skip
+    service = TerminalService(
+        FakeTerminalReader(store), lambda: FakeTerminalUnitOfWork(store), connections, FakeCommandQueue(),
+        FakeClock(), allocations=allocations, nodes=FakeNodes(), url="wss://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod",
+        ticket_ttl_seconds=60, idle_seconds=600, frame_max_bytes=32768,
+    )  # fmt: skip
+    monkeypatch.setattr(bootstrap, "terminal_service", lambda: service)
+    return service, store, connections
+
+
+def test_terminal_connect_reads_the_ticket_from_the_query_string_and_refuses_an_unknown_one(monkeypatch):
+    from functions import terminal_relay
+
+    event = load_function_event("terminal_connect")
+    request = terminal_relay.connect_request(event)
+    assert (request.connection_id, request.ticket) == ("Gx9kYdQVoAMCJ0g=", event["queryStringParameters"]["ticket"])
+    assert request.role is None and request.bearer is None
+    _terminal(monkeypatch)
+    refused = terminal_relay.connect(event, FakeLambdaContext())
+    assert refused["statusCode"] == 403 and json.loads(refused["body"])["error"]["code"] == "TERMINAL_TICKET_INVALID"
+
+
+def test_terminal_connect_takes_a_ticket_and_an_agents_bearer(monkeypatch):
+    from chalicelib.terminal.models import TerminalRequest
+    from functions import terminal_relay
+
+    service, store, _ = _terminal(monkeypatch)
+    issued = service.open(TerminalRequest("org_" + "d" * 26, "usr_" + "e" * 26, "member", "alc_" + "c" * 26))
+    event = load_function_event("terminal_connect")
+    event["queryStringParameters"] = {"ticket": issued.ticket}
+    assert terminal_relay.connect(event, FakeLambdaContext()) == {"statusCode": 200}
+    assert store.sessions[issued.session_id].client_connection_id == "Gx9kYdQVoAMCJ0g="
+    agent = load_function_event("terminal_connect")
+    agent["queryStringParameters"] = {"session": issued.session_id, "role": "agent"}
+    agent["headers"] = {**agent["headers"], "Authorization": "Bearer gpn_unknown"}
+    request = terminal_relay.connect_request(agent)
+    assert (request.role, request.session_id, request.bearer) == ("agent", issued.session_id, "gpn_unknown")
+    assert terminal_relay.connect(agent, FakeLambdaContext())["statusCode"] == 401
+
+
+def test_terminal_default_and_disconnect_take_api_gateways_events(monkeypatch):
+    from functions import terminal_relay
+
+    _, _, connections = _terminal(monkeypatch)
+    event = load_function_event("terminal_default")
+    connection_id = event["requestContext"]["connectionId"]
+    connections.open(connection_id)
+    assert terminal_relay.default(event, FakeLambdaContext()) == {"statusCode": 200}
+    # Not a connection of any session: the sender is told and disconnected.
+    [refused] = connections.received(connection_id)
+    assert json.loads(refused)["code"] == "TERMINAL_SESSION_CLOSED" and connections.disconnected == [connection_id]
+    disconnect = load_function_event("terminal_disconnect")
+    assert disconnect["requestContext"]["eventType"] == "DISCONNECT"
+    assert terminal_relay.disconnect(disconnect, FakeLambdaContext()) == {"statusCode": 200}
+
+
+def test_terminal_close_sample_carries_an_allocation_leaving_active_and_closes_its_sessions(monkeypatch):
+    from chalicelib.terminal.models import TerminalRequest
+    from functions import terminal_relay
+
+    event = load_function_event("terminal_close_sqs")
+    [record] = SQSEvent(event).records
+    envelope = json.loads(record.body)["detail"]
+    validate_event(envelope)
+    assert envelope["type"] == "allocation.releasing"
+    service, store, _ = _terminal(monkeypatch, envelope["subject"])
+    request = TerminalRequest("org_" + "d" * 26, "usr_" + "e" * 26, "member", envelope["subject"])
+    issued = service.open(request)
+    assert terminal_relay.allocation_ended(event, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert store.sessions[issued.session_id].state == "closed"
+    assert terminal_relay.allocation_ended(event, FakeLambdaContext()) == {"batchItemFailures": []}  # redelivery

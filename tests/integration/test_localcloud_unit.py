@@ -86,7 +86,7 @@ def test_template_model_resolves_names_and_triggers():
     assert stream.maximum_retry_attempts == 10 and stream.on_failure_queue_id == "OutboxRelayDLQ"
     assert json.loads(stream.filter_patterns[0])["eventName"] == ["INSERT"]
     queues = {(q.queue_id, q.batch_size, q.report_batch_item_failures) for q in model.queue_mappings}
-    assert queues == {("EventsArchiveQueue", 10, True), ("SettlementQueue", 10, True)}
+    assert queues == {("EventsArchiveQueue", 10, True), ("SettlementQueue", 10, True), ("TerminalCloseQueue", 10, True)}
     schedules = {schedule.function_id: schedule.expression for schedule in model.schedules}
     assert schedules == {
         "CatalogReconcileFunction": "rate(5 minutes)",
@@ -110,13 +110,16 @@ def test_run_command_serves_the_api_and_exits_cleanly_on_sigterm():
         text=True,
     )
     try:
-        url = None
+        url = ws_url = None
         lines = []
         for line in process.stdout:
             lines.append(line)
             match = re.search(r"API:\s+(http://\S+)", line)
             if match:
                 url = match.group(1)
+            match = re.search(r"terminal:\s+(ws://\S+)", line)
+            if match:
+                ws_url = match.group(1)
             if "Ctrl-C to stop" in line:
                 break
         assert url, "".join(lines)
@@ -126,6 +129,14 @@ def test_run_command_serves_the_api_and_exits_cleanly_on_sigterm():
             assert health.json()["error"]["code"] == "ROUTE_NOT_FOUND"
         else:
             assert health.status_code == 200
+        # The terminal gateway's WebSocket API runs too: without a ticket its $connect refuses the upgrade.
+        from websockets.exceptions import InvalidStatus
+        from websockets.sync.client import connect
+
+        assert ws_url, "".join(lines)
+        with pytest.raises(InvalidStatus) as refused:
+            connect(ws_url, open_timeout=10)
+        assert refused.value.response.status_code == 403
         process.send_signal(signal.SIGTERM)
         # A bound for "it stops", not a speed claim: a loaded 2-core CI machine can be slow.
         assert process.wait(timeout=60) == 0

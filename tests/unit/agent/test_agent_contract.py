@@ -123,6 +123,7 @@ EXPECTED = {
     "command.v1",
     "provision.payload.v1",
     "release.payload.v1",
+    "open_terminal.payload.v1",
     "result.v1",
     "heartbeat.v1",
     "register.request.v1",

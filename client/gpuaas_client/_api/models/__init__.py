@@ -81,6 +81,8 @@ from .node_with_slots_health import NodeWithSlotsHealth
 from .node_with_slots_status import NodeWithSlotsStatus
 from .nvml_status import NvmlStatus
 from .oidc_discovery import OidcDiscovery
+from .open_terminal_body import OpenTerminalBody
+from .open_terminal_body_kind import OpenTerminalBodyKind
 from .os_image import OsImage
 from .os_image_page import OsImagePage
 from .os_image_status import OsImageStatus
@@ -104,6 +106,8 @@ from .ssh_key_page import SshKeyPage
 from .ssh_key_type import SshKeyType
 from .statement import Statement
 from .statement_movements_micros import StatementMovementsMicros
+from .terminal_ticket import TerminalTicket
+from .terminal_ticket_kind import TerminalTicketKind
 from .token_body import TokenBody
 from .update_sku_body import UpdateSkuBody
 from .usage import Usage
@@ -195,6 +199,8 @@ __all__ = (
     "NodeWithSlotsStatus",
     "NvmlStatus",
     "OidcDiscovery",
+    "OpenTerminalBody",
+    "OpenTerminalBodyKind",
     "OsImage",
     "OsImagePage",
     "OsImageStatus",
@@ -218,6 +224,8 @@ __all__ = (
     "SshKeyType",
     "Statement",
     "StatementMovementsMicros",
+    "TerminalTicket",
+    "TerminalTicketKind",
     "TokenBody",
     "UpdateSkuBody",
     "Usage",
