@@ -26,7 +26,6 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeAlias, TypeVar
@@ -171,28 +170,6 @@ Item = TypeVar("Item", covariant=True)
 Request = dict[str, Any]
 # A generated model's ``from_dict``: the model of the JSON the API sent.
 Parse = Callable[[Mapping[str, Any]], M]
-
-
-@dataclass(frozen=True)
-class TerminalTicket:
-    """``POST /v1/allocations/{id}/terminal``'s answer: the session, its one-time ticket and the relay's URL."""
-
-    session_id: str
-    ticket: str
-    url: str
-    expires_at: str
-    kind: str
-
-    @classmethod
-    def from_dict(cls, body: Mapping[str, Any]) -> TerminalTicket:
-        values = {name: body[name] for name in ("session_id", "ticket", "url", "expires_at", "kind")}
-        if not all(isinstance(v, str) for v in values.values()):
-            raise TypeError("a terminal ticket's fields are strings")
-        return cls(**values)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"session_id": self.session_id, "ticket": self.ticket, "url": self.url,
-                "expires_at": self.expires_at, "kind": self.kind}  # fmt: skip
 
 
 class Page(Protocol[Item]):
@@ -761,28 +738,6 @@ class Client:
         if allocation.state != "active":
             raise AllocationFailed(allocation)
         return allocation
-
-    # Terminal -------------------------------------------------------------------------------
-
-    def open_terminal(
-        self,
-        allocation_id: str,
-        *,
-        kind: str = "shell",
-        cols: int = 80,
-        rows: int = 24,
-        session_id: str | None = None,
-    ) -> TerminalTicket:
-        """A one-time ticket to the terminal relay for an active allocation (doc/terminal.md): a new
-        ``kind`` session (``shell`` or ``ssh``) of ``cols`` x ``rows``, or, with ``session_id``, another
-        ticket for a session of one's own (to reconnect). Connect to ``url`` with ``?ticket=`` within the
-        ticket's life; :mod:`gpuaas_client.terminal` does it all."""
-        body: dict[str, Any] = {"session_id": session_id} if session_id else {"kind": kind, "cols": cols, "rows": rows}
-
-        def request() -> Request:
-            return {"method": "post", "url": f"/v1/allocations/{allocation_id}/terminal", "json": body}
-
-        return self._model(request, TerminalTicket.from_dict)
 
     # Billing --------------------------------------------------------------------------------
     # Money is integer micro-units of the org's currency (1 USD = 1_000_000), in and out.

@@ -14,6 +14,7 @@ to the same tmux session).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -64,8 +65,9 @@ class RelaySession:
         self.peer_connected = threading.Event()
         self.error: Exception | None = None
         self._peer_timer: threading.Timer | None = None
+        self._peer_seen_at = 0.0
         self._on_data = on_data
-        self.link = Link(self._dial, self._deliver, self._on_frame, backoff=backoff)
+        self.link = Link(self._dial, self._deliver, self._on_frame, backoff=backoff, on_connect=self._connected)
         self._thread = threading.Thread(target=self._run, name="terminal", daemon=True)
 
     # Use ----------------------------------------------------------------------------------------------
@@ -107,9 +109,6 @@ class RelaySession:
                 self._peer_timer.cancel()
             self.on_end()
 
-    def _deliver(self, data: bytes) -> None:
-        self._on_data(data)
-
     def _ticket(self) -> TerminalTicket:
         if self.session_id:
             return self.client.open_terminal(self.allocation_id, session_id=self.session_id)
@@ -144,16 +143,34 @@ class RelaySession:
     def _on_frame(self, frame: Frame) -> None:
         if frame.get("type") == "peer":
             if frame.get("state") == "connected":
+                self._peer_seen_at = time.monotonic()
                 self.peer_connected.set()
-                if self._peer_timer is not None:
-                    self._peer_timer.cancel()
             elif frame.get("state") == "disconnected":
                 self.peer_connected.clear()
-                self._peer_timer = threading.Timer(self.peer_wait, self._peer_gone)
-                self._peer_timer.daemon = True
-                self._peer_timer.start()
+                self._arm()
         self.on_frame(frame)
 
-    def _peer_gone(self) -> None:
-        if not self.peer_connected.is_set() and not self.link.stopped.is_set():
+    def _deliver(self, data: bytes) -> None:
+        self.peer_connected.set()
+        self._on_data(data)
+
+    def _connected(self) -> None:
+        """A connection of this end is up: unless the agent shows itself within ``peer_wait`` (a ``peer``
+        frame, or its ``hello``, which it sends when it hears this end came), dial again."""
+        self.peer_connected.clear()
+        self._arm()
+
+    def _arm(self) -> None:
+        if self._peer_timer is not None:
+            self._peer_timer.cancel()
+        self._peer_timer = threading.Timer(self.peer_wait, self._peer_gone, args=(time.monotonic(),))
+        self._peer_timer.daemon = True
+        self._peer_timer.start()
+
+    def _peer_gone(self, armed_at: float) -> None:
+        seen = max(self._peer_seen_at, self.link.peer_frame_at)
+        if seen > armed_at:
+            self.peer_connected.set()
+            return
+        if not self.link.stopped.is_set():
             self.link.drop()  # reconnect: the relay asks the node to open its side again

@@ -91,6 +91,7 @@ class Link:
         self.stopped = threading.Event()  # this end stops (closed, or stopped leaving the session open)
         self.close_reason: str | None = None
         self.connects = 0
+        self.peer_frame_at = 0.0  # time.monotonic() of the last stream frame from the peer (it is there)
         self._lock = threading.Condition()
         self._conn: Connection | None = None
 
@@ -222,6 +223,7 @@ class Link:
             return
         kind = frame.get("type")
         if kind in STREAM_TYPES:
+            self.peer_frame_at = time.monotonic()
             with self._lock:
                 try:
                     received = self.stream.receive(frame)
