@@ -26,6 +26,8 @@ TARGETS = {
     "functions.outbox_relay": "import functions.outbox_relay",
     "functions.events_archive": "import functions.events_archive",
     "functions.catalog_reconcile": "import functions.catalog_reconcile",
+    # Every terminal frame is an invocation of this module's $default handler.
+    "functions.terminal_relay": "import functions.terminal_relay",
 }
 WATCHED = ("aws_xray_sdk", "stripe", "boto3", "pynamodb", "jwt", "pydantic", "chalice")
 

@@ -25,7 +25,7 @@ class Actor:
     role: str
     operator: bool
     request_id: str
-    via: str = "session"  # "session" | "api_key" | "system"
+    via: str = "session"  # "session" | "api_key" | "system" | "node"
     api_key_id: str | None = None
 
     @classmethod

@@ -67,7 +67,7 @@ class TerminalSession:
     agent_connection_id: str | None = None
     # When the last connection of either side went away (None while one is connected, or never was).
     idle_since: str | None = None
-    # When the first client connection was made (``terminal.opened`` is written then, once).
+    # When the first client connection was made (then, once: audit `terminal:open`, event `terminal.opened`).
     opened_at: str | None = None
     closed_at: str | None = None
     close_reason: str | None = None

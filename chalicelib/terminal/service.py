@@ -57,6 +57,10 @@ from chalicelib.terminal.ports import (
 )
 
 CONTEXT = "terminal"
+# Audit actions are in the policy's `resource:verb` form (the audit API filters on it); the events are
+# terminal.opened and terminal.closed.
+AUDIT_OPEN = "terminal:open"
+AUDIT_CLOSE = "terminal:close"
 PROTOCOL_VERSION = 1
 OPEN_TERMINAL = "open_terminal"
 _ROUNDS = 5
@@ -200,7 +204,7 @@ class TerminalService:
                 uow.remove_connection(session.client_connection_id)
             if first:
                 snapshot = payloads.session_snapshot(after)
-                uow.audit(record("terminal.opened", session.id, actor, at, after=snapshot, org_id=session.org_id))
+                uow.audit(record(AUDIT_OPEN, session.id, actor, at, after=snapshot, org_id=session.org_id))
                 uow.emit(_event("terminal.opened", after))
             uow.commit()
             return session, after
@@ -368,7 +372,7 @@ class TerminalService:
                     uow.remove_connection(connection_id)
             uow.audit(
                 record(
-                    "terminal.closed",
+                    AUDIT_CLOSE,
                     session.id,
                     actor,
                     at,

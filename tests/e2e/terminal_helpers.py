@@ -3,6 +3,7 @@ test-side stand-in for the agent's side of a session (it dials with the node cre
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import threading
@@ -72,6 +73,7 @@ class EchoAgent:
         self.received: queue.Queue[dict[str, Any]] = queue.Queue()
         self.ws: ClientConnection | None = None
         self._thread: threading.Thread | None = None
+        self._stack = contextlib.ExitStack()
 
     @classmethod
     def for_command(cls, command: dict[str, Any], host: ScriptedHost) -> EchoAgent:
@@ -79,11 +81,9 @@ class EchoAgent:
         return cls(payload["url"], payload["session_id"], host.node_token)
 
     def connect(self) -> EchoAgent:
-        self.ws = connect(
-            self.url,
-            additional_headers={"Authorization": f"Bearer {self.node_token}"},
-            open_timeout=10,
-            close_timeout=2,
+        headers = {"Authorization": f"Bearer {self.node_token}"}
+        self.ws = self._stack.enter_context(
+            connect(self.url, additional_headers=headers, open_timeout=10, close_timeout=2)
         )
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -108,8 +108,7 @@ class EchoAgent:
         self.ws.send(json.dumps(frame))
 
     def close(self) -> None:
-        if self.ws is not None:
-            self.ws.close()
+        self._stack.close()
         if self._thread is not None:
             self._thread.join(timeout=5)
 

@@ -161,7 +161,7 @@ def test_release_closes_the_session_on_both_sides(rig: TerminalRig):
     r = rig.ticket(allocation["id"], session_id=issued["session_id"])
     assert r.status_code == 409
     audited = [i["action"]["S"] for i in items_of_type(get_settings().table_name, "audit")]
-    assert audited.count("terminal.opened") == 1 and audited.count("terminal.closed") == 1
+    assert audited.count("terminal:open") == 1 and audited.count("terminal:close") == 1
 
 
 def test_the_sdk_opens_a_terminal_and_its_ticket_connects(rig: TerminalRig, api):
@@ -173,3 +173,70 @@ def test_the_sdk_opens_a_terminal_and_its_ticket_connects(rig: TerminalRig, api)
         assert rig.open_terminal_command()["payload"]["kind"] == "ssh"
     resumed = sdk.open_terminal(allocation["id"], session_id=ticket.session_id)
     assert resumed.session_id == ticket.session_id and resumed.ticket != ticket.ticket
+
+
+def test_a_client_resumes_its_session_with_a_new_ticket_and_the_agent_stays(rig: TerminalRig):
+    allocation = rig.rent()
+    issued = rig.ticket(allocation["id"]).json()
+    with rig.client(issued) as client:
+        agent = EchoAgent.for_command(rig.open_terminal_command(), rig.host).connect()
+        assert next_frame(client)["type"] == "peer"
+    assert agent.next() == {"type": "peer", "state": "disconnected"}
+    again = rig.ticket(allocation["id"], session_id=issued["session_id"]).json()
+    assert again["session_id"] == issued["session_id"] and again["ticket"] != issued["ticket"]
+    with rig.client(again) as resumed:
+        assert agent.next() == {"type": "peer", "state": "connected"}
+        assert rig.host.commands(wait=0.3, expect=1) == []  # the agent is there: no second open_terminal
+        resumed.send(json.dumps({"type": "hello", "ack": 7}))
+        assert agent.next() == {"type": "hello", "ack": 7}
+    agent.close()
+
+
+def test_a_reconnecting_agent_replaces_its_old_connection(rig: TerminalRig):
+    allocation = rig.rent()
+    issued = rig.ticket(allocation["id"]).json()
+    with rig.client(issued) as client:
+        command = rig.open_terminal_command()
+        first = EchoAgent.for_command(command, rig.host).connect()
+        assert next_frame(client) == {"type": "peer", "state": "connected"}
+        second = EchoAgent.for_command(command, rig.host).connect()
+        assert next_frame(client) == {"type": "peer", "state": "connected"}
+        first._thread.join(timeout=5)  # the relay closed the replaced connection
+        assert first.close_code == 1000
+        client.send(json.dumps({"type": "data", "seq": 1, "data": "bHMK"}))
+        assert second.next() == {"type": "data", "seq": 1, "data": "bHMK"}
+        second.close()
+
+
+def test_close_from_a_side_ends_the_session(rig: TerminalRig):
+    allocation = rig.rent()
+    issued = rig.ticket(allocation["id"]).json()
+    with rig.client(issued) as client:
+        agent = EchoAgent.for_command(rig.open_terminal_command(), rig.host).connect()
+        assert next_frame(client)["type"] == "peer"
+        client.send(json.dumps({"type": "close", "reason": "user exit"}))
+        assert agent.next() == {"type": "close", "reason": "user exit"}
+        with pytest.raises(ConnectionClosed):
+            client.recv(timeout=5)
+        agent.close()
+    r = rig.ticket(allocation["id"], session_id=issued["session_id"])
+    assert r.status_code == 409 and r.json()["error"]["code"] == "TERMINAL_SESSION_CLOSED"
+    [closed] = [i for i in items_of_type(get_settings().table_name, "audit") if i["action"]["S"] == "terminal:close"]
+    assert closed["actor_id"]["S"] == items_of_type(get_settings().table_name, "terminal_session")[0]["user_id"]["S"]
+
+
+def test_the_orgs_audit_trail_shows_who_opened_and_who_closed_a_session(rig: TerminalRig, api):
+    allocation = rig.rent()
+    issued = rig.ticket(allocation["id"]).json()
+    with rig.client(issued) as client:
+        agent = EchoAgent.for_command(rig.open_terminal_command(), rig.host).connect()
+        assert next_frame(client)["type"] == "peer"
+        agent.send({"type": "close", "reason": "shell exited"})
+        assert next_frame(client) == {"type": "close", "reason": "shell exited"}
+        agent.close()
+    owner = api.client("owner", user="term-owner", org="term-org")
+    opened = list(owner.audit(action="terminal:open"))
+    closed = list(owner.audit(action="terminal:close"))
+    assert [r.target for r in opened] == [issued["session_id"]] == [r.target for r in closed]
+    assert opened[0].actor.via == "session" and closed[0].actor.via == "node"
+    assert closed[0].actor.user_id == rig.host.node_id and closed[0].after["close_reason"] == "shell exited"

@@ -47,6 +47,9 @@ def test_an_unknown_action_is_refused_even_for_an_operator():
         ("admin", "members:write", True),
         ("owner", "audit:read", True),
         ("owner", "admin:skus:create", False),
+        ("member", "terminal:open", True),
+        ("viewer", "terminal:open", False),
+        ("billing", "terminal:open", False),
     ],
 )
 def test_role_matrix(role, action, allowed):

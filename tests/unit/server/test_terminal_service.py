@@ -130,7 +130,7 @@ def test_the_client_connects_once_per_ticket_and_the_node_is_asked_for_its_side(
     jsonschema.Draft202012Validator(COMMAND_SCHEMA, registry=REGISTRY).validate(document)
     with pytest.raises(errors.TerminalTicketInvalidError):
         rig.client(issued.ticket, "c2")
-    assert [a.action for a in rig.store.audit] == ["terminal.opened"]
+    assert [a.action for a in rig.store.audit] == ["terminal:open"]
     assert [e.type for e in rig.store.outbox] == ["terminal.opened"]
 
 
@@ -201,7 +201,7 @@ def test_a_reconnecting_side_replaces_its_old_connection(rig: Rig):
     assert rig.store.sessions[session_id].client_connection_id == "c2" and client not in rig.store.connections
     assert rig.queue.sent[1:] == []  # the agent is still there: no second open_terminal
     assert rig.connections.received(agent) == ['{"type":"peer","state":"connected"}']
-    assert [a.action for a in rig.store.audit] == ["terminal.opened"]
+    assert [a.action for a in rig.store.audit] == ["terminal:open"]
 
 
 def test_a_disconnect_tells_the_peer_and_frees_the_side(rig: Rig):
@@ -221,7 +221,7 @@ def test_close_ends_the_session_for_both_sides(rig: Rig):
     assert set(rig.connections.disconnected) == {client, agent}
     session = rig.store.sessions[session_id]
     assert (session.state, session.close_reason) == ("closed", "shell exited")
-    assert [a.action for a in rig.store.audit] == ["terminal.opened", "terminal.closed"]
+    assert [a.action for a in rig.store.audit] == ["terminal:open", "terminal:close"]
     assert rig.store.audit[-1].actor.user_id == NODE
     with pytest.raises(errors.TerminalSessionClosedError):
         rig.ticket(session_id=session_id)

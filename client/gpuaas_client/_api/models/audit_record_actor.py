@@ -16,6 +16,7 @@ class AuditRecordActor:
     role: str
     operator: bool
     via: AuditRecordActorVia
+    """ How the actor signed in; `node` is a host's agent (it ends a terminal session it serves). """
     api_key_id: None | str
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 from typing import Literal
 
-AuditRecordActorVia = Literal["api_key", "session", "system"]
+AuditRecordActorVia = Literal["api_key", "node", "session", "system"]
 
 AUDIT_RECORD_ACTOR_VIA_VALUES: set[AuditRecordActorVia] = {
     "api_key",
+    "node",
     "session",
     "system",
 }

@@ -124,8 +124,8 @@ def sync_detailed(
     `GPUAAS_TERMINAL_TICKET_TTL_SECONDS`, 60 s by default, used once; the platform keeps its SHA-256
     hash only, `Cache-Control: no-store`) and the terminal gateway's WebSocket `url`: connect to
     `url?ticket=<ticket>` (doc/terminal.md). Not idempotent: a client that lost the answer asks again.
-    The first connection of a session is audited as `terminal.opened` (event `terminal.opened`), its end
-    as `terminal.closed`.
+    The first connection of a session is audited as `terminal:open` (event `terminal.opened`), its end
+    as `terminal:close` (event `terminal.closed`).
 
     Args:
         allocation_id (str):
@@ -167,8 +167,8 @@ def sync(
     `GPUAAS_TERMINAL_TICKET_TTL_SECONDS`, 60 s by default, used once; the platform keeps its SHA-256
     hash only, `Cache-Control: no-store`) and the terminal gateway's WebSocket `url`: connect to
     `url?ticket=<ticket>` (doc/terminal.md). Not idempotent: a client that lost the answer asks again.
-    The first connection of a session is audited as `terminal.opened` (event `terminal.opened`), its end
-    as `terminal.closed`.
+    The first connection of a session is audited as `terminal:open` (event `terminal.opened`), its end
+    as `terminal:close` (event `terminal.closed`).
 
     Args:
         allocation_id (str):
@@ -205,8 +205,8 @@ async def asyncio_detailed(
     `GPUAAS_TERMINAL_TICKET_TTL_SECONDS`, 60 s by default, used once; the platform keeps its SHA-256
     hash only, `Cache-Control: no-store`) and the terminal gateway's WebSocket `url`: connect to
     `url?ticket=<ticket>` (doc/terminal.md). Not idempotent: a client that lost the answer asks again.
-    The first connection of a session is audited as `terminal.opened` (event `terminal.opened`), its end
-    as `terminal.closed`.
+    The first connection of a session is audited as `terminal:open` (event `terminal.opened`), its end
+    as `terminal:close` (event `terminal.closed`).
 
     Args:
         allocation_id (str):
@@ -246,8 +246,8 @@ async def asyncio(
     `GPUAAS_TERMINAL_TICKET_TTL_SECONDS`, 60 s by default, used once; the platform keeps its SHA-256
     hash only, `Cache-Control: no-store`) and the terminal gateway's WebSocket `url`: connect to
     `url?ticket=<ticket>` (doc/terminal.md). Not idempotent: a client that lost the answer asks again.
-    The first connection of a session is audited as `terminal.opened` (event `terminal.opened`), its end
-    as `terminal.closed`.
+    The first connection of a session is audited as `terminal:open` (event `terminal.opened`), its end
+    as `terminal:close` (event `terminal.closed`).
 
     Args:
         allocation_id (str):
