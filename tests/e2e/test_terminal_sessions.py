@@ -7,11 +7,14 @@ tests/e2e/test_terminal.py covers the relay itself with a test-side agent; here 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from gpuaas_client.terminal import RelaySession
@@ -153,3 +156,58 @@ def _alive(pid: int) -> bool:
             return stat.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.skipif(shutil.which("sshd", path="/usr/sbin:/usr/bin") is None or shutil.which("ssh") is None,
+                    reason="OpenSSH is not installed")  # fmt: skip
+def test_ssh_and_scp_through_gpuaas_ssh_proxy(api, cloud, fleet, allocation, tmp_path):
+    """Real ssh and scp, with `gpuaas ssh-proxy` as their ProxyCommand, to an sshd on the allocation's port
+    (started here; the sandbox's own sshd is another branch's): SSH's bytes go client -> relay -> agent -> sshd."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    identity = tmp_path / "id_ed25519"
+    identity.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                           serialization.NoEncryption()))  # fmt: skip
+    identity.chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    (tmp_path / "authorized_keys").write_bytes(public + b"\n")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "host_key")],  # noqa: S607
+                   check=True)  # fmt: skip
+    port = int((fleet.sandbox(HOST, allocation["id"]) / "port").read_text())
+    config = tmp_path / "sshd_config"
+    config.write_text(
+        f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {tmp_path / 'host_key'}\n"
+        f"AuthorizedKeysFile {tmp_path / 'authorized_keys'}\nStrictModes no\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nPidFile none\nPermitRootLogin prohibit-password\n"
+        "Subsystem sftp internal-sftp\n"
+    )
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
+    sshd = subprocess.Popen([shutil.which("sshd", path="/usr/sbin:/usr/bin") or "sshd", "-D", "-e", "-f", str(config)],
+                            stderr=subprocess.PIPE)  # fmt: skip
+    env = {**os.environ, "GPUAAS_CONFIG_DIR": str(tmp_path / "gpuaas"), "GPUAAS_API_URL": cloud.api_url}
+    env.pop("GPUAAS_API_KEY", None)
+    gpuaas = str(Path(sys.executable).with_name("gpuaas"))
+    try:
+        login = [gpuaas, "login", "--dev", "--user", f"{NAME}-customer", "--org", f"{NAME}-org", "--role", "member"]
+        subprocess.run(login, env=env, check=True, capture_output=True, timeout=60)
+        options = ["-F", "/dev/null", "-i", str(identity), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+                   "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                   "-o", f"ProxyCommand={gpuaas} ssh-proxy {allocation['id']}"]  # fmt: skip
+        user = os.environ.get("USER") or "root"
+        run = subprocess.run(["ssh", *options, f"{user}@{HOST}", "echo via-relay-$((6*7))"],  # noqa: S607
+                             env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "via-relay-42"
+
+        blob = os.urandom(300_000)
+        (tmp_path / "blob").write_bytes(blob)
+        copied = tmp_path / "copied"
+        scp = subprocess.run(["scp", *options, str(tmp_path / "blob"), f"{user}@{HOST}:{copied}"],  # noqa: S607
+                             env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert scp.returncode == 0, scp.stderr
+        assert copied.read_bytes() == blob
+    finally:
+        sshd.terminate()
+        sshd.wait(10)
