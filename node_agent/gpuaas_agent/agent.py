@@ -89,7 +89,7 @@ class Agent:
         # Terminal sessions (open_terminal): the executor's allocation directories, dialed with the node token.
         dirs = getattr(executor, "dirs", None)
         if terminals is None and dirs is not None:
-            terminals = TerminalManager(dirs, lambda: str(self.api.node_token))
+            terminals = TerminalManager(dirs, lambda: str(self.api.node_token), shells=executor.name == "sandbox")
         self.terminals = terminals
 
     # Registration ---------------------------------------------------------------------------------------

@@ -128,9 +128,13 @@ class TerminalManager:
         *,
         connect_timeout: float = 10.0,
         tmux: bool | None = None,
+        shells: bool = True,
         **link_options: Any,
     ) -> None:
         self.sandbox = Sandbox(dirs)
+        # Shells run on the host, in the sandbox's directories: only where the allocation is that sandbox.
+        # Under the docker executor a host shell would be outside the container: refused (ssh works).
+        self.shells = shells
         self.token = token
         self.connect_timeout = connect_timeout
         self.tmux = tmux
@@ -163,6 +167,8 @@ class TerminalManager:
     def _endpoint(self, payload: dict[str, Any]) -> Endpoint:
         if payload["kind"] == "ssh":
             return SshPipe(self.sandbox, payload["allocation_id"])
+        if not self.shells:
+            raise SessionError("shell sessions are not offered by this node's executor; use ssh")
         return Shell(self.sandbox, payload["allocation_id"], payload["session_id"], payload["cols"],
                      payload["rows"], tmux=self.tmux)  # fmt: skip
 

@@ -229,3 +229,30 @@ def test_a_session_for_an_allocation_not_here_is_closed_at_once(sandbox, tmp_pat
         assert "not on this host" in (link.close_reason or "")
     finally:
         rig.close()
+
+
+def test_a_node_that_offers_no_shells_closes_a_shell_session_with_the_reason(sandbox):
+    rig = Rig(sandbox, tmux=False)
+    try:
+        rig.manager = TerminalManager(sandbox.dirs, lambda: TOKEN, shells=False, backoff=(0.05, 0.2))
+        _, link, _ = rig.client(wait_agent=False)
+        wait_for(link.closed.is_set, what="close")
+        assert "use ssh" in (link.close_reason or "")
+        assert not rig.manager.sessions
+    finally:
+        rig.close()
+
+
+def test_the_docker_executor_offers_no_host_shells(tmp_path):
+    from gpuaas_agent.agent import Agent
+    from gpuaas_agent.control_plane import ControlPlane
+    from gpuaas_agent.executors.docker import DockerExecutor
+    from gpuaas_agent.state import StateStore
+    from gpuaas_agent.telemetry import NvmlSource, SimulatedNvml
+
+    def agent(executor):
+        gpus = NvmlSource(SimulatedNvml(1, "H100-80GB-SXM", seed="x"))
+        return Agent(ControlPlane("http://127.0.0.1:1"), StateStore(tmp_path / "s"), gpus, executor, hostname="h")
+
+    assert agent(DockerExecutor(tmp_path / "d", "h")).terminals.shells is False
+    assert agent(SandboxExecutor(tmp_path / "b", "h")).terminals.shells is True
