@@ -48,6 +48,7 @@ class PairingRelay:
         self.sessions: dict[str, RelaySession] = {}
         self.tickets: dict[str, str] = {}
         self.refused: list[str] = []
+        self.pings: dict[str, int] = {"client": 0, "agent": 0}
         self.lock = threading.RLock()
         self.server: Server | None = None
         self.thread: threading.Thread | None = None
@@ -152,6 +153,9 @@ class PairingRelay:
                     self._send(conn, {"type": "error", "code": "FRAME_TOO_LARGE", "message": "over 32 KB"})
                     continue
                 frame = json.loads(message)
+                if frame.get("type") == "ping":
+                    with self.lock:
+                        self.pings[side] += 1
                 if frame.get("type") not in FORWARDED:
                     continue
                 with self.lock:

@@ -256,3 +256,19 @@ def test_the_docker_executor_offers_no_host_shells(tmp_path):
 
     assert agent(DockerExecutor(tmp_path / "d", "h")).terminals.shells is False
     assert agent(SandboxExecutor(tmp_path / "b", "h")).terminals.shells is True
+
+
+def test_the_agent_pings_and_reconnects_before_its_connection_limit_without_a_glitch(sandbox):
+    rig = Rig(sandbox, tmux=False)
+    rig.manager = TerminalManager(sandbox.dirs, lambda: TOKEN, tmux=False, backoff=(0.05, 0.2),
+                                  ping_seconds=0.2, max_age_seconds=0.7, tick_seconds=0.1)  # fmt: skip
+    try:
+        session_id, link, screen = rig.client()
+        link.write(b"for i in $(seq 1 150); do echo tick-$i; sleep 0.02; done; echo ticked\n")
+        screen.wait(r"^ticked$", timeout=30)
+        assert re.findall(r"^tick-(\d+)$", screen.text(), re.M) == [str(i) for i in range(1, 151)]
+        agent = rig.manager.sessions[session_id].link
+        assert agent.connects >= 3  # a new connection every 0.7 s
+        assert rig.relay.pings["agent"] >= 3
+    finally:
+        rig.close()
