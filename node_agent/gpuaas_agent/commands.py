@@ -186,12 +186,10 @@ class CommandProcessor:
         log(logger, "command_resumed" if resuming else "command_started", command_id=command_id,
             type=command["type"], allocation_id=command["payload"]["allocation_id"])  # fmt: skip
         try:
-            if command["type"] == "provision":
-                outcome = result(SUCCEEDED, None, self.executor.provision(command["payload"]))
-            else:
-                if self.before_release is not None:
-                    self.before_release(command["payload"]["allocation_id"])
-                outcome = result(SUCCEEDED, None, self.executor.release(command["payload"]))
+            if command["type"] == "release" and self.before_release is not None:
+                self.before_release(command["payload"]["allocation_id"])
+            run = getattr(self.executor, command["type"])  # one of COMMAND_TYPES: validated before it started
+            outcome = result(SUCCEEDED, None, run(command["payload"]))
         except ExecutorError as exc:
             outcome = result(FAILED, f"executor_error: {exc}"[:500])
         except Exception as exc:
