@@ -257,3 +257,50 @@ def test_raw_mode_is_restored_and_a_window_change_resizes_the_remote_terminal(wo
     assert json.dumps(client.calls[0]) == json.dumps({"kind": "shell", "cols": 100, "rows": 30, "session_id": None})
     for fd in (user, tty_fd, out_r, out_w):
         os.close(fd)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "sent", "ended"),
+    [
+        ([b"ls\r", b"~."], b"ls\r", True),
+        ([b"~."], b"", True),
+        ([b"~", b"."], b"", True),
+        ([b"a~.b\r"], b"a~.b\r", False),  # not at the start of a line
+        ([b"~~.\r"], b"~.\r", False),  # ~~ is one ~
+        ([b"~x"], b"~x", False),
+        ([b"echo\n~.rest"], b"echo\n", True),
+    ],
+)
+def test_the_escape_ends_the_session_only_at_the_start_of_a_line(chunks, sent, ended):
+    from gpuaas_client.cli.commands.terminal import Escape
+
+    escape = Escape()
+    out = b""
+    for chunk in chunks:
+        out += escape.feed(chunk)
+        if escape.ended:
+            break
+    assert (out, escape.ended) == (sent, ended)
+
+
+def test_tilde_dot_in_raw_mode_ends_the_session_and_the_agent_kills_the_shell(world):
+    _, manager, _, client, _ = world
+    user, tty_fd = pty.openpty()
+    out_r, out_w = os.pipe()
+    out = Reader(out_r)
+
+    def typist() -> None:
+        os.write(user, b"echo up-$((1+1))\r")
+        out.wait(b"up-2")
+        os.write(user, b"~.")
+
+    threading.Thread(target=typist, daemon=True).start()
+    err = StringIO()
+    code = relay(client, ALLOCATION, kind="shell", stdin=tty_fd, stdout=out_w, stderr=err, raw=True)
+    assert code == 0 and "closed (client closed)" in err.getvalue()
+    deadline = time.monotonic() + 10
+    while manager.sessions:
+        assert time.monotonic() < deadline, "the agent kept the session"
+        time.sleep(0.02)
+    for fd in (user, tty_fd, out_r, out_w):
+        os.close(fd)

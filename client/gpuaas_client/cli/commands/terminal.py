@@ -139,8 +139,38 @@ def _await_first_connection(session: RelaySession, seconds: float) -> bool:
         timer.cancel()
 
 
+class Escape:
+    """ssh's escape, at the start of a line: ``~.`` ends the session, ``~~`` sends one ``~``; any other
+    character after ``~`` goes with it."""
+
+    def __init__(self) -> None:
+        self.line_start = True
+        self.tilde = False
+        self.ended = False
+
+    def feed(self, data: bytes) -> bytes:
+        out = bytearray()
+        for byte in data:
+            if self.tilde:
+                self.tilde = False
+                if byte == ord("."):
+                    self.ended = True
+                    return bytes(out)
+                out.append(ord("~"))
+                if byte == ord("~"):
+                    self.line_start = False
+                    continue
+            elif self.line_start and byte == ord("~"):
+                self.tilde = True
+                continue
+            out.append(byte)
+            self.line_start = byte in (ord("\r"), ord("\n"))
+        return bytes(out)
+
+
 def _pump(session: RelaySession, stdin: int, wake_r: int, resized: threading.Event, *, kind: str, raw: bool) -> None:
     reading = True
+    escape = Escape() if raw else None
     while not session.link.stopped.is_set():
         ready, _, _ = select.select([stdin, wake_r] if reading else [wake_r], [], [], 1.0)
         if resized.is_set():
@@ -150,6 +180,15 @@ def _pump(session: RelaySession, stdin: int, wake_r: int, resized: threading.Eve
             os.read(wake_r, 1024)
         if stdin in ready:
             data = os.read(stdin, READ_BYTES)
+            if data and escape is not None:
+                data = escape.feed(data) or b""
+                if escape.ended:
+                    if data:
+                        session.write(data)
+                    session.close("client closed")
+                    return
+                if not data:
+                    continue
             if data:
                 session.write(data)
             elif kind == "ssh":
@@ -165,7 +204,8 @@ def _pump(session: RelaySession, stdin: int, wake_r: int, resized: threading.Eve
     short_help="A shell on an active allocation, through the relay.",
     help="Open an interactive shell on an active allocation through the control plane's relay: no port on "
     "the host needs to be reachable. The shell runs in tmux on the host when tmux is installed there, so "
-    "a dropped connection (this end reconnects by itself) or an agent restart loses nothing.",
+    "a dropped connection (this end reconnects by itself) or an agent restart loses nothing. "
+    "Type ~. at the start of a line to end the session (~~ sends a ~).",
 )
 @click.argument("allocation_id")
 @with_context
