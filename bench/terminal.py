@@ -229,6 +229,9 @@ class Rig:
     def close(self) -> None:
         self.fleet.signal_stop()
         self.fleet.wait()
+        # The allocation is never released: its tmux server (if a shell outlived its session) goes here.
+        subprocess.run(["tmux", "-L", f"gpuaas-{self.allocation_id}", "kill-server"],  # noqa: S603, S607
+                       capture_output=True, check=False)  # fmt: skip
 
 
 def run() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[tuple[str, str]]]:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,12 +40,20 @@ def fleet(api, cloud):
 
 
 @pytest.fixture
-def allocation(fleet: Rentable) -> dict:
+def allocation(fleet: Rentable) -> Iterator[dict]:
     r = fleet.create(count=1)
     assert r.status_code == 202, r.text
     active = fleet.wait_for(r.json()["id"], "active", "failed", timeout=15)
     assert active["state"] == "active", active
-    return active
+    yield active
+    # An agent that stops only detaches: the shells of an allocation never released would outlive the test.
+    if shutil.which("tmux"):
+        subprocess.run(["tmux", "-L", f"gpuaas-{active['id']}", "kill-server"], capture_output=True, check=False)  # noqa: S607
+
+
+def tmux_alive(allocation_id: str) -> bool:
+    argv = ["tmux", "-L", f"gpuaas-{allocation_id}", "has-session"]
+    return subprocess.run(argv, capture_output=True, check=False).returncode == 0
 
 
 def open_session(api, allocation: dict, **kw) -> tuple[RelaySession, Screen]:
@@ -106,6 +115,8 @@ def test_an_oversized_frame_is_refused_and_the_session_goes_on(api, allocation):
     finally:
         session.close()
         session.wait(10)
+    if shutil.which("tmux"):  # the client's close reached the agent: the shell and its tmux session are gone
+        wait_for(lambda: not tmux_alive(allocation["id"]), 20, "the tmux session to be killed")
 
 
 def test_after_release_the_session_is_closed_its_shell_killed_and_the_terminal_refused(api, cloud, fleet, allocation):
@@ -120,9 +131,7 @@ def test_after_release_the_session_is_closed_its_shell_killed_and_the_terminal_r
     assert fleet.wait_for(allocation["id"], "released", timeout=20)["state"] == "released"
     wait_for(lambda: not _alive(pid), 20, "the shell to be killed")
     if shutil.which("tmux"):
-        alive = subprocess.run(["tmux", "-L", f"gpuaas-{allocation['id']}", "has-session"],  # noqa: S607
-                               capture_output=True, check=False)  # fmt: skip
-        assert alive.returncode != 0
+        assert not tmux_alive(allocation["id"])
     r = api.request("POST", f"/v1/allocations/{allocation['id']}/terminal", role=None, headers=fleet.customer,
                     json={"kind": "shell", "cols": 80, "rows": 24})  # fmt: skip
     assert r.status_code == 409, r.text

@@ -4,8 +4,9 @@ It pairs a client connection (``?ticket=...``, each ticket once) with an agent c
 (``?session=...&role=agent`` with the expected ``Authorization: Bearer``), forwards ``hello``, ``data``,
 ``ack``, ``resize`` and ``close`` to the other side, answers ``ping`` with nothing, tells each side when the
 other comes or goes (``peer``), refuses a message over 32 KB with an ``error`` frame (the session goes on),
-and closes a session on ``close``. ``on_client`` is called when a client connects and the session has no
-agent (the real relay sends ``open_terminal`` to the node's queue then). It keeps no stream state.
+and on ``close`` ends the session and closes both sides' connections. ``on_client`` is called when a client
+connects and the session has no agent (the real relay sends ``open_terminal`` to the node's queue then). It
+keeps no stream state.
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ class PairingRelay:
                     if frame["type"] == "close":
                         session.open = False
                 self._send(peer, frame)
+                if frame["type"] == "close":  # as the relay does: the session is over, both sides go
+                    for gone in (peer, conn):
+                        if gone is not None:
+                            gone.close()
         except ConnectionClosed:
             pass
         finally:

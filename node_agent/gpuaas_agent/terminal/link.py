@@ -35,6 +35,7 @@ PING_SECONDS = 300.0
 MAX_AGE_SECONDS = 110 * 60.0  # under the service's 2-hour connection limit
 TICK_SECONDS = 1.0
 MAX_REFUSALS = 3
+LINGER_SECONDS = 2.0
 STREAM_TYPES = frozenset({"data", "ack", "hello"})
 
 
@@ -94,6 +95,7 @@ class Link:
         self.peer_frame_at = 0.0  # time.monotonic() of the last stream frame from the peer (it is there)
         self._lock = threading.Condition()
         self._conn: Connection | None = None
+        self._linger_until: float | None = None
 
     # From any thread -------------------------------------------------------------------------------------
 
@@ -119,10 +121,13 @@ class Link:
             self._send_locked([frame])
 
     def close(self, reason: str) -> None:
-        """End the session: tell the peer (through the relay) and stop."""
+        """End the session: tell the peer (through the relay) and stop. The connection stays up for up to
+        ``LINGER_SECONDS`` so that the relay reads the ``close`` before it sees the connection go (it then
+        closes it itself); closing at once would race the relay's ``$disconnect`` against it."""
         with self._lock:
             self._send_locked([{"type": "close", "reason": reason}])
-            self._finish(reason)
+            self._linger_until = time.monotonic() + LINGER_SECONDS if self._conn is not None else None
+            self._finish(reason, drop=self._linger_until is None)
 
     def stop(self) -> None:
         """Stop this end without ending the session (the peer may resume it with another end)."""
@@ -175,6 +180,9 @@ class Link:
         with self._lock:
             self._finish(reason)
 
+    def _lingering(self) -> bool:
+        return self._linger_until is not None and time.monotonic() < self._linger_until
+
     def _pause(self, failures: int) -> None:
         low, high = self.backoff
         self.stopped.wait(self.rng.uniform(0, min(high, low * 2 ** min(failures, 10))) + low)
@@ -189,7 +197,7 @@ class Link:
             self._send_locked([self.stream.hello(), *self.stream.unacked()])
         self.on_connect()
         opened = last_ping = last_tick = time.monotonic()
-        while self._conn is conn and not self.stopped.is_set():
+        while self._conn is conn and (not self.stopped.is_set() or self._lingering()):
             now = time.monotonic()
             if now - opened >= self.max_age_seconds:
                 break  # reconnect before the service's connection limit
@@ -207,7 +215,8 @@ class Link:
                 continue
             except (ConnectionClosed, OSError):
                 break
-            self._handle(message)
+            if not self.stopped.is_set():
+                self._handle(message)
         with self._lock:
             if self._conn is conn:
                 self._conn = None
@@ -265,12 +274,13 @@ class Link:
         if conn is not None:
             _quietly_close(conn)
 
-    def _finish(self, reason: str) -> None:
+    def _finish(self, reason: str, *, drop: bool = True) -> None:
         if self.close_reason is None:
             self.close_reason = reason
         self.closed.set()
         self.stopped.set()
-        self._drop_locked()
+        if drop:
+            self._drop_locked()
         self._lock.notify_all()
 
 

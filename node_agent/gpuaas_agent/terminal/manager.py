@@ -94,7 +94,8 @@ class Session:
         if self._ended.is_set():
             return
         self._ended.set()
-        self.link.stop()
+        if not self.link.closed.is_set():  # a close lingers until the relay has read it
+            self.link.stop()
         with contextlib.suppress(OSError):
             if kill:
                 self.endpoint.kill()
