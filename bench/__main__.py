@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import auth_latency, cold_start, dynamodb_requests, provisioning, settlement
+from bench import auth_latency, cold_start, dynamodb_requests, provisioning, settlement, terminal
 from bench.table import print_table
 
 
@@ -38,6 +38,10 @@ def main() -> int:
     print_table(settlement.minute_title(), minute_rows, settlement.MINUTE_HEADER)
     print_table(settlement.sweep_title(), sweep_rows, settlement.SWEEP_HEADER)
     print_table("Settlement sweep: notes", sweep_notes, settlement.SWEEP_HEADER)
+    rtt_rows, throughput_rows, terminal_notes = terminal.run()
+    print_table(terminal.rtt_title(), rtt_rows, terminal.HEADER)
+    print_table(terminal.throughput_title(), throughput_rows, terminal.THROUGHPUT_HEADER)
+    print_table("Terminal: notes", terminal_notes, ("what", "measured"))
     print(f"\nbench finished in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -9,6 +9,7 @@ NEEDS="
 /usr/sbin/sshd openssh-server
 ssh openssh-client
 ssh-keygen openssh-client
+tmux tmux
 "
 
 missing=""

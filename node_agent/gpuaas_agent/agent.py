@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from gpuaas_agent import SUPPORTED_PROTOCOL_VERSIONS, __version__
-from gpuaas_agent.commands import CommandProcessor
+from gpuaas_agent.commands import OPEN_TERMINAL, CommandProcessor
 from gpuaas_agent.control_plane import ApiError, Backoff, ControlPlane, Unreachable
 from gpuaas_agent.executors.base import Executor
 from gpuaas_agent.logs import log
@@ -26,6 +26,7 @@ from gpuaas_agent.queue import CommandQueue, CredentialSource, Message
 from gpuaas_agent.shipper import LogShipper
 from gpuaas_agent.state import COMMAND_ID_RE, StateStore
 from gpuaas_agent.telemetry import GpuSource
+from gpuaas_agent.terminal import TerminalManager
 from gpuaas_agent.timeutil import isoformat, utcnow
 from gpuaas_agent.workloads import StartupScripts
 
@@ -67,6 +68,7 @@ class Agent:
         visibility_extend_every: float = 60.0,
         rng: random.Random | None = None,
         shipper: LogShipper | None = None,
+        terminals: TerminalManager | None = None,
     ) -> None:
         self.api = api
         self.state = state
@@ -90,6 +92,11 @@ class Agent:
         self._heartbeat_interval = heartbeat_bounds[0]
         self._heartbeat_stop = threading.Event()
         self._poll_failures = 0
+        # Terminal sessions (open_terminal): the executor's allocation directories, dialed with the node token.
+        dirs = getattr(executor, "dirs", None)
+        if terminals is None and dirs is not None:
+            terminals = TerminalManager(dirs, lambda: str(self.api.node_token), shells=executor.name == "sandbox")
+        self.terminals = terminals
 
     # Registration ---------------------------------------------------------------------------------------
 
@@ -141,7 +148,14 @@ class Agent:
             shipping = ControlPlane(self.api.api_url, max_attempts=1)
             shipping.node_token = self.api.node_token
             self.shipper.start(shipping.ship_logs)
-        self.processor = CommandProcessor(self.state, self.executor, creds["node_id"], scripts=self.scripts)
+        terminals = self.terminals
+        self.processor = CommandProcessor(
+            self.state,
+            self.executor,
+            creds["node_id"],
+            scripts=self.scripts,
+            before_release=terminals.close_allocation if terminals is not None else None,
+        )
         source = CredentialSource(self.api.credentials)
         self.queue = CommandQueue(source, self.sqs_client_factory) if self.sqs_client_factory else CommandQueue(source)
         self.state.prune(KEEP_FINISHED_SECONDS)
@@ -172,6 +186,8 @@ class Agent:
                     break
         finally:
             self._heartbeat_stop.set()
+            if self.terminals is not None:
+                self.terminals.stop()  # detach only: the sessions stay open and tmux keeps their shells
             if beat is not None:
                 beat.join(timeout=5)
             self.scripts.stop_all()
@@ -227,10 +243,29 @@ class Agent:
             log(logger, "poison_message_dropped", logging.ERROR, message_id=message.message_id, error=str(exc))
             self.queue.delete(message)
             return
+        if command.get("type") == OPEN_TERMINAL:
+            self.open_terminal(command)
+            self.queue.delete(message)
+            return
         with self._keep_invisible(message):
             result = self.processor.process(command)
         if self.report(command_id, result):
             self.queue.delete(message)
+
+    def open_terminal(self, command: dict[str, Any]) -> None:
+        """Fire-and-forget: no result is stored or reported. A session already open is kept; one that cannot
+        start here is told so over the relay (``close``); a refused command is only logged."""
+        assert self.processor is not None
+        rejected = self.processor.check(command)
+        if rejected is not None:
+            log(logger, "command_rejected", logging.WARNING, command_id=command.get("command_id"),
+                reason=rejected.reason, detail=rejected.detail)  # fmt: skip
+            return
+        if self.terminals is None:
+            log(logger, "terminal_unsupported", logging.WARNING, command_id=command.get("command_id"),
+                executor=self.executor.name)  # fmt: skip
+            return
+        self.terminals.open(command["payload"])
 
     def report(self, command_id: str, result: dict[str, Any]) -> bool:
         """Send the result; True once the control plane has it (then the message may be deleted)."""

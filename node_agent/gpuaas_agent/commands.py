@@ -39,7 +39,12 @@ SSH_KEY_RE = re.compile(
     r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|"
     r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/=]{16,16384}( [^\r\n\x00]{0,256})?$"
 )
-COMMAND_TYPES = ("provision", "release", "sync_keys")
+SESSION_ID_RE = re.compile(r"^trm_[0-9a-z]{26}$")
+TERMINAL_KINDS = ("shell", "ssh")
+MAX_TERMINAL_SIZE = 1000
+# Commands with a result to report; open_terminal is fire-and-forget (the agent's loop handles it apart).
+COMMAND_TYPES = ("provision", "release", "sync_keys", "open_terminal")
+OPEN_TERMINAL = "open_terminal"
 # The protocol's bound on a startup script (the control plane's own limit is smaller; see its settings).
 STARTUP_SCRIPT_MAX_BYTES = 65536
 
@@ -64,6 +69,9 @@ def validate_payload(kind: str, payload: Any) -> None:
         return
     if kind == "sync_keys":
         _check_keys(payload.get("ssh_public_keys"))
+        return
+    if kind == OPEN_TERMINAL:
+        validate_terminal_payload(payload)
         return
     slots = payload.get("slots")
     if not isinstance(slots, list) or not 1 <= len(slots) <= 64:
@@ -92,6 +100,25 @@ def validate_payload(kind: str, payload: Any) -> None:
 def _check_keys(keys: Any) -> None:
     _require(isinstance(keys, list) and 1 <= len(keys) <= 32, "payload.ssh_public_keys must be a non-empty list")
     _require(all(isinstance(k, str) and SSH_KEY_RE.match(k) for k in keys), "an ssh public key is malformed")
+
+
+def _relay_url(url: Any) -> bool:
+    """``wss://`` anywhere; plain ``ws://`` only to this host (the local cloud), like the agent's HTTP rule."""
+    if not isinstance(url, str) or len(url) > 2048 or any(c.isspace() for c in url):
+        return False
+    if url.startswith("wss://"):
+        return True
+    return url.startswith(("ws://127.0.0.1:", "ws://127.0.0.1/", "ws://localhost:", "ws://localhost/"))
+
+
+def validate_terminal_payload(payload: dict[str, Any]) -> None:
+    session_id = payload.get("session_id")
+    _require(isinstance(session_id, str) and bool(SESSION_ID_RE.match(session_id)), "payload.session_id is malformed")
+    _require(payload.get("kind") in TERMINAL_KINDS, "payload.kind must be shell or ssh")
+    _require(_relay_url(payload.get("url")), "payload.url must be a wss:// URL")
+    for field in ("cols", "rows"):
+        value = payload.get(field)
+        _require(type(value) is int and 1 <= value <= MAX_TERMINAL_SIZE, f"payload.{field} must be 1-1000")
 
 
 def validate(command: dict[str, Any], node_id: str, now: datetime) -> None:
@@ -125,6 +152,7 @@ class CommandProcessor:
         node_id: str,
         clock: Callable[[], datetime] = utcnow,
         scripts: StartupScripts | None = None,
+        before_release: Callable[[str], object] | None = None,
     ) -> None:
         self.state = state
         self.executor = executor
@@ -132,13 +160,25 @@ class CommandProcessor:
         self.clock = clock
         # Startup scripts: started after a provision succeeds, stopped before the release runs.
         self.scripts = scripts
+        # Called with the allocation id before its workload is removed (the agent ends its terminal sessions).
+        self.before_release = before_release
         self.running: set[str] = set()
+
+    def check(self, command: dict[str, Any]) -> Rejected | None:
+        """Why this agent must not act on ``command`` (``None``: it may); for commands with no stored result."""
+        try:
+            validate(command, self.node_id, self.clock())
+        except Rejected as rejected:
+            return rejected
+        return None
 
     def process(self, command: dict[str, Any]) -> dict[str, Any]:
         """The result for ``command``: stored if it finished before, else computed now (and stored)."""
         command_id = command["command_id"]
         if not COMMAND_ID_RE.match(command_id):
             raise ValueError(f"bad command id {command_id!r}")
+        if command.get("type") == OPEN_TERMINAL:
+            raise ValueError("open_terminal has no result: the agent's loop hands it to its terminal sessions")
         record = self.state.get(command_id)
         if record is not None and record.get("status") == FINISHED:
             finished: dict[str, Any] = record["result"]
@@ -167,8 +207,11 @@ class CommandProcessor:
             type=command["type"], allocation_id=command["payload"]["allocation_id"])  # fmt: skip
         payload = command["payload"]
         try:
-            if command["type"] == "release" and self.scripts is not None:
-                self.scripts.stop(payload["allocation_id"])
+            if command["type"] == "release":
+                if self.scripts is not None:
+                    self.scripts.stop(payload["allocation_id"])
+                if self.before_release is not None:
+                    self.before_release(payload["allocation_id"])
             run = getattr(self.executor, command["type"])  # one of COMMAND_TYPES: validated before it started
             outcome = result(SUCCEEDED, None, run(payload))
         except ExecutorError as exc:

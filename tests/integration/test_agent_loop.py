@@ -284,3 +284,56 @@ def test_a_crash_mid_command_is_resumed_at_start_up(cloud, tmp_path):
     restarted.poll_once(wait_seconds=1)
     assert sandbox.provisions == 1
     assert queue_depth(sqs, queue_url) == 0
+
+
+class RecordingTerminals:
+    """Stands in for the agent's TerminalManager: what the loop asked of it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.opened: list[dict[str, Any]] = []
+        self.closed: list[tuple[str, bool]] = []
+        self.stopped = False
+
+    def open(self, payload: dict[str, Any]) -> None:
+        self.opened.append(payload)
+
+    def close_allocation(self, allocation_id: str) -> int:
+        # Called before the executor wipes the allocation: its directory is still there.
+        self.closed.append((allocation_id, (self.root / "allocations" / allocation_id).exists()))
+        return 1
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def open_terminal(n: int, **over: Any) -> dict[str, Any]:
+    payload = {"allocation_id": ALLOC, "session_id": "trm_" + "s" * 26, "kind": "shell",
+               "url": "wss://relay.example.com/v1", "cols": 80, "rows": 24}  # fmt: skip
+    return {**command(n, "release"), "type": "open_terminal", "payload": payload, **over}
+
+
+def test_open_terminal_is_fire_and_forget_and_release_closes_the_sessions_first(cloud, tmp_path):
+    sqs, queue_url, cp = cloud
+    terminals = RecordingTerminals(tmp_path / "root")
+    agent = make_agent(tmp_path, terminals=terminals)
+    agent.setup()
+    send(sqs, queue_url, command(1))
+    agent.poll_once(wait_seconds=1)
+
+    send(sqs, queue_url, open_terminal(2))
+    send(sqs, queue_url, open_terminal(3, node_id="node_" + "z" * 26))  # another node's: refused
+    bad = open_terminal(4)
+    bad["payload"] = {**bad["payload"], "url": "ws://evil.example.com/"}  # plain ws off this host: refused
+    send(sqs, queue_url, bad)
+    for _ in range(3):
+        agent.poll_once(wait_seconds=1)
+    assert [p["session_id"] for p in terminals.opened] == ["trm_" + "s" * 26]
+    assert set(cp.results) == {"cmd_" + "0" * 25 + "1"}  # nothing reported for open_terminal
+    assert not list((tmp_path / "state" / "commands").glob("*02.json"))  # nor stored
+    assert queue_depth(sqs, queue_url) == 0  # each deleted at once
+
+    send(sqs, queue_url, command(5, "release"))
+    agent.poll_once(wait_seconds=1)
+    assert terminals.closed == [(ALLOC, True)]
+    assert cp.results["cmd_" + "0" * 25 + "5"][0]["output"] == {"wiped": True}

@@ -86,7 +86,7 @@ def test_the_distribution_is_declared_as_specified():
     assert meta["requires-python"] == ">=3.11"
     assert meta["scripts"] == {"gpuaas-agent": "gpuaas_agent.cli:main"}
     deps = {d.split(">")[0].split("=")[0].split("<")[0].strip(): d for d in meta["dependencies"]}
-    assert set(deps) == {"boto3", "requests", "nvidia-ml-py"}
+    assert set(deps) == {"boto3", "requests", "nvidia-ml-py", "websockets"}
     assert all("<" in d and ">=" in d for d in deps.values()), "pinned ranges"
     assert project["build-system"]["build-backend"] == "setuptools.build_meta"
 

@@ -552,3 +552,45 @@ def test_registration_sends_no_authorization_header():
     assert api.register({"bootstrap_token": "gpb_x"}) == {"node_id": NODE}
     assert "Authorization" not in responses.calls[0].request.headers
     assert json.loads(responses.calls[0].request.body) == {"bootstrap_token": "gpb_x"}
+
+
+def open_terminal_command(**payload_change: Any) -> dict[str, Any]:
+    payload = {"allocation_id": ALLOC, "session_id": "trm_" + "c" * 26, "kind": "shell",
+               "url": "wss://relay.example.com/v1", "cols": 80, "rows": 24, **payload_change}  # fmt: skip
+    return {**provision(), "type": "open_terminal", "payload": payload}
+
+
+def test_an_open_terminal_command_passes_validation():
+    validate(open_terminal_command(), NODE, utcnow())
+    validate(open_terminal_command(kind="ssh", url="ws://127.0.0.1:8001/local"), NODE, utcnow())
+
+
+@pytest.mark.parametrize(
+    "payload_change",
+    [
+        {"session_id": "trm_../../x"},
+        {"session_id": None},
+        {"kind": "vnc"},
+        {"url": "ws://relay.example.com/v1"},  # plain ws:// only to this host
+        {"url": "https://relay.example.com/v1"},
+        {"url": "wss://relay.example.com/v1 extra"},
+        {"cols": 0},
+        {"rows": 5000},
+        {"cols": "80"},
+        {"cols": True},
+    ],
+)
+def test_malformed_open_terminal_payloads_are_rejected(payload_change):
+    with pytest.raises(commands.Rejected) as caught:
+        validate(open_terminal_command(**payload_change), NODE, utcnow())
+    assert caught.value.reason == "invalid_command"
+
+
+def test_the_processor_never_stores_or_runs_an_open_terminal(tmp_path):
+    executor = CountingExecutor()
+    processor = CommandProcessor(StateStore(tmp_path), executor, NODE)
+    with pytest.raises(ValueError, match="no result"):
+        processor.process(open_terminal_command())
+    assert executor.calls == [] and not list(tmp_path.rglob("*.json"))
+    assert processor.check(open_terminal_command()) is None
+    assert processor.check({**open_terminal_command(), "node_id": "node_" + "z" * 26}).reason == "wrong_node"

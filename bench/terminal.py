@@ -1,0 +1,317 @@
+"""The terminal gateway: keystroke-to-echo round trips through the relay, and output throughput.
+
+The real local cloud is started in-process (the API over HTTP, the template's WebSocket API with the relay's
+Lambda handlers run in-process, moto behind them) with one real ``gpuaas-agent`` process (sandbox executor)
+holding one active allocation. The client end is the SDK's ``RelaySession``. Nothing here asserts on time.
+
+1. Keystroke to echo, ``ROUNDS`` single bytes one at a time after ``WARMUP`` (p50, p99 by nearest rank):
+
+   * ``ssh`` kind: the agent pipes the bytes to a TCP echo server this process runs on the allocation's
+     port (where the allocation's sshd would listen). Baseline: the same echo server over a direct
+     loopback socket, interleaved round by round.
+   * ``shell`` kind: ``stty raw -echo; cat`` in the agent's PTY (inside tmux when installed), so each byte
+     comes back once. Baseline: the same program in a PTY of this process.
+
+   The ratio is what the relay adds: client -> WebSocket -> $default handler -> PostToConnection -> agent,
+   and back the same way, each frame a JSON envelope with base64 and a seq, acknowledged.
+
+   On the local cloud every frame is a handler invocation that reads the connection and the session from
+   moto's DynamoDB and posts to the peer through the emulated @connections API over loopback HTTP, twice per
+   round trip: that, not the ends, is where the time goes (the ends' own work is the baseline's order).
+
+2. Throughput: ``OUTPUT_MB`` MB written at once by the TCP server on the allocation's port as soon as the
+   agent connects (an ``ssh`` session: the bytes arrive exactly as sent), timed from the first byte received
+   to the last; against the same bytes over a direct loopback socket.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import socket
+import statistics
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROUNDS = 200
+WARMUP = 10
+OUTPUT_MB = 10
+HEADER = ("path", "p50 ms", "p99 ms", "/ baseline p50")
+HOST = "bench-tty.fleet"
+SKU_BODY = {
+    "name": "bench-tty-sku",
+    "gpu_model": "H100-80GB-SXM",
+    "gpus": 1,
+    "vcpus": 26,
+    "ram_gib": 225,
+    "disk_gib": 2000,
+    "region": "us-east-1",
+    "price_per_hour_micros": 2_490_000,
+    "currency": "USD",
+}
+
+
+def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.005)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+class Inbox:
+    """Bytes from a session, with a condition to wait on."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.cond = threading.Condition()
+        self.first_at = 0.0
+
+    def feed(self, data: bytes) -> None:
+        with self.cond:
+            if not self.data:
+                self.first_at = time.perf_counter()
+            self.data += data
+            self.cond.notify_all()
+
+    def wait_len(self, n: int, timeout: float = 30) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: len(self.data) >= n, timeout):
+                raise RuntimeError(f"only {len(self.data)} of {n} bytes came")
+
+
+class PortServer:
+    """Listens on the allocation's port; each connection is echoed, or sent ``blob`` at once when set."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_server(("127.0.0.1", port))
+        self.blob: bytes | None = None
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with conn:
+            if self.blob is not None:
+                conn.sendall(self.blob)
+            try:
+                while chunk := conn.recv(65536):
+                    conn.sendall(chunk)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _round_trips(
+    send: Callable[[bytes], object], inbox_len: Callable[[], int], wait: Callable[[int], None]
+) -> list[float]:
+    times = []
+    for i in range(WARMUP + ROUNDS):
+        target = inbox_len() + 1
+        started = time.perf_counter()
+        send(b"x")
+        wait(target)
+        if i >= WARMUP:
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _direct_socket_rtts(port: int) -> list[float]:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        got = [0]
+
+        def wait(n: int) -> None:
+            while got[0] < n:
+                got[0] += len(sock.recv(65536))
+
+        return _round_trips(sock.sendall, lambda: got[0], wait)
+
+
+def _direct_pty_rtts() -> list[float]:
+    master, slave = pty.openpty()
+    process = subprocess.Popen(["sh", "-c", "stty raw -echo; echo ready; exec cat"],  # noqa: S607
+                               stdin=slave, stdout=slave, stderr=slave, start_new_session=True)  # fmt: skip
+    os.close(slave)
+    buffer = bytearray()
+
+    def wait(n: int) -> None:
+        while len(buffer) < n:
+            select.select([master], [], [], 5)
+            buffer.extend(os.read(master, 65536))
+
+    try:
+        while b"ready" not in buffer:
+            wait(len(buffer) + 1)
+        buffer.clear()
+        return _round_trips(lambda b: os.write(master, b), lambda: len(buffer), wait)
+    finally:
+        process.kill()
+        process.wait()
+        os.close(master)
+
+
+def _row(name: str, times: list[float], baseline: float | None) -> tuple[str, ...]:
+    p50 = statistics.median(times)
+    ratio = f"{p50 / baseline:.1f}x" if baseline else "1.0x"
+    return (name, f"{p50:.2f}", f"{_pct(times, 0.99):.2f}", ratio)
+
+
+class Rig:
+    """A local cloud, an agent with one active allocation, and a customer's SDK client."""
+
+    def __init__(self, cloud: Any) -> None:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+        from gpuaas_client import Client
+
+        from localcloud.agents import AgentFleet
+
+        self.cloud = cloud
+        operator = Client(cloud.api_url).dev_token("bench-op", "gpuaas-ops", "operator").access_token
+        admin = {"Authorization": f"Bearer {operator}"}
+        import httpx
+
+        http = httpx.Client(base_url=cloud.api_url, timeout=30)
+        sku = http.post("/v1/admin/skus", json=SKU_BODY, headers=admin).json()
+        image = {"name": "bench-tty-img", "family": "ubuntu", "version": "22.04", "container_image": "nvidia/cuda:12"}
+        image = http.post("/v1/admin/os-images", json=image, headers=admin).json()
+        token = http.post("/v1/admin/bootstrap-tokens", json={"sku_id": sku["id"], "ttl_seconds": 600},
+                          headers=admin).json()["token"]  # fmt: skip
+        self.fleet = AgentFleet(cloud.api_url)
+        self.fleet.start(HOST, token, 1, "H100-80GB-SXM")
+        access = Client(cloud.api_url).dev_token("bench-tty-user", "bench-tty-org", "member").access_token
+        self.sdk = Client(cloud.api_url, access_token=access)
+        public = ed25519.Ed25519PrivateKey.generate().public_key()
+        key = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+        self.sdk.add_ssh_key("bench", key)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                allocation = self.sdk.create_allocation(sku["id"], image["id"], idempotency_key=str(uuid.uuid4()))
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)  # the agent is still registering
+        self.allocation_id = self.sdk.wait_until_active(allocation.id, timeout=60).id
+        sandbox = self.fleet.root / HOST / "sandbox" / "allocations" / self.allocation_id
+        self.port = int((Path(sandbox) / "port").read_text())
+
+    def session(self, kind: str) -> tuple[Any, Inbox]:
+        from gpuaas_client.terminal import RelaySession
+
+        inbox = Inbox()
+        session = RelaySession(self.sdk, self.allocation_id, kind=kind, on_data=inbox.feed).start()
+        _wait(session.peer_connected.is_set, 30, "the agent's side")
+        return session, inbox
+
+    def close(self) -> None:
+        self.fleet.signal_stop()
+        self.fleet.wait()
+        # The allocation is never released: its tmux server (if a shell outlived its session) goes here.
+        subprocess.run(["tmux", "-L", f"gpuaas-{self.allocation_id}", "kill-server"],  # noqa: S603, S607
+                       capture_output=True, check=False)  # fmt: skip
+
+
+def run() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[tuple[str, str]]]:
+    from localcloud.cloud import LocalCloud
+
+    cloud = LocalCloud(api_port=0, ws_port=0, pollers="manual", retry_failed_after=0).start()
+    try:
+        rig = Rig(cloud)
+        try:
+            return _measure(rig)
+        finally:
+            rig.close()
+    finally:
+        cloud.stop()
+
+
+def _measure(rig: Rig) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[tuple[str, str]]]:
+    server = PortServer(rig.port)
+    try:
+        direct_socket = _direct_socket_rtts(rig.port)
+        session, inbox = rig.session("ssh")
+        relay_ssh = _round_trips(session.write, lambda: len(inbox.data), inbox.wait_len)
+        session.close()
+        session.wait(10)
+
+        direct_pty = _direct_pty_rtts()
+        session, inbox = rig.session("shell")
+        session.write(b"stty raw -echo; echo rea''dy; exec cat\n")
+        _wait(lambda: b"ready" in bytes(inbox.data), 30, "the shell")
+        time.sleep(0.5)  # let tmux settle its redraw
+        relay_shell = _round_trips(session.write, lambda: len(inbox.data), inbox.wait_len)
+        session.close("bench done")
+        session.wait(10)
+
+        blob = os.urandom(OUTPUT_MB * 1024 * 1024)
+        server.blob = blob
+        with socket.create_connection(("127.0.0.1", rig.port)) as sock:
+            received, first = 0, 0.0
+            while received < len(blob):
+                chunk = sock.recv(1 << 20)
+                if not first:
+                    first = time.perf_counter()
+                received += len(chunk)
+            direct_s = time.perf_counter() - first
+        session, inbox = rig.session("ssh")
+        inbox.wait_len(len(blob), timeout=300)
+        relay_s = time.perf_counter() - inbox.first_at
+        exact = bytes(inbox.data[: len(blob)]) == blob
+        frames = session.link.stream.received_seq
+        session.close()
+        session.wait(10)
+    finally:
+        server.close()
+
+    socket_p50 = statistics.median(direct_socket)
+    pty_p50 = statistics.median(direct_pty)
+    rtt = [
+        _row("direct loopback TCP echo (baseline for ssh)", direct_socket, None),
+        _row("relay, kind ssh, to the same echo server", relay_ssh, socket_p50),
+        _row("direct PTY, stty raw; cat (baseline for shell)", direct_pty, None),
+        _row("relay, kind shell, stty raw; cat (tmux)", relay_shell, pty_p50),
+    ]
+    mb = len(blob) / 1e6
+    throughput = [
+        ("direct loopback TCP", f"{mb:.1f}", f"{direct_s:.3f}", f"{mb / direct_s:.1f}", "1.0x"),
+        ("relay, kind ssh", f"{mb:.1f}", f"{relay_s:.3f}", f"{mb / relay_s:.1f}", f"{relay_s / direct_s:.0f}x slower"),
+    ]
+    notes = [
+        ("bytes through the relay arrived exactly as sent", str(exact)),
+        ("data frames for the 10 MB (16 KB each)", str(frames)),
+    ]
+    return rtt, throughput, notes
+
+
+THROUGHPUT_HEADER = ("path", "MB", "seconds", "MB/s", "vs direct")
+
+
+def rtt_title() -> str:
+    return f"Terminal: keystroke to echo, {ROUNDS} single bytes after {WARMUP} (ratio to the direct path)"
+
+
+def throughput_title() -> str:
+    return f"Terminal: {OUTPUT_MB} MB of output through the relay (first byte to last)"
