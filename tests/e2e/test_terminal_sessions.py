@@ -12,10 +12,8 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from gpuaas_client.terminal import RelaySession
@@ -23,6 +21,7 @@ from gpuaas_client.terminal import RelaySession
 from chalicelib.core.settings import get_settings
 from tests.e2e.fleet_helpers import Rentable, rentable_fleet
 from tests.e2e.helpers import items_of_type
+from tests.e2e.ssh_helpers import HAVE_OPENSSH, Cli, add_key, keygen, run
 from tests.support.terminal_screen import Screen, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -169,54 +168,46 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.skipif(shutil.which("sshd", path="/usr/sbin:/usr/bin") is None or shutil.which("ssh") is None,
                     reason="OpenSSH is not installed")  # fmt: skip
-def test_ssh_and_scp_through_gpuaas_ssh_proxy(api, cloud, fleet, allocation, tmp_path):
-    """Real ssh and scp, with `gpuaas ssh-proxy` as their ProxyCommand, to an sshd on the allocation's port
-    (started here; the sandbox's own sshd is another branch's): SSH's bytes go client -> relay -> agent -> sshd."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
+@pytest.mark.skipif(not HAVE_OPENSSH, reason="no OpenSSH: scripts/ensure-system-packages.sh installs it")
+def test_ssh_and_scp_through_the_relay_to_the_allocations_own_sshd(api, cloud, fleet, tmp_path):
+    """`gpuaas ssh ID --relay` and the blocks of `gpuaas ssh-config --relay`: SSH's bytes go client -> relay ->
+    agent -> the allocation's own sshd, whose host key is still checked against the API's known_hosts line."""
+    mine, mine_public = keygen(tmp_path / "keys", "mine")
+    key_id = add_key(fleet, "relay-key", mine_public)
+    created = fleet.create(count=1, ssh_key_ids=[key_id], name="relay-job")
+    assert created.status_code == 202, created.text
+    allocation = fleet.wait_for(created.json()["id"], "active", "failed", timeout=15)
+    assert allocation["state"] == "active", allocation
+    gpuaas = Cli(cloud.api_url, tmp_path / "gpuaas")
+    login = gpuaas("login", "--dev", "--user", f"{NAME}-customer", "--org", f"{NAME}-org", "--role", "member")
+    assert login.returncode == 0, login.stderr
 
-    key = ed25519.Ed25519PrivateKey.generate()
-    identity = tmp_path / "id_ed25519"
-    identity.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                                           serialization.NoEncryption()))  # fmt: skip
-    identity.chmod(0o600)
-    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    (tmp_path / "authorized_keys").write_bytes(public + b"\n")
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp_path / "host_key")],
-                   check=True)  # fmt: skip
-    port = int((fleet.sandbox(HOST, allocation["id"]) / "port").read_text())
-    config = tmp_path / "sshd_config"
-    config.write_text(
-        f"ListenAddress 127.0.0.1\nPort {port}\nHostKey {tmp_path / 'host_key'}\n"
-        f"AuthorizedKeysFile {tmp_path / 'authorized_keys'}\nStrictModes no\nPasswordAuthentication no\n"
-        "KbdInteractiveAuthentication no\nUsePAM no\nPidFile none\nPermitRootLogin prohibit-password\n"
-        "Subsystem sftp internal-sftp\n"
-    )
-    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    sshd = subprocess.Popen([shutil.which("sshd", path="/usr/sbin:/usr/bin") or "sshd", "-D", "-e", "-f", str(config)],
-                            stderr=subprocess.PIPE)  # fmt: skip
-    env = {**os.environ, "GPUAAS_CONFIG_DIR": str(tmp_path / "gpuaas"), "GPUAAS_API_URL": cloud.api_url}
-    env.pop("GPUAAS_API_KEY", None)
-    gpuaas = str(Path(sys.executable).with_name("gpuaas"))
-    try:
-        login = [gpuaas, "login", "--dev", "--user", f"{NAME}-customer", "--org", f"{NAME}-org", "--role", "member"]
-        subprocess.run(login, env=env, check=True, capture_output=True, timeout=60)
-        options = ["-F", "/dev/null", "-i", str(identity), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
-                   "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                   "-o", f"ProxyCommand={gpuaas} ssh-proxy {allocation['id']}"]  # fmt: skip
-        user = os.environ.get("USER") or "root"
-        run = subprocess.run(["ssh", *options, f"{user}@{HOST}", "echo via-relay-$((6*7))"],
-                             env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
-        assert run.returncode == 0, run.stderr
-        assert run.stdout.strip() == "via-relay-42"
+    printed = gpuaas("ssh", allocation["id"], "-i", str(mine), "--relay", "--print", "--json")
+    argv = json.loads(printed.stdout)["argv"]
+    assert any(a.startswith("ProxyCommand=") and "ssh-proxy" in a for a in argv), argv
+    assert "StrictHostKeyChecking=yes" in argv
+    hello = gpuaas("ssh", allocation["id"], "-i", str(mine), "--relay", "--", "echo via-relay-$((6*7)); pwd",
+                   timeout=120)  # fmt: skip
+    sandbox = fleet.sandbox(HOST, allocation["id"])
+    assert hello.returncode == 0, hello.stderr
+    assert hello.stdout.splitlines() == ["via-relay-42", str((sandbox / "home").resolve())]
 
-        blob = os.urandom(300_000)
-        (tmp_path / "blob").write_bytes(blob)
-        copied = tmp_path / "copied"
-        scp = subprocess.run(["scp", *options, str(tmp_path / "blob"), f"{user}@{HOST}:{copied}"],
-                             env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
-        assert scp.returncode == 0, scp.stderr
-        assert copied.read_bytes() == blob
-    finally:
-        sshd.terminate()
-        sshd.wait(10)
+    # A tampered host key is refused through the relay too: the proxy carries bytes, it vouches for nothing.
+    known_hosts = gpuaas.config_dir / "known_hosts"
+    good = known_hosts.read_text()
+    _, impostor = keygen(tmp_path / "keys", "impostor")
+    known_hosts.write_text(f"{good.split()[0]} {' '.join(impostor.split()[:2])}\n")
+    changed = run([*argv, "true"])
+    assert changed.returncode == 255 and "REMOTE HOST IDENTIFICATION HAS CHANGED" in changed.stderr
+    known_hosts.write_text(good)
+
+    # scp by the ssh-config block's name, through the relay.
+    config = gpuaas("ssh-config", "-i", str(mine), "--relay")
+    assert config.returncode == 0 and "ProxyCommand" in config.stdout, config.stderr
+    (tmp_path / "ssh_config").write_text(config.stdout)
+    blob = os.urandom(300_000)
+    (tmp_path / "blob").write_bytes(blob)
+    scp = subprocess.run(["scp", "-F", str(tmp_path / "ssh_config"), str(tmp_path / "blob"), "gpuaas-relay-job:blob"],
+                         env=gpuaas.env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert scp.returncode == 0, scp.stderr
+    assert (sandbox / "home" / "blob").read_bytes() == blob

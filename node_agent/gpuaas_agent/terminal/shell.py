@@ -25,6 +25,7 @@ import termios
 from pathlib import Path
 from typing import Protocol
 
+from gpuaas_agent.executors import sshd
 from gpuaas_agent.executors.base import AllocationDirs
 
 READ_BYTES = 16 * 1024
@@ -102,11 +103,15 @@ class Sandbox:
     def exists(self, allocation_id: str) -> bool:
         return self.dirs.path(allocation_id).is_dir()
 
-    def home(self, allocation_id: str) -> tuple[str | None, Path]:
-        """The allocation user's name and home (the allocation's directory when it has none)."""
+    def home(self, allocation_id: str) -> tuple[str, Path]:
+        """The account a login uses (the agent's own, as for the allocation's sshd) and the allocation's home
+        (the allocation's directory when it has none)."""
         base = self.dirs.path(allocation_id)
-        homes = sorted(p for p in (base / "home").glob("*") if p.is_dir()) if (base / "home").is_dir() else []
-        return (homes[0].name, homes[0]) if homes else (None, base)
+        return sshd.account().pw_name, base / "home" if (base / "home").is_dir() else base
+
+    def bin_dir(self, allocation_id: str) -> Path:
+        """What the allocation puts first on a login's PATH (the nvidia-smi stand-in on a host without one)."""
+        return self.dirs.path(allocation_id) / "bin"
 
     def gpus(self, allocation_id: str) -> str:
         try:
@@ -136,18 +141,23 @@ class Shell:
         user, home = sandbox.home(allocation_id)
         login = os.environ.get("SHELL") if os.environ.get("SHELL", "").startswith("/") else None
         shell = login or shutil.which("bash") or "/bin/sh"
+        path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+        if sandbox.bin_dir(allocation_id).is_dir():
+            path = f"{sandbox.bin_dir(allocation_id)}:{path}"
+        # The environment of an SSH login to the same allocation (its home, its GPUs, its PATH).
         env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "PATH": path,
             "HOME": str(home),
             "SHELL": shell,
             "TERM": "xterm-256color",
             "LANG": os.environ.get("LANG", "C.UTF-8"),
             "CUDA_VISIBLE_DEVICES": sandbox.gpus(allocation_id),
-            "GPUAAS_ALLOCATION_ID": allocation_id,
+            sshd.ALLOCATION_ENV: allocation_id,
+            "USER": user,
+            "LOGNAME": user,
         }
-        if user:
-            env["USER"] = env["LOGNAME"] = user
-        argv = [shell, "-l"]
+        # Interactive, not a login shell: a login shell's /etc/profile would reset PATH.
+        argv = [shell, "-i"]
         if self.tmux:
             config = sandbox.dirs.path(allocation_id) / ".tmux.conf"
             sandbox.dirs.write(config, TMUX_CONFIG, 0o644)

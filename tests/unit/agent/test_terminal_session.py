@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gpuaas_agent.executors import sshd
 from gpuaas_agent.executors.sandbox import SandboxExecutor
 from gpuaas_agent.terminal import TerminalManager
 from gpuaas_agent.terminal.shell import tmux_socket
@@ -35,12 +36,13 @@ HAVE_TMUX = shutil.which("tmux") is not None
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> SandboxExecutor:
+def sandbox(tmp_path: Path) -> Iterator[SandboxExecutor]:
     executor = SandboxExecutor(tmp_path / "sandbox", "node-1")
     executor.provision({"allocation_id": ALLOCATION, "slots": [{"index": 0, "gpu_indexes": [2, 3]}],
                         "container_image": "ubuntu:24.04", "ssh_user": "alice",
                         "ssh_public_keys": [KEY]})  # fmt: skip
-    return executor
+    yield executor
+    executor.release({"allocation_id": ALLOCATION})  # its sshd too
 
 
 class Rig:
@@ -97,7 +99,7 @@ def test_a_shell_runs_in_the_sandbox_with_the_allocation_gpus(rig):
     _, link, screen = rig.client()
     link.write(b"echo gpus=$CUDA_VISIBLE_DEVICES home=$HOME pwd=$(pwd)\n")
     match = screen.wait(r"^gpus=(\S*) home=(\S+) pwd=(\S+)$")
-    home = rig.sandbox.dirs.path(ALLOCATION) / "home" / "alice"
+    home = rig.sandbox.dirs.path(ALLOCATION) / "home"  # the allocation's home, as for an SSH login
     assert match.groups() == ("2,3", str(home), str(home))
 
 
@@ -189,6 +191,9 @@ def test_an_agent_restart_attaches_to_the_same_shell_in_tmux(sandbox):
 
 
 def test_an_ssh_session_pipes_the_bytes_of_the_allocation_port(sandbox):
+    # A scripted server in place of the allocation's sshd, to see every byte each way.
+    ssh_dir = sandbox.dirs.path(ALLOCATION) / "ssh"
+    sshd.stop_sshd(sshd.running_sshd(ssh_dir / "sshd.pid", ssh_dir / "sshd_config"), ALLOCATION)
     port = sandbox.dirs.port(ALLOCATION)
     server = socket.create_server(("127.0.0.1", port))
     received = []

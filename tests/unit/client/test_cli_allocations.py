@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import stat
 import uuid
 
@@ -583,6 +584,19 @@ def test_ssh_print_and_identity(http, signed_in, config, tmp_path):
     assert json.loads(out)["argv"][-5:] == ["-i", str(key), "-o", "IdentitiesOnly=yes", "gpuaas@gpu-07.fleet"]
     code, _, err = run("ssh", ALC, "-i", str(tmp_path / "missing"), "--print")
     assert code == 1 and "no such key file" in err
+
+
+def test_ssh_relay_tunnels_through_ssh_proxy_for_this_profile_and_still_checks_the_host_key(
+    http, signed_in, config
+):
+    http.get(f"{BASE}/v1/allocations/{ALC}", json=allocation("active"))
+    _, out, _ = run("ssh", ALC, "--relay", "--print", "--json")
+    argv = json.loads(out)["argv"]
+    [proxy] = [a.removeprefix("ProxyCommand=") for a in argv if a.startswith("ProxyCommand=")]
+    words = shlex.split(proxy)
+    assert words[:2] == ["env", f"GPUAAS_CONFIG_DIR={config.directory}"]
+    assert words[3:] == ["-m", "gpuaas_client.cli", "--profile", "default", "--api-url", BASE, "ssh-proxy", ALC]
+    assert "StrictHostKeyChecking=yes" in argv and argv[-1] == "gpuaas@gpu-07.fleet"
 
 
 def test_ssh_refuses_a_host_without_a_reported_host_key(http, signed_in, monkeypatch):

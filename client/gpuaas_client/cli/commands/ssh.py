@@ -6,7 +6,7 @@ own (``<config dir>/known_hosts``, 0600) and runs the system ``ssh`` with ``Stri
 that file only, so a host that shows another key is refused.
 
 :func:`ssh_command` and :func:`ssh_config_stanza` take an optional ``proxy_command``: the seam for reaching a
-host through a relay (a ``--relay`` flag passes its ``ProxyCommand`` there).
+host through the terminal relay (``--relay`` passes ``gpuaas ssh-proxy`` there as the ``ProxyCommand``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -154,6 +155,16 @@ def _identity(value: str | None) -> str | None:
     return str(Path(value).expanduser())
 
 
+def relay_proxy_command(ctx: Context, allocation_id: str) -> str:
+    """The ``ProxyCommand`` that carries SSH's bytes through the terminal relay (``gpuaas ssh-proxy``), for this
+    profile, API and config dir. ssh runs it with the user's shell and expands ``%`` tokens in it, so both are escaped. The
+    host key is still checked against the API's line: ssh looks it up by HostName and Port, proxy or not."""
+    # The config dir too: ssh may run it later from a shell without this one's environment (an ssh_config block).
+    argv = ["env", f"GPUAAS_CONFIG_DIR={config_dir()}", sys.executable, "-m", "gpuaas_client.cli",
+            "--profile", ctx.profile_name, "--api-url", ctx.api_url, "ssh-proxy", allocation_id]  # fmt: skip
+    return shlex.join(argv).replace("%", "%%")
+
+
 def _active_connection(allocation: Allocation) -> Connection:
     state, connection = allocation.state, allocation.connection
     if state != "active" or not connection:
@@ -176,13 +187,20 @@ def _active_connection(allocation: Allocation) -> Connection:
 @click.argument("ssh_args", nargs=-1, metavar="[-- SSH_ARG ...]", callback=_as_list)
 @click.option("-i", "--identity", metavar="KEY", help="The private key to offer (and only that one).")
 @click.option("--print", "print_", is_flag=True, help="Print the ssh command instead of running it.")
+@click.option(
+    "--relay",
+    is_flag=True,
+    help="Tunnel SSH through the terminal relay (gpuaas ssh-proxy as the ProxyCommand): for hosts with no port "
+    "you can reach. SSH's own key and host-key checks still apply end to end.",
+)
 @with_context
-def ssh(ctx: Context, allocation_id: str, ssh_args: list[str], identity: str | None, print_: bool) -> int:
+def ssh(ctx: Context, allocation_id: str, ssh_args: list[str], identity: str | None, print_: bool, relay: bool) -> int:
     allocation = ctx.authed().get_allocation(allocation_id)
     connection = _active_connection(allocation)
     path = known_hosts_path()
     remember_host_keys(path, [known_hosts_line(connection)])
-    argv = ssh_command(connection, path, ssh_args, identity=_identity(identity))
+    proxy = relay_proxy_command(ctx, allocation.id) if relay else None
+    argv = ssh_command(connection, path, ssh_args, identity=_identity(identity), proxy_command=proxy)
     if print_:
         ctx.out.result({"argv": argv, "command": shlex.join(argv)}, shlex.join(argv))
         return 0
@@ -205,8 +223,9 @@ def ssh(ctx: Context, allocation_id: str, ssh_args: list[str], identity: str | N
     "the CLI's known_hosts file.",
 )
 @click.option("-i", "--identity", metavar="KEY", help="Add IdentityFile KEY (and IdentitiesOnly yes) to each block.")
+@click.option("--relay", is_flag=True, help="Reach each host through the terminal relay (a ProxyCommand per block).")
 @with_context
-def ssh_config(ctx: Context, identity: str | None) -> int:
+def ssh_config(ctx: Context, identity: str | None, relay: bool) -> int:
     key = _identity(identity)
     active = [a for a in ctx.authed().allocations(state="active") if a.connection]
     path = known_hosts_path()
@@ -221,7 +240,12 @@ def ssh_config(ctx: Context, identity: str | None) -> int:
             continue
         usable.append((allocation, allocation.connection))
     remember_host_keys(path, [known_hosts_line(c) for _, c in usable])
-    stanzas = [ssh_config_stanza(names[a.id], c, path, identity=key) for a, c in usable]
+    stanzas = [
+        ssh_config_stanza(
+            names[a.id], c, path, identity=key, proxy_command=relay_proxy_command(ctx, a.id) if relay else None
+        )
+        for a, c in usable
+    ]
     hosts = [
         {"alias": names[a.id], "allocation_id": a.id, "host": c.host, "port": c.port, "user": c.user} for a, c in usable
     ]
