@@ -586,9 +586,7 @@ def test_ssh_print_and_identity(http, signed_in, config, tmp_path):
     assert code == 1 and "no such key file" in err
 
 
-def test_ssh_relay_tunnels_through_ssh_proxy_for_this_profile_and_still_checks_the_host_key(
-    http, signed_in, config
-):
+def test_ssh_relay_tunnels_through_ssh_proxy_for_this_profile_and_still_checks_the_host_key(http, signed_in, config):
     http.get(f"{BASE}/v1/allocations/{ALC}", json=allocation("active"))
     _, out, _ = run("ssh", ALC, "--relay", "--print", "--json")
     argv = json.loads(out)["argv"]
