@@ -157,8 +157,8 @@ def _identity(value: str | None) -> str | None:
 
 def relay_proxy_command(ctx: Context, allocation_id: str) -> str:
     """The ``ProxyCommand`` that carries SSH's bytes through the terminal relay (``gpuaas ssh-proxy``), for this
-    profile, API and config dir. ssh runs it with the user's shell and expands ``%`` tokens in it, so both are escaped. The
-    host key is still checked against the API's line: ssh looks it up by HostName and Port, proxy or not."""
+    profile, API and config dir. ssh runs it with the user's shell and expands ``%`` tokens in it, so both are
+    escaped. The host key is still checked against the API's line: ssh looks it up by HostName and Port."""
     # The config dir too: ssh may run it later from a shell without this one's environment (an ssh_config block).
     argv = ["env", f"GPUAAS_CONFIG_DIR={config_dir()}", sys.executable, "-m", "gpuaas_client.cli",
             "--profile", ctx.profile_name, "--api-url", ctx.api_url, "ssh-proxy", allocation_id]  # fmt: skip
