@@ -6,6 +6,10 @@ holding one active allocation. The client end is the SDK's ``RelaySession``. Not
 
 1. Keystroke to echo, ``ROUNDS`` single bytes one at a time after ``WARMUP`` (p50, p99 by nearest rank):
 
+   * SSH: the system ``ssh`` to the allocation's own sshd, running ``stty raw -echo; cat`` in its PTY, directly
+     over loopback (the baseline the issue names: what a customer gets with a reachable port), then the same
+     command through the relay with ``gpuaas ssh-proxy`` as the ProxyCommand; and the relay's ``shell`` kind
+     against that same direct SSH.
    * ``ssh`` kind: the agent pipes the bytes to a TCP echo server this process runs on the allocation's
      port (where the allocation's sshd would listen). Baseline: the same echo server over a direct
      loopback socket, interleaved round by round.
@@ -19,9 +23,11 @@ holding one active allocation. The client end is the SDK's ``RelaySession``. Not
    moto's DynamoDB and posts to the peer through the emulated @connections API over loopback HTTP, twice per
    round trip: that, not the ends, is where the time goes (the ends' own work is the baseline's order).
 
-2. Throughput: ``OUTPUT_MB`` MB written at once by the TCP server on the allocation's port as soon as the
+2. Throughput: ``OUTPUT_MB`` MB of ``head -c`` from the allocation's sshd, by direct ssh and by ssh through the
+   relay; then ``OUTPUT_MB`` MB written at once by the TCP server on the allocation's port as soon as the
    agent connects (an ``ssh`` session: the bytes arrive exactly as sent), timed from the first byte received
-   to the last; against the same bytes over a direct loopback socket.
+   to the last; against the same bytes over a direct loopback socket. The allocation's sshd is stopped for these
+   (the scripted server takes its port).
 """
 
 from __future__ import annotations
@@ -29,9 +35,13 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shlex
+import shutil
 import socket
 import statistics
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -171,6 +181,59 @@ def _direct_pty_rtts() -> list[float]:
         os.close(master)
 
 
+def _ssh_rtts(argv: list[str], env: dict[str, str]) -> list[float]:
+    """Round trips through an ssh session whose remote PTY runs ``stty raw -echo; cat`` (-tt: a PTY although
+    this end is a pipe)."""
+    process = subprocess.Popen([*argv[:1], "-tt", *argv[1:], "stty raw -echo; echo rea''dy; exec cat"],  # noqa: S603
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                               bufsize=0)  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    out, stdin = process.stdout.fileno(), process.stdin
+    buffer = bytearray()
+
+    def wait(n: int) -> None:
+        while len(buffer) < n:
+            if not select.select([out], [], [], 30)[0]:
+                raise RuntimeError(f"ssh gave {len(buffer)} of {n} bytes")
+            chunk = os.read(out, 65536)
+            if not chunk:
+                raise RuntimeError("ssh ended")
+            buffer.extend(chunk)
+
+    try:
+        while b"ready" not in buffer:
+            wait(len(buffer) + 1)
+        del buffer[: buffer.index(b"ready") + len(b"ready")]
+        time.sleep(0.2)
+        while select.select([out], [], [], 0.1)[0]:  # the line end after "ready"
+            buffer.extend(os.read(out, 65536))
+        buffer.clear()
+
+        def send(data: bytes) -> None:
+            stdin.write(data)
+
+        return _round_trips(send, lambda: len(buffer), wait)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _ssh_output_seconds(argv: list[str], env: dict[str, str], size: int) -> float:
+    """Seconds from the first byte to the last of ``size`` bytes that ``head -c`` prints through ssh (no PTY)."""
+    process = subprocess.Popen([*argv, f"head -c {size} /dev/zero"], stdout=subprocess.PIPE,  # noqa: S603
+                               stderr=subprocess.DEVNULL, env=env)  # fmt: skip
+    assert process.stdout is not None
+    received, first = 0, 0.0
+    while chunk := process.stdout.read1(1 << 20):
+        if not first:
+            first = time.perf_counter()
+        received += len(chunk)
+    process.wait()
+    if received != size:
+        raise RuntimeError(f"ssh printed {received} of {size} bytes")
+    return time.perf_counter() - first
+
+
 def _row(name: str, times: list[float], baseline: float | None) -> tuple[str, ...]:
     p50 = statistics.median(times)
     ratio = f"{p50 / baseline:.1f}x" if baseline else "1.0x"
@@ -202,7 +265,13 @@ class Rig:
         self.fleet.start(HOST, token, 1, "H100-80GB-SXM")
         access = Client(cloud.api_url).dev_token("bench-tty-user", "bench-tty-org", "member").access_token
         self.sdk = Client(cloud.api_url, access_token=access)
-        public = ed25519.Ed25519PrivateKey.generate().public_key()
+        private = ed25519.Ed25519PrivateKey.generate()
+        self.workdir = Path(tempfile.mkdtemp(prefix="gpuaas-bench-tty-"))
+        self.identity = self.workdir / "id_ed25519"
+        self.identity.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+                                                        serialization.NoEncryption()))  # fmt: skip
+        self.identity.chmod(0o600)
+        public = private.public_key()
         key = public.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
         self.sdk.add_ssh_key("bench", key)
         deadline = time.monotonic() + 60
@@ -216,7 +285,30 @@ class Rig:
                 time.sleep(0.2)  # the agent is still registering
         self.allocation_id = self.sdk.wait_until_active(allocation.id, timeout=60).id
         sandbox = self.fleet.root / HOST / "sandbox" / "allocations" / self.allocation_id
-        self.port = int((Path(sandbox) / "port").read_text())
+        self.sandbox = Path(sandbox)
+        self.port = int((self.sandbox / "port").read_text())
+        connection = self.sdk.get_allocation_ssh(self.allocation_id)
+        self.ssh_user = connection.user
+        known_hosts = self.workdir / "known_hosts"
+        known_hosts.write_text(f"{connection.known_hosts}\n")
+        self.cli_env = {**os.environ, "GPUAAS_CONFIG_DIR": str(self.workdir / "cli"), "GPUAAS_API_URL": cloud.api_url}
+        login = [sys.executable, "-m", "gpuaas_client.cli", "login", "--dev", "--user", "bench-tty-user",
+                 "--org", "bench-tty-org", "--role", "member"]  # fmt: skip
+        subprocess.run(login, env=self.cli_env, check=True, capture_output=True, timeout=60)  # noqa: S603
+        proxy = shlex.join([sys.executable, "-m", "gpuaas_client.cli", "ssh-proxy", self.allocation_id])
+        base = ["ssh", "-F", "/dev/null", "-i", str(self.identity), "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={known_hosts}", "-o", "LogLevel=ERROR",
+                "-p", str(self.port)]  # fmt: skip
+        target = f"{self.ssh_user}@{connection.host}"
+        self.direct_ssh = [*base, target]
+        self.relay_ssh = [*base, "-o", f"ProxyCommand={proxy}", target]
+
+    def stop_sshd(self) -> None:
+        """Free the allocation's port for the scripted server (the agent restarts the sshd on a re-provision)."""
+        from gpuaas_agent.executors import sshd
+
+        ssh_dir = self.sandbox / "ssh"
+        sshd.stop_sshd(sshd.running_sshd(ssh_dir / "sshd.pid", ssh_dir / "sshd_config"), self.allocation_id)
 
     def session(self, kind: str) -> tuple[Any, Inbox]:
         from gpuaas_client.terminal import RelaySession
@@ -232,6 +324,7 @@ class Rig:
         # The allocation is never released: its tmux server (if a shell outlived its session) goes here.
         subprocess.run(["tmux", "-L", f"gpuaas-{self.allocation_id}", "kill-server"],  # noqa: S603, S607
                        capture_output=True, check=False)  # fmt: skip
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def run() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[tuple[str, str]]]:
@@ -249,6 +342,19 @@ def run() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[tuple[str,
 
 
 def _measure(rig: Rig) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], list[tuple[str, str]]]:
+    size = OUTPUT_MB * 1024 * 1024
+    direct_ssh = _ssh_rtts(rig.direct_ssh, rig.cli_env)
+    relay_ssh_client = _ssh_rtts(rig.relay_ssh, rig.cli_env)
+    session, inbox = rig.session("shell")
+    session.write(b"stty raw -echo; echo rea''dy; exec cat\n")
+    _wait(lambda: b"ready" in bytes(inbox.data), 30, "the shell")
+    time.sleep(0.5)  # let tmux settle its redraw
+    relay_shell_vs_ssh = _round_trips(session.write, lambda: len(inbox.data), inbox.wait_len)
+    session.close("bench done")
+    session.wait(10)
+    direct_ssh_s = _ssh_output_seconds(rig.direct_ssh, rig.cli_env, size)
+    relay_ssh_s = _ssh_output_seconds(rig.relay_ssh, rig.cli_env, size)
+    rig.stop_sshd()
     server = PortServer(rig.port)
     try:
         direct_socket = _direct_socket_rtts(rig.port)
@@ -288,7 +394,11 @@ def _measure(rig: Rig) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], li
 
     socket_p50 = statistics.median(direct_socket)
     pty_p50 = statistics.median(direct_pty)
+    ssh_p50 = statistics.median(direct_ssh)
     rtt = [
+        _row("direct SSH to the allocation's sshd, stty raw; cat (baseline)", direct_ssh, None),
+        _row("SSH through the relay (gpuaas ssh-proxy), same command", relay_ssh_client, ssh_p50),
+        _row("relay, kind shell, stty raw; cat, against direct SSH", relay_shell_vs_ssh, ssh_p50),
         _row("direct loopback TCP echo (baseline for ssh)", direct_socket, None),
         _row("relay, kind ssh, to the same echo server", relay_ssh, socket_p50),
         _row("direct PTY, stty raw; cat (baseline for shell)", direct_pty, None),
@@ -296,6 +406,14 @@ def _measure(rig: Rig) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], li
     ]
     mb = len(blob) / 1e6
     throughput = [
+        ("direct SSH, head -c", f"{mb:.1f}", f"{direct_ssh_s:.3f}", f"{mb / direct_ssh_s:.1f}", "1.0x"),
+        (
+            "SSH through the relay, head -c",
+            f"{mb:.1f}",
+            f"{relay_ssh_s:.3f}",
+            f"{mb / relay_ssh_s:.1f}",
+            f"{relay_ssh_s / direct_ssh_s:.0f}x slower",
+        ),
         ("direct loopback TCP", f"{mb:.1f}", f"{direct_s:.3f}", f"{mb / direct_s:.1f}", "1.0x"),
         ("relay, kind ssh", f"{mb:.1f}", f"{relay_s:.3f}", f"{mb / relay_s:.1f}", f"{relay_s / direct_s:.0f}x slower"),
     ]
