@@ -29,24 +29,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bench.common import sku_body
 from bench.table import print_table
 
 ROUNDS = 200
 WARMUP = 10
 HEADER = ("request", "median ms", "/ baseline", "/ via session", "DynamoDB per call", "rate-limit UpdateItem per call")
 # High enough that ROUNDS + WARMUP calls per principal never hit a 429; the limiter still runs.
-# As tests/e2e/helpers.py ``sku_body`` makes one.
-SKU_BODY = {
-    "name": "bench-auth-sku",
-    "gpu_model": "H100-80GB-SXM",
-    "gpus": 1,
-    "vcpus": 26,
-    "ram_gib": 225,
-    "disk_gib": 2000,
-    "region": "us-east-1",
-    "price_per_hour_micros": 2_490_000,
-    "currency": "USD",
-}
 RATE_LIMITS = '{"read": 100000, "write": 100000, "auth": 100000, "public": 100000}'
 
 
@@ -207,7 +196,7 @@ def run() -> tuple[list[tuple[str, ...]], list[tuple[str, str]]]:
                     http.post(
                         "/v1/admin/skus",
                         headers={**json_headers, "Authorization": f"Bearer {operator}"},
-                        body=json.dumps(SKU_BODY),
+                        body=json.dumps(sku_body("bench-auth-sku")),
                     ),
                     201,
                     "create SKU",

@@ -63,6 +63,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench.common import percentile, sku_body
+
 if TYPE_CHECKING:
     from gpuaas_client import Client
 
@@ -95,16 +97,6 @@ LATENCY_HEADER = (
 )
 AGENT_HEADER = ("what", "measured", "baseline / design", "ratio")
 RATE_LIMITS = '{"read": 100000, "write": 100000, "auth": 100000, "public": 100000}'
-SKU = {
-    "gpu_model": "H100-80GB-SXM",
-    "gpus": 1,
-    "vcpus": 26,
-    "ram_gib": 225,
-    "disk_gib": 2000,
-    "region": "us-east-1",
-    "price_per_hour_micros": 2_490_000,
-    "currency": "USD",
-}
 FINISHED_AT = "2026-11-26T12:00:00.000Z"
 _MISSING = object()
 TICK = os.sysconf("SC_CLK_TCK")
@@ -167,7 +159,7 @@ class Api:
         from gpuaas_client._api.api.admin import admin_create_sku
         from gpuaas_client._api.models import CreateSkuBody
 
-        body = CreateSkuBody.from_dict({"name": name, **SKU})
+        body = CreateSkuBody.from_dict(sku_body(name))
         return self.expect(admin_create_sku.sync_detailed(client=self.generated(operator), body=body), 201)
 
     def bootstrap_token(self, operator: str, sku_id: str) -> str:
@@ -177,12 +169,6 @@ class Api:
         body = BootstrapTokenBody(sku_id=sku_id, ttl_seconds=600)
         answer = admin_create_bootstrap_token.sync_detailed(client=self.generated(operator), body=body)
         return str(self.expect(answer, 201).token)
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    """Nearest rank: of 100 samples, p99 is the second largest."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def _wait(condition: Callable[[], bool], timeout: float, what: str, interval: float = POLL_S) -> None:
@@ -347,7 +333,7 @@ class Leg:
     dynamodb: list[list[tuple[str, float]]] = field(default_factory=list)
 
     def p(self, q: float) -> float:
-        return _percentile(self.samples, q)
+        return percentile(self.samples, q)
 
     def add(self, start: float, end: float, log: RequestLog | None = None) -> None:
         self.samples.append(end - start)
@@ -628,8 +614,8 @@ class LatencyBench:
             if leg.dynamodb:
                 calls = statistics.median(len(d) for d in leg.dynamodb)
                 twi = statistics.median(sum(1 for a, _ in d if a == "TransactWriteItems") for d in leg.dynamodb)
-                spent = _percentile([sum(t for _, t in d) for d in leg.dynamodb], 50)
-                twi_spent = _percentile(_twi_seconds(leg), 50)
+                spent = percentile([sum(t for _, t in d) for d in leg.dynamodb], 50)
+                twi_spent = percentile(_twi_seconds(leg), 50)
                 dynamodb = f"{calls:.0f}, {spent * 1e3:.1f} ({twi:.0f} TWI, {twi_spent * 1e3:.1f})"
             else:
                 dynamodb = ""
@@ -657,9 +643,9 @@ class LatencyBench:
             less_twi = [s - t for s, t in zip(leg.samples, _twi_seconds(leg), strict=True)]
             less_all = [s - sum(t for _, t in d) for s, d in zip(leg.samples, leg.dynamodb, strict=True)]
             return (
-                f"less its TWI time: p50 {_percentile(less_twi, 50) * 1e3:.1f} ms, p99 "
-                f"{_percentile(less_twi, 99) * 1e3:.1f} ms; less all its DynamoDB time: p50 "
-                f"{_percentile(less_all, 50) * 1e3:.1f} ms, p99 {_percentile(less_all, 99) * 1e3:.1f} ms"
+                f"less its TWI time: p50 {percentile(less_twi, 50) * 1e3:.1f} ms, p99 "
+                f"{percentile(less_twi, 99) * 1e3:.1f} ms; less all its DynamoDB time: p50 "
+                f"{percentile(less_all, 50) * 1e3:.1f} ms, p99 {percentile(less_all, 99) * 1e3:.1f} ms"
             )
 
         twi = _twi_seconds(self.create)
@@ -693,7 +679,7 @@ class LatencyBench:
             (
                 "garbage collector",
                 f"off during the measured rounds; a young collection after each round (outside the legs): p50 "
-                f"{_percentile(self.gc_pauses, 50) * 1e3:.0f} ms, longest {max(self.gc_pauses) * 1e3:.0f} ms, "
+                f"{percentile(self.gc_pauses, 50) * 1e3:.0f} ms, longest {max(self.gc_pauses) * 1e3:.0f} ms, "
                 f"{sum(self.gc_pauses):.1f} s in all",
             ),
             (

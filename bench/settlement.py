@@ -32,7 +32,6 @@ import contextlib
 import copy
 import gc
 import json
-import math
 import os
 import statistics
 import sys
@@ -45,6 +44,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from bench.common import percentile
 
 MINUTE_ALLOCATIONS = 200
 MINUTE_ORGS = 10
@@ -84,12 +85,6 @@ def sweep_title(allocations: int = SWEEP_ALLOCATIONS) -> str:
 
 def _fmt(calls: Counter[str]) -> str:
     return ", ".join(f"{op} x{n}" for op, n in sorted(calls.items())) or "none"
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    """Nearest rank."""
-    ordered = sorted(samples)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def _allocation(prefix: str, i: int) -> str:
@@ -464,7 +459,7 @@ def _per_minute() -> list[tuple[str, str]]:
         ("requests ratio", f"{requests:.2f}x ({requests - 1:.2f} reads per settle on top of the one TWI)"),
         (
             "time per settle",
-            f"p50 {p50_settle * 1e3:.2f} ms, p90 {_percentile(settle_s, 90) * 1e3:.2f} ms, "
+            f"p50 {p50_settle * 1e3:.2f} ms, p90 {percentile(settle_s, 90) * 1e3:.2f} ms, "
             f"mean {statistics.fmean(settle_s) * 1e3:.2f} ms",
         ),
         (
@@ -474,7 +469,7 @@ def _per_minute() -> list[tuple[str, str]]:
         ),
         (
             "time per bare TWI (same 5 writes, twin meter)",
-            f"p50 {p50_bare * 1e3:.2f} ms, p90 {_percentile(bare_s, 90) * 1e3:.2f} ms, "
+            f"p50 {p50_bare * 1e3:.2f} ms, p90 {percentile(bare_s, 90) * 1e3:.2f} ms, "
             f"mean {statistics.fmean(bare_s) * 1e3:.2f} ms",
         ),
         (

@@ -49,35 +49,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.common import percentile, sku_body, wait_until
+
 ROUNDS = 200
 WARMUP = 10
 OUTPUT_MB = 10
 HEADER = ("path", "p50 ms", "p99 ms", "/ baseline p50")
 HOST = "bench-tty.fleet"
-SKU_BODY = {
-    "name": "bench-tty-sku",
-    "gpu_model": "H100-80GB-SXM",
-    "gpus": 1,
-    "vcpus": 26,
-    "ram_gib": 225,
-    "disk_gib": 2000,
-    "region": "us-east-1",
-    "price_per_hour_micros": 2_490_000,
-    "currency": "USD",
-}
-
-
-def _wait(condition: Callable[[], object], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.005)
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
 class Inbox:
@@ -237,7 +215,7 @@ def _ssh_output_seconds(argv: list[str], env: dict[str, str], size: int) -> floa
 def _row(name: str, times: list[float], baseline: float | None) -> tuple[str, ...]:
     p50 = statistics.median(times)
     ratio = f"{p50 / baseline:.1f}x" if baseline else "1.0x"
-    return (name, f"{p50:.2f}", f"{_pct(times, 0.99):.2f}", ratio)
+    return (name, f"{p50:.2f}", f"{percentile(times, 99):.2f}", ratio)
 
 
 class Rig:
@@ -256,7 +234,7 @@ class Rig:
         import httpx
 
         http = httpx.Client(base_url=cloud.api_url, timeout=30)
-        sku = http.post("/v1/admin/skus", json=SKU_BODY, headers=admin).json()
+        sku = http.post("/v1/admin/skus", json=sku_body("bench-tty-sku"), headers=admin).json()
         image = {"name": "bench-tty-img", "family": "ubuntu", "version": "22.04", "container_image": "nvidia/cuda:12"}
         image = http.post("/v1/admin/os-images", json=image, headers=admin).json()
         token = http.post("/v1/admin/bootstrap-tokens", json={"sku_id": sku["id"], "ttl_seconds": 600},
@@ -315,7 +293,7 @@ class Rig:
 
         inbox = Inbox()
         session = RelaySession(self.sdk, self.allocation_id, kind=kind, on_data=inbox.feed).start()
-        _wait(session.peer_connected.is_set, 30, "the agent's side")
+        wait_until(session.peer_connected.is_set, 30, "the agent's side")
         return session, inbox
 
     def close(self) -> None:
@@ -347,7 +325,7 @@ def _measure(rig: Rig) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], li
     relay_ssh_client = _ssh_rtts(rig.relay_ssh, rig.cli_env)
     session, inbox = rig.session("shell")
     session.write(b"stty raw -echo; echo rea''dy; exec cat\n")
-    _wait(lambda: b"ready" in bytes(inbox.data), 30, "the shell")
+    wait_until(lambda: b"ready" in bytes(inbox.data), 30, "the shell")
     time.sleep(0.5)  # let tmux settle its redraw
     relay_shell_vs_ssh = _round_trips(session.write, lambda: len(inbox.data), inbox.wait_len)
     session.close("bench done")
@@ -366,7 +344,7 @@ def _measure(rig: Rig) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]], li
         direct_pty = _direct_pty_rtts()
         session, inbox = rig.session("shell")
         session.write(b"stty raw -echo; echo rea''dy; exec cat\n")
-        _wait(lambda: b"ready" in bytes(inbox.data), 30, "the shell")
+        wait_until(lambda: b"ready" in bytes(inbox.data), 30, "the shell")
         time.sleep(0.5)  # let tmux settle its redraw
         relay_shell = _round_trips(session.write, lambda: len(inbox.data), inbox.wait_len)
         session.close("bench done")
