@@ -16,6 +16,7 @@ import time
 from io import StringIO
 
 import pytest
+from gpuaas_agent.executors import sshd
 from gpuaas_agent.executors.sandbox import SandboxExecutor
 from gpuaas_agent.terminal import TerminalManager
 from gpuaas_client import ApiError, Client
@@ -114,6 +115,7 @@ def world(tmp_path):
     yield executor, manager, pairing, client, kinds
     manager.close_allocation(ALLOCATION)
     pairing.stop()
+    executor.release({"allocation_id": ALLOCATION})  # its sshd too
 
 
 class Reader:
@@ -178,6 +180,9 @@ def test_a_shell_over_pipes_reconnects_with_a_fresh_ticket_for_the_same_session(
 def test_end_of_input_on_ssh_proxy_closes_the_session(world):
     executor, manager, _, client, kinds = world
     kinds["kind"] = "ssh"
+    # A scripted server in place of the allocation's sshd, to see every byte each way.
+    ssh_dir = executor.dirs.path(ALLOCATION) / "ssh"
+    sshd.stop_sshd(sshd.running_sshd(ssh_dir / "sshd.pid", ssh_dir / "sshd_config"), ALLOCATION)
     server = socket.create_server(("127.0.0.1", executor.dirs.port(ALLOCATION)))
 
     def echo() -> None:
