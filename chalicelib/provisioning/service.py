@@ -21,6 +21,7 @@ from typing import Any
 
 from chalicelib.audit.models import Actor, record
 from chalicelib.core import errors, observability
+from chalicelib.core.agent_commands import command_document
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id
@@ -62,7 +63,6 @@ from chalicelib.provisioning.ports import (
 from chalicelib.sshkeys.models import SshKey
 
 CONTEXT = "provisioning"
-PROTOCOL_VERSION = 1
 # Placement re-reads the free slots after a lost race; past this many rounds the caller retries.
 _CLAIM_ROUNDS = 12
 _STEP_ROUNDS = 5
@@ -649,15 +649,8 @@ class ProvisioningService:
                 payload["startup_script"] = allocation.startup_script
         elif kind == SYNC_KEYS:
             payload.update(ssh_public_keys=list(allocation.ssh_public_keys))
-        document = {
-            "protocol_version": PROTOCOL_VERSION,
-            "command_id": command_id,
-            "type": kind,
-            "node_id": allocation.node_id,
-            "issued_at": isoformat(now),
-            "expires_at": isoformat(now + timedelta(seconds=self._timeouts[kind])),
-            "payload": payload,
-        }
+        expires_at = now + timedelta(seconds=self._timeouts[kind])
+        document = command_document(command_id, kind, allocation.node_id, now, expires_at, payload)
         return Command(id=command_id, node_id=allocation.node_id, allocation_id=allocation.id, kind=kind,
                        document=document)  # fmt: skip
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from chalicelib.audit.models import Actor, record
 from chalicelib.core import errors
+from chalicelib.core.agent_commands import command_document
 from chalicelib.core.clock import Clock, isoformat
 from chalicelib.core.events import DomainEvent
 from chalicelib.core.ids import new_id
@@ -61,7 +62,6 @@ CONTEXT = "terminal"
 # terminal.opened and terminal.closed.
 AUDIT_OPEN = "terminal:open"
 AUDIT_CLOSE = "terminal:close"
-PROTOCOL_VERSION = 1
 OPEN_TERMINAL = "open_terminal"
 _ROUNDS = 5
 
@@ -329,16 +329,9 @@ class TerminalService:
 
     def _send_open_terminal(self, session: TerminalSession, now: datetime) -> None:
         command_id = new_id("cmd")
-        document = {
-            "protocol_version": PROTOCOL_VERSION,
-            "command_id": command_id,
-            "type": OPEN_TERMINAL,
-            "node_id": session.node_id,
-            "issued_at": isoformat(now),
-            # The client waits for the agent about as long as its ticket lived.
-            "expires_at": isoformat(now + self._ticket_ttl),
-            "payload": payloads.open_terminal_payload(session, self._url),
-        }
+        # The client waits for the agent about as long as its ticket lived.
+        document = command_document(command_id, OPEN_TERMINAL, session.node_id, now, now + self._ticket_ttl,
+                                    payloads.open_terminal_payload(session, self._url))  # fmt: skip
         self._queue.send(session.node_id, document, command_id)
 
     def _side_gone(self, session_id: str, side: str, connection_id: str) -> str | None:
