@@ -400,4 +400,11 @@ class InvalidFrameError(AppError):
     default_message = "The frame is not a terminal protocol frame"
 
 
+# Webhooks.
+class InvalidWebhookUrlError(AppError):
+    code = "INVALID_WEBHOOK_URL"
+    status = 422
+    default_message = "The webhook URL is not an allowed destination"
+
+
 CATALOG["INTERNAL_ERROR"] = AppError

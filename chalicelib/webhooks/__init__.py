@@ -1,0 +1,1 @@
+"""Customer webhooks: endpoints, signed deliveries, their attempts and retries (doc/webhooks.md)."""
