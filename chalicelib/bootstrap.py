@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
     from chalicelib.terminal.ports import Allocations, NodeAuthenticator
     from chalicelib.terminal.service import TerminalService
+    from chalicelib.webhooks.sending import DestinationPolicy, WebhookSender
 
 clock = SystemClock()
 
@@ -375,3 +376,26 @@ def reset() -> None:
     idempotency = sys.modules.get("chalicelib.storage.idempotency")
     if idempotency is not None:
         idempotency.persistence_layer.cache_clear()
+
+
+@cache
+def webhook_sender() -> WebhookSender:
+    """The one HTTP client that reaches customers' webhook URLs, behind the SSRF guard."""
+    from chalicelib.adapters.webhook_http import PinnedHttpSender
+    from chalicelib.core.settings import get_settings
+
+    settings = get_settings()
+    return PinnedHttpSender(
+        allow_loopback=settings.webhook_allow_http_loopback,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        max_body_bytes=settings.webhook_response_max_bytes,
+    )
+
+
+@cache
+def webhook_destination_policy() -> DestinationPolicy:
+    """What an endpoint's URL must be when it is registered or changed (the sender checks again)."""
+    from chalicelib.adapters.webhook_http import WebhookDestinationPolicy
+    from chalicelib.core.settings import get_settings
+
+    return WebhookDestinationPolicy(allow_loopback=get_settings().webhook_allow_http_loopback)
