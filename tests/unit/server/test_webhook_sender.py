@@ -193,3 +193,23 @@ def test_plain_http_to_loopback_is_a_local_stage_setting_only() -> None:
     assert load_settings({"GPUAAS_STAGE": "local"}).webhook_allow_http_loopback is False
     defaults = load_settings({"GPUAAS_STAGE": "prod"})
     assert (defaults.webhook_timeout_seconds, defaults.webhook_response_max_bytes) == (15.0, 65536)
+
+
+def test_a_lookup_that_never_answers_is_given_up_at_the_deadline() -> None:
+    import threading
+    import time
+
+    never = threading.Event()
+
+    def hanging(host: str, port: int) -> Sequence[str]:
+        never.wait(10)
+        return ["93.184.215.14"]
+
+    connections = Connections()
+    sender = PinnedHttpSender(timeout_seconds=0.2, resolver=hanging, connection_factory=connections)
+    started = time.monotonic()
+    outcome = sender.post("https://slow-dns.example.com/", b"{}", {})
+    never.set()
+    assert (outcome.error, outcome.detail) == (DNS_FAILED, "slow-dns.example.com did not resolve within 0.2 s")
+    assert time.monotonic() - started < 2
+    assert connections.calls == []
