@@ -64,6 +64,19 @@ def system_resolver(host: str, port: int) -> list[str]:
     return found
 
 
+class StaticHostsResolver:
+    """Answers the names in ``table`` itself and asks ``fallback`` for the rest: the local stage's
+    hosts file for webhook tests (``GPUAAS_WEBHOOK_HOSTS``). Answers still pass the guard."""
+
+    def __init__(self, table: Mapping[str, Sequence[str]], fallback: Resolver = system_resolver) -> None:
+        self._table = {name.lower(): list(addresses) for name, addresses in table.items()}
+        self._fallback = fallback
+
+    def __call__(self, host: str, port: int) -> Sequence[str]:
+        found = self._table.get(host.lower())
+        return found if found is not None else self._fallback(host, port)
+
+
 class PinnedHTTPConnection(http.client.HTTPConnection):
     """An HTTP connection that names ``host`` (the Host header) but dials ``address``."""
 
