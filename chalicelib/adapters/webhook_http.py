@@ -149,6 +149,7 @@ class PinnedHttpSender:
         self._monotonic = monotonic
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> HttpOutcome:
+        _check_headers(headers)  # the caller's mistake raises here, before any lookup or socket
         started = self._monotonic()
         try:
             destination = parse_destination(url, allow_http_loopback=self._allow_loopback)
@@ -329,6 +330,12 @@ class WebhookDestinationPolicy:
             resolve_allowed(destination, self._resolver, allow_loopback=self._allow_loopback)
         except _DnsFailed as exc:
             raise errors.InvalidWebhookUrlError(str(exc)) from None
+
+
+def _check_headers(headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        if not name or any(ch in f"{name}{value}" for ch in "\r\n\0") or ":" in name:
+            raise ValueError(f"webhook header {name!r} cannot be sent")
 
 
 class _DnsFailed(Exception):

@@ -255,3 +255,12 @@ def test_the_bootstrap_builds_the_sender_and_policy_from_settings(monkeypatch: p
         monkeypatch.undo()
         get_settings.cache_clear()
         bootstrap.reset()
+
+
+@pytest.mark.parametrize("headers", [{"x-a": "b\r\nHost: evil"}, {"x-a\n": "b"}, {"": "b"}, {"a:b": "c"}])
+def test_a_header_that_cannot_be_sent_is_the_callers_error_raised_before_any_lookup(headers: dict[str, str]) -> None:
+    sender, resolver, connections = _sender({"hooks.example.com": ["93.184.215.14"]})
+    with pytest.raises(ValueError, match="cannot be sent"):
+        sender.post("https://hooks.example.com/", b"{}", headers)
+    assert resolver.lookups == []
+    assert connections.calls == []
