@@ -48,6 +48,7 @@ def policy_data(policy: BillingPolicy) -> dict[str, Any]:
         "checkout_min_micros": policy.checkout_min_micros,
         "checkout_max_micros": policy.checkout_max_micros,
         "currency": policy.currency,
+        "runway_warning_seconds": policy.runway_warning_seconds,
         "version": policy.version,
     }
 

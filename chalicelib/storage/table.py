@@ -361,6 +361,8 @@ class WalletItem(TableItem, discriminator="wallet"):
     depleted_at = UnicodeAttribute(null=True)
     frozen_reason = UnicodeAttribute(null=True)
     stripe_customer_id = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)  # +1 with every balance change (absent on wallets older than it)
+    runway_warned = BooleanAttribute(null=True)
 
 
 class WalletDirectoryItem(TableItem, discriminator="wallet_directory"):
