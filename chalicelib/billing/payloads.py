@@ -20,6 +20,8 @@ def ledger_entry_data(entry: LedgerEntry) -> dict[str, Any]:
         "currency": entry.currency,
         "at": entry.at,
         "description": entry.description,
+        # A ledger entry is never changed (a correction is another entry): its version is always 1.
+        "version": 1,
     }
 
 
