@@ -246,3 +246,18 @@ def test_concurrent_appends_to_one_feed_leave_no_gap_and_no_duplicate(cloud):
     for w in range(writers):
         mine = [e.body["data"]["n"] for e in entries if e.body["data"]["writer"] == w]
         assert mine == list(range(per_writer))
+
+
+def test_operator_events_go_to_the_platform_feed_only(rig, api, cloud):
+    assert api.post(f"/v1/admin/nodes/{rig.host.node_id}/drain", json={"reason": "maintenance"}).status_code == 200
+    cloud.drain()
+    platform = api.get("/v1/admin/event-feed").json()
+    [drained] = [e for e in platform["items"] if e["type"] == "node.drained"]
+    validate_public_event(drained)
+    assert drained["data"]["node"]["id"] == rig.host.node_id and drained["data"]["reason"] == "maintenance"
+    assert [e["type"] for e in api.get("/v1/admin/event-feed", params={"types": "node.down"}).json()["items"]] == []
+    assert all(not e["type"].startswith("node.") for e in feed(rig)["items"])  # never in an org's feed
+    assert rig.call("GET", "/v1/admin/event-feed").status_code == 403  # customers are not operators
+    # The org feed's cursor is not the platform feed's.
+    r = api.get("/v1/admin/event-feed", params={"after": feed(rig)["next_cursor"]})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "INVALID_CURSOR"
