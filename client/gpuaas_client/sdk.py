@@ -862,7 +862,7 @@ class Client:
                 after=_opt(after),
                 types=",".join(types) if types else UNSET,
                 limit=_opt(limit),
-                wait=_opt(wait),
+                wait=wait if wait else UNSET,
             ),
             EventFeedPage.from_dict,
         )

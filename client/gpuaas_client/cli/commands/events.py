@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -49,8 +48,8 @@ def events(ctx: Context, after: str | None, types: str | None, follow: bool, pla
     finally:
         if feed.cursor:
             # Where to resume (--after), on stderr so that stdout stays the events alone.
-            sys.stderr.write(f"cursor: {feed.cursor}\n")
-            sys.stderr.flush()
+            ctx.out.err.write(f"cursor: {feed.cursor}\n")
+            ctx.out.err.flush()
     return 0
 
 
