@@ -63,6 +63,7 @@ def rig(api, cloud) -> Rig:
 
 def test_renting_and_releasing_fill_the_feed_in_order_with_the_internal_ids(rig, cloud):
     allocation = rig.rent()
+    cloud.drain()  # the feed's order is the order events reach it: deliver each step's before the next
     rig.release(allocation["id"])
     cloud.drain()
     events, cursor = everything(rig)
@@ -153,7 +154,9 @@ def test_a_force_release_by_billing_shows_depletion_and_force_released(api, clou
     types = [e["type"] for e in events]
     assert types.index("balance.depleted") < types.index("allocation.force_released")
     assert types.count("balance.low") == 2 and types.count("allocation.expiring") == 1
-    assert types[-3:] == ["allocation.releasing", "allocation.force_released", "allocation.released"]
+    # One transaction wrote the first two: the bus may hand them over in either order.
+    assert sorted(types[-3:-1]) == ["allocation.force_released", "allocation.releasing"]
+    assert types[-1] == "allocation.released"
     forced = next(e for e in events if e["type"] == "allocation.force_released")
     assert forced["data"]["release_reason"] == "balance_depleted"
     assert forced["data"]["allocation_id"] == allocation["id"]
