@@ -354,8 +354,9 @@ def _parsed(response: httpx.Response, parse: Parse[M]) -> M:
 
 
 class EventFeed(Iterator["PublicEvent"]):
-    """The event feed as an iterator (``Client.events``); ``cursor`` is the position after the last event it
-    yielded (or where it started), so a consumer that stores it resumes without a gap or a repeat."""
+    """The event feed as an iterator (``Client.events``). ``cursor`` is the feed's cursor after the last page
+    it has yielded whole (or where it started): resuming from it never skips an event, and repeats at most the
+    events of a page it was stopped in the middle of (deduplicate by ``id``, as for webhooks)."""
 
     def __init__(
         self,
