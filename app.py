@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.api import (
     allocation_routes,
     billing_routes,
+    event_routes,
     fleet_routes,
     identity_routes,
     inventory_routes,
@@ -30,6 +31,7 @@ billing_routes.register(api)
 payment_routes.register(api)
 log_routes.register(api)
 terminal_routes.register(api)
+event_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)
     payment_routes.register_dev(api)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.billing.ports import AllocationReleaser
     from chalicelib.billing.service import BillingService
     from chalicelib.eventlog.service import EventLogService
+    from chalicelib.feed.service import EventFeedService
     from chalicelib.fleet.models import NodeCredential
     from chalicelib.fleet.service import FleetService
     from chalicelib.identity.service import IdentityService
@@ -106,6 +107,22 @@ def event_log_service() -> EventLogService:
     from chalicelib.storage.event_log_repo import DynamoEventLog
 
     return EventLogService(DynamoEventLog())
+
+
+@cache
+def event_feed_service() -> EventFeedService:
+    from chalicelib.core.settings import get_settings
+    from chalicelib.feed.models import FeedLimits
+    from chalicelib.feed.service import EventFeedService
+    from chalicelib.storage.feed_repo import DynamoEventFeed
+
+    settings = get_settings()
+    limits = FeedLimits(
+        retention_seconds=settings.event_feed_retention_seconds,
+        wait_max_seconds=settings.event_feed_wait_max_seconds,
+        poll_seconds=settings.event_feed_poll_seconds,
+    )
+    return EventFeedService(DynamoEventFeed(), SystemClock(), limits)
 
 
 @cache
@@ -356,6 +373,7 @@ def reset() -> None:
         inventory_service,
         outbox_relay,
         event_log_service,
+        event_feed_service,
         session_tokens,
         identity_service,
         fleet_service,

@@ -301,6 +301,7 @@ class BillingPolicyBody(Body):
     welcome_credit_micros: Micros | None = None
     checkout_min_micros: Micros | None = None
     checkout_max_micros: Micros | None = None
+    runway_warning_seconds: Annotated[int, Field(ge=0, le=30 * 86400)] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> BillingPolicyBody:

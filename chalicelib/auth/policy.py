@@ -56,6 +56,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "allocations:release": BUILDERS,
     # What an allocation's workloads printed (its startup script first): every member of the org.
     "logs:read": EVERYONE,
+    # The org's public events (GET /v1/events): whatever a webhook of the org would be sent.
+    "events:read": EVERYONE,
     # A shell on (or an SSH stream to) an allocation: whoever may create allocations.
     "terminal:open": BUILDERS,
     "billing:read": MONEY,

@@ -114,6 +114,12 @@ class Wallet:
     depleted_at: str | None = None
     frozen_reason: str | None = None
     stripe_customer_id: str | None = None
+    # Incremented by every balance change (a ledger entry or a settlement): balance events carry
+    # it so that receivers can order them.
+    version: int = 1
+    # The runway warning (allocation.expiring) was announced for the current descent; cleared when
+    # the runway rises to the threshold again or nothing burns, so each crossing is announced once.
+    runway_warned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +182,9 @@ class BillingPolicy:
     checkout_min_micros: int = 5_000_000
     checkout_max_micros: int = 10_000_000_000
     currency: str = "USD"
+    # allocation.expiring is announced when the org's runway (settled balance at the burn rate of
+    # its running allocations) falls below this; 0 turns the warning off.
+    runway_warning_seconds: int = 1800
     version: int = 0
 
     def __post_init__(self) -> None:

@@ -20,6 +20,8 @@ def ledger_entry_data(entry: LedgerEntry) -> dict[str, Any]:
         "currency": entry.currency,
         "at": entry.at,
         "description": entry.description,
+        # A ledger entry is never changed (a correction is another entry): its version is always 1.
+        "version": 1,
     }
 
 
@@ -48,6 +50,7 @@ def policy_data(policy: BillingPolicy) -> dict[str, Any]:
         "checkout_min_micros": policy.checkout_min_micros,
         "checkout_max_micros": policy.checkout_max_micros,
         "currency": policy.currency,
+        "runway_warning_seconds": policy.runway_warning_seconds,
         "version": policy.version,
     }
 

@@ -63,9 +63,11 @@ class BillingUnitOfWork(Protocol):
         """Take a meter settled to its end out of the sweep's index."""
         ...
 
-    def set_alerts(self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None) -> None:
-        """Record which thresholds were announced and whether the wallet is depleted, only if
-        nobody changed them since ``before`` was read."""
+    def set_alerts(
+        self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None, runway_warned: bool
+    ) -> None:
+        """Record which thresholds were announced, whether the wallet is depleted and whether its
+        runway warning is out, only if nobody changed them since ``before`` was read."""
         ...
 
     def set_frozen(self, org_id: str, reason: str | None) -> None: ...

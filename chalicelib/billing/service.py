@@ -331,9 +331,14 @@ class BillingService:
         notified = tuple(sorted(set(still) | set(crossed), reverse=True))
         depleted_at = wallet.depleted_at
         events: list[DomainEvent] = []
+        version = wallet.version  # of the balance these events report
         for threshold in crossed:
             events.append(
-                _event("billing.low_balance", org_id, {"threshold_micros": threshold, "balance_micros": balance})
+                _event(
+                    "billing.low_balance",
+                    org_id,
+                    {"threshold_micros": threshold, "balance_micros": balance, "version": version},
+                )
             )
         if balance <= 0 and depleted_at is None:
             depleted_at = self._now()
@@ -342,19 +347,52 @@ class BillingService:
                 _event(
                     "billing.balance_depleted",
                     org_id,
-                    {"balance_micros": balance, "depleted_at": depleted_at, "grace_seconds": grace},
+                    {"balance_micros": balance, "depleted_at": depleted_at, "grace_seconds": grace, "version": version},
                 )
             )
         elif balance > 0 and depleted_at is not None:
             depleted_at = None
             events.append(_event("billing.balance_restored", org_id, {"balance_micros": balance}))
-        if notified == wallet.notified_thresholds and depleted_at == wallet.depleted_at:
+        runway_warned, expiring = self._runway_warning(wallet, policy)
+        if expiring is not None:
+            events.append(expiring)
+        unchanged = (notified, depleted_at, runway_warned) == (
+            wallet.notified_thresholds,
+            wallet.depleted_at,
+            wallet.runway_warned,
+        )
+        if unchanged:
             return
         uow = self._uow()
-        uow.set_alerts(wallet, notified, depleted_at)
+        uow.set_alerts(wallet, notified, depleted_at, runway_warned)
         for event in events:
             uow.emit(event)
         uow.commit()
+
+    def _runway_warning(self, wallet: Wallet, policy: BillingPolicy) -> tuple[bool, DomainEvent | None]:
+        """Whether the runway warning is out after this check, and the allocation.expiring that
+        announces it when the runway just fell below the policy's threshold (one per org and
+        crossing, naming every running allocation; again only after the runway rose to the
+        threshold or nothing burned)."""
+        threshold = policy.runway_warning_seconds
+        if threshold <= 0:
+            return False, None
+        meters = [m for m in self._reader.burning_meters(wallet.org_id) if m.ends_at is None]
+        burn = sum(m.price_per_hour_micros for m in meters)
+        runway = runway_seconds(wallet.balance_micros, burn)
+        below = runway is not None and runway < threshold
+        if not below or wallet.runway_warned:
+            return below, None
+        data = {
+            "allocation_ids": sorted(m.allocation_id for m in meters),
+            "runway_seconds": runway,
+            "threshold_seconds": threshold,
+            "balance_micros": wallet.balance_micros,
+            "burn_rate_per_hour_micros": burn,
+            "currency": wallet.currency,
+            "version": wallet.version,
+        }
+        return True, _event("allocation.expiring", wallet.org_id, data)
 
     def enforce_depletion(self, now: datetime) -> list[str]:
         """Release every active allocation of orgs at or below zero for longer than the grace

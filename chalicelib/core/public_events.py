@@ -130,6 +130,8 @@ _MAPPERS: dict[str, _Mapper] = {
     "allocation.failed": _same("allocation.failed"),
     "allocation.releasing": _same("allocation.releasing"),
     "allocation.released": _same("allocation.released"),
+    "allocation.force_released": _same("allocation.force_released"),
+    "allocation.expiring": _same("allocation.expiring"),
     "billing.low_balance": _same("balance.low"),
     "billing.balance_depleted": _same("balance.depleted"),
     "billing.credited": _by_entry_kind({"topup": "payment.succeeded"}),

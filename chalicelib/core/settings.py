@@ -85,6 +85,10 @@ class Settings:
     log_max_future_seconds: int
     log_follow_wait_seconds: int
     log_follow_poll_seconds: float
+    # Event feed (GET /v1/events): how long entries are kept, the longest long-poll, how often it looks.
+    event_feed_retention_seconds: int
+    event_feed_wait_max_seconds: int
+    event_feed_poll_seconds: float
     # Billing: the default policy until an operator stores one, and the settlement fan-out queue.
     welcome_credit_micros: int
     settlement_queue_url: str
@@ -200,6 +204,10 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         log_max_future_seconds=_int_from(env, "GPUAAS_LOG_MAX_FUTURE_SECONDS", 3600),
         log_follow_wait_seconds=_int_from(env, "GPUAAS_LOG_FOLLOW_WAIT_SECONDS", 20),
         log_follow_poll_seconds=float(get("GPUAAS_LOG_FOLLOW_POLL_SECONDS") or 1.0),
+        event_feed_retention_seconds=_int_from(env, "GPUAAS_EVENT_FEED_RETENTION_SECONDS", 30 * 86400),
+        # Below API Gateway's 29 s integration timeout, with room for the last read and the reply.
+        event_feed_wait_max_seconds=min(_int_from(env, "GPUAAS_EVENT_FEED_WAIT_MAX_SECONDS", 20), 25),
+        event_feed_poll_seconds=float(get("GPUAAS_EVENT_FEED_POLL_SECONDS") or 0.5),
         welcome_credit_micros=_int_from(env, "GPUAAS_WELCOME_CREDIT_MICROS", 0),
         settlement_queue_url=get("GPUAAS_SETTLEMENT_QUEUE_URL", ""),
         settlement_batch_size=_int_from(env, "GPUAAS_SETTLEMENT_BATCH_SIZE", 100),

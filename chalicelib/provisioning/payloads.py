@@ -24,6 +24,8 @@ def allocation_event_data(allocation: Allocation) -> dict[str, Any]:
         "state": allocation.state,
         "reason": allocation.reason,
         "at": allocation.updated_at,
+        # Incremented by every change: receivers order a subject's events by it (doc/events.md).
+        "version": allocation.version,
     }
 
 

@@ -72,6 +72,8 @@ _RELEASE_RESTART_AFTER = timedelta(seconds=60)
 COMMAND_FAILED = "CommandFailed"
 COMMAND_REJECTED = "CommandRejected"
 MAX_SSH_KEYS = 32
+# The release_reason of a customer's own release; any other (billing's, an operator's) is a force-release.
+CUSTOMER_RELEASE = "customer"
 # The host key an agent reports for an allocation's sshd (events/agent/result.v1.json): ed25519, no comment.
 _HOST_KEY_RE = re.compile(r"^ssh-ed25519 [A-Za-z0-9+/]{68}$")
 
@@ -309,7 +311,7 @@ class ProvisioningService:
         return self.release(allocation.org_id, allocation_id, f"operator: {reason}", actor=actor)
 
     def release(
-        self, org_id: str, allocation_id: str, reason: str = "customer", actor: Actor | None = None
+        self, org_id: str, allocation_id: str, reason: str = CUSTOMER_RELEASE, actor: Actor | None = None
     ) -> Allocation:
         """Release at the customer's request (or billing's or an operator's: ``reason`` says whose)."""
 
@@ -332,11 +334,17 @@ class ProvisioningService:
                 uow.save(allocation, after)
                 uow.meters.end_meter(allocation.id, now)  # billing stops when the release is asked for
                 uow.emit(_event("allocation.releasing", after, release_reason=reason))
+                if reason != CUSTOMER_RELEASE:
+                    uow.emit(_event("allocation.force_released", after, release_reason=reason))
             else:
                 # Not built yet: the provisioning workflow hands over to release when it is.
                 after = replace(allocation, release_requested_at=now, updated_at=now, version=allocation.version + 1)
                 uow.save(allocation, after)
                 uow.emit(_event("allocation.release_requested", after, release_reason=reason))
+                if reason != CUSTOMER_RELEASE:
+                    # Announced when it is asked for, not when the workflow gets to it: that is
+                    # when the customer lost the allocation.
+                    uow.emit(_event("allocation.force_released", after, release_reason=reason))
             if actor is not None:
                 before, changed = payloads.allocation_audit(allocation), payloads.allocation_audit(after)
                 action = "admin:allocations:force_release"

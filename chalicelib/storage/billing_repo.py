@@ -139,6 +139,7 @@ def wallet_item(wallet: Wallet) -> WalletItem:
         balance_micros=wallet.balance_micros,
         created_at=wallet.created_at,
         notified_thresholds=list(wallet.notified_thresholds),
+        version=wallet.version,
     )
 
 
@@ -152,6 +153,9 @@ def wallet_from(item: WalletItem) -> Wallet:
         depleted_at=item.depleted_at,
         frozen_reason=item.frozen_reason,
         stripe_customer_id=item.stripe_customer_id,
+        # Wallets opened before versions existed count from 1.
+        version=int(item.version) if item.version is not None else 1,
+        runway_warned=bool(item.runway_warned),
     )
 
 
@@ -166,6 +170,7 @@ def policy_item(policy: BillingPolicy) -> SettingsItem:
         "checkout_min_micros": policy.checkout_min_micros,
         "checkout_max_micros": policy.checkout_max_micros,
         "currency": policy.currency,
+        "runway_warning_seconds": policy.runway_warning_seconds,
     }
     return SettingsItem(PK=pk, SK=sk, document=document, version=policy.version)
 
@@ -180,6 +185,7 @@ def policy_from(item: SettingsItem) -> BillingPolicy:
         checkout_min_micros=int(d["checkout_min_micros"]),
         checkout_max_micros=int(d["checkout_max_micros"]),
         currency=str(d["currency"]),
+        runway_warning_seconds=int(d.get("runway_warning_seconds", BillingPolicy().runway_warning_seconds)),
         version=int(item.version),
     )
 
@@ -326,7 +332,7 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
         pk, sk = keys.wallet(org_id)
         self.update(
             WalletItem(PK=pk, SK=sk),
-            [WalletItem.balance_micros.add(delta)],
+            [WalletItem.balance_micros.add(delta), WalletItem.version.add(1)],
             condition=WalletItem.PK.exists(),
             error=errors.ConcurrentUpdateError,
         )
@@ -370,9 +376,14 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
             error=errors.ConcurrentUpdateError,
         )
 
-    def set_alerts(self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None) -> None:
+    def set_alerts(
+        self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None, runway_warned: bool
+    ) -> None:
         pk, sk = keys.wallet(before.org_id)
-        actions: list[Action] = [WalletItem.notified_thresholds.set(list(notified))]
+        actions: list[Action] = [
+            WalletItem.notified_thresholds.set(list(notified)),
+            WalletItem.runway_warned.set(runway_warned),
+        ]
         if depleted_at:
             actions += [
                 WalletItem.depleted_at.set(depleted_at),
@@ -389,7 +400,13 @@ class DynamoBillingUnitOfWork(DynamoUnitOfWork):
         self.update(
             WalletItem(PK=pk, SK=sk),
             actions,
-            condition=(WalletItem.notified_thresholds == list(before.notified_thresholds)) & was_depleted,
+            condition=(WalletItem.notified_thresholds == list(before.notified_thresholds))
+            & was_depleted
+            & (
+                (WalletItem.runway_warned == True)  # noqa: E712 - a pynamodb condition, not a comparison
+                if before.runway_warned
+                else (WalletItem.runway_warned.does_not_exist() | (WalletItem.runway_warned == False))  # noqa: E712
+            ),
             error=errors.ConcurrentUpdateError,
         )
 

@@ -361,3 +361,26 @@ def terminal_ticket(token_hash: str) -> tuple[str, str]:
 
 def terminal_connection(connection_id: str) -> tuple[str, str]:
     return f"WSCONN#{connection_id}", "CONNECTION"
+
+
+# Event feed (chalicelib/feed): per feed (an org id or "platform") a head item holding the last
+# sequence number given out, and the entries under it, sorted by that number; per event id a
+# dedupe record, so that a redelivered event is not appended twice.
+FEED_ENTRY_PREFIX = "SEQ#"
+
+
+def feed_partition(feed: str) -> str:
+    return f"FEED#{feed}"
+
+
+def feed_head(feed: str) -> tuple[str, str]:
+    return feed_partition(feed), "HEAD"
+
+
+def feed_entry(feed: str, seq: int) -> tuple[str, str]:
+    # Zero-padded: the sort key orders like the number.
+    return feed_partition(feed), f"{FEED_ENTRY_PREFIX}{seq:016d}"
+
+
+def feed_dedupe(event_id: str) -> tuple[str, str]:
+    return f"FEEDEVT#{event_id}", "FEEDEVT"

@@ -162,6 +162,29 @@ class EventLogItem(TableItem, discriminator="event"):
     received = BooleanAttribute(default=True)
 
 
+class FeedHeadItem(TableItem, discriminator="feed_head"):
+    """The last sequence number a feed gave out; moved only from the value read (the append's
+    transaction), so that two appends never get the same number and none is skipped."""
+
+    seq = NumberAttribute()
+
+
+class FeedEntryItem(TableItem, discriminator="feed_entry"):
+    """One public event in its feed, at its sequence number; expires by TTL (retention)."""
+
+    seq = NumberAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    body = JSONAttribute()
+
+
+class FeedDedupeItem(TableItem, discriminator="feed_dedupe"):
+    """An event id already appended (and where), so that a redelivery appends nothing."""
+
+    feed = UnicodeAttribute()
+    seq = NumberAttribute()
+
+
 class UserItem(TableItem, discriminator="user"):
     id = UnicodeAttribute()
     email = UnicodeAttribute()
@@ -361,6 +384,8 @@ class WalletItem(TableItem, discriminator="wallet"):
     depleted_at = UnicodeAttribute(null=True)
     frozen_reason = UnicodeAttribute(null=True)
     stripe_customer_id = UnicodeAttribute(null=True)
+    version = NumberAttribute(null=True)  # +1 with every balance change (absent on wallets older than it)
+    runway_warned = BooleanAttribute(null=True)
 
 
 class WalletDirectoryItem(TableItem, discriminator="wallet_directory"):

@@ -34,6 +34,7 @@ import httpx
 
 from gpuaas_client._api import Client as GeneratedClient
 from gpuaas_client._api.api.admin import admin_list_node_logs as _admin_list_node_logs
+from gpuaas_client._api.api.admin import admin_list_platform_events as _admin_list_platform_events
 from gpuaas_client._api.api.allocations import create_allocation as _create_allocation
 from gpuaas_client._api.api.allocations import get_allocation as _get_allocation
 from gpuaas_client._api.api.allocations import get_allocation_ssh as _get_allocation_ssh
@@ -62,6 +63,7 @@ from gpuaas_client._api.api.catalog import list_os_images as _list_os_images
 from gpuaas_client._api.api.catalog import list_skus as _list_skus
 from gpuaas_client._api.api.dev import dev_complete_checkout as _dev_complete_checkout
 from gpuaas_client._api.api.dev import dev_token as _dev_token
+from gpuaas_client._api.api.events import list_events as _list_events
 from gpuaas_client._api.api.members import add_member as _add_member
 from gpuaas_client._api.api.members import change_member_role as _change_member_role
 from gpuaas_client._api.api.members import list_members as _list_members
@@ -89,6 +91,7 @@ from gpuaas_client._api.models import (
     DevCheckoutCompletion,
     DevSession,
     DevTokenBody,
+    EventFeedPage,
     EventPage,
     Health,
     LedgerEntry,
@@ -102,6 +105,7 @@ from gpuaas_client._api.models import (
     OpenTerminalBody,
     OsImage,
     OsImagePage,
+    PublicEvent,
     Session,
     Sku,
     SkuPage,
@@ -136,6 +140,8 @@ __all__ = [
     "CreatedApiKey",
     "DevCheckoutCompletion",
     "DevSession",
+    "EventFeed",
+    "EventFeedPage",
     "GpuaasError",
     "Health",
     "LedgerEntry",
@@ -144,6 +150,7 @@ __all__ = [
     "Me",
     "Member",
     "OsImage",
+    "PublicEvent",
     "Session",
     "Sku",
     "SpendCap",
@@ -344,6 +351,63 @@ def _parsed(response: httpx.Response, parse: Parse[M]) -> M:
             f"The API's answer is not the documented shape ({type(exc).__name__}: {exc})",
             request_id,
         ) from exc
+
+
+class EventFeed(Iterator["PublicEvent"]):
+    """The event feed as an iterator (``Client.events``). ``cursor`` is the feed's cursor after the last page
+    it has yielded whole (or where it started): resuming from it never skips an event, and repeats at most the
+    events of a page it was stopped in the middle of (deduplicate by ``id``, as for webhooks)."""
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        after: str | None,
+        types: Sequence[str] | None,
+        follow: bool,
+        wait: int,
+        platform: bool,
+    ) -> None:
+        self._client = client
+        self.cursor = after
+        self._types = types
+        self._follow = follow
+        self._wait = wait
+        self._platform = platform
+        self._pending: list[PublicEvent] = []
+        self._page_cursor: str | None = after
+        self._done = False
+
+    def __iter__(self) -> EventFeed:
+        return self
+
+    def __next__(self) -> PublicEvent:
+        while not self._pending:
+            if self._done:
+                raise StopIteration
+            self._fetch()
+        event = self._pending.pop(0)
+        if not self._pending:
+            self.cursor = self._page_cursor  # the page's cursor stands after its last event
+        return event
+
+    def _fetch(self) -> None:
+        waiting = self._wait if self._follow else 0
+        try:
+            page = self._client.events_page(
+                after=self._page_cursor, types=self._types, wait=waiting, platform=self._platform
+            )
+        except GpuaasError as exc:
+            if not (self._follow and _retryable(exc)):
+                raise
+            self._client.sleep(1.0)
+            return
+        self._pending = list(page.items)
+        self._page_cursor = page.next_cursor
+        if not self._pending:
+            self.cursor = page.next_cursor
+            if not self._follow:
+                self._done = True
 
 
 class Client:
@@ -778,6 +842,46 @@ class Client:
             ),
             follow,
         )
+
+    def events_page(
+        self,
+        *,
+        after: str | None = None,
+        types: Sequence[str] | None = None,
+        limit: int | None = None,
+        wait: int | None = None,
+        platform: bool = False,
+    ) -> EventFeedPage:
+        """One page of the org's event feed (``platform``: the operators' feed of fleet events), oldest first.
+
+        Each item is the public event exactly as a webhook delivers it (same id). ``next_cursor`` is never None:
+        pass it back as ``after`` for what follows. With ``wait`` an empty read waits on the server (at most 20 s)
+        and answers as soon as an event arrives."""
+        operation = _admin_list_platform_events if platform else _list_events
+        return self._model(
+            lambda: operation._get_kwargs(
+                after=_opt(after),
+                types=",".join(types) if types else UNSET,
+                limit=_opt(limit),
+                wait=wait if wait else UNSET,
+            ),
+            EventFeedPage.from_dict,
+        )
+
+    def events(
+        self,
+        *,
+        after: str | None = None,
+        types: Sequence[str] | None = None,
+        follow: bool = False,
+        wait: int = 20,
+        platform: bool = False,
+    ) -> EventFeed:
+        """The org's public events after the cursor ``after`` (from the oldest kept without), oldest first, as
+        an iterator whose ``cursor`` is where it stands: save it to resume later. Without ``follow`` it ends when
+        the feed has nothing newer; with ``follow`` it long-polls for new events until the caller stops, and
+        reads again from its cursor after a transient error (502/503/504, a dropped connection)."""
+        return EventFeed(self, after=after, types=types, follow=follow, wait=wait, platform=platform)
 
     def _log_lines(self, read: Callable[[str | None, bool], LogPage], follow: bool) -> Iterator[LogLine]:
         cursor: str | None = None

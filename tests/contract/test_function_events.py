@@ -36,6 +36,7 @@ API_EVENTS = {
 WORKER_EVENTS = {
     "outbox_relay_stream",
     "events_archive_sqs",
+    "event_feed_sqs",
     "catalog_reconcile_schedule",
     "node_health_schedule",
     "billing_sweep_schedule",
@@ -161,6 +162,30 @@ def test_events_archive_handler_files_every_sample_record_once(monkeypatch):
     assert sorted(e["type"] for e in log.envelopes()) == ["os_image.created", "sku.updated"]
     for envelope in log.envelopes():
         validate_event(envelope)
+
+
+# Event feed: SQS (the public events' internal types) -> each org's feed ------------------------
+
+
+def test_event_feed_handler_appends_each_public_event_once_and_fails_only_a_bad_record(monkeypatch):
+    from chalicelib.feed.models import PLATFORM_FEED, FeedLimits
+    from chalicelib.feed.service import EventFeedService
+    from functions import event_feed
+    from tests.fakes.clock import FakeClock
+    from tests.fakes.feed import FakeEventFeed
+
+    store = FakeEventFeed()
+    limits = FeedLimits(retention_seconds=86400, wait_max_seconds=20, poll_seconds=0.5)
+    monkeypatch.setattr(bootstrap, "event_feed_service", lambda: EventFeedService(store, FakeClock(), limits))
+    sample = load_function_event("event_feed_sqs")
+    assert sample["Records"][0]["eventSourceARN"].endswith("-event-feed")
+    assert event_feed.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert event_feed.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}  # redelivery: nothing new
+    org = json.loads(sample["Records"][0]["body"])["detail"]["data"]["org_id"]
+    assert [e.type for e in store.feeds[org]] == ["allocation.active", "balance.low"]
+    assert [e.type for e in store.feeds[PLATFORM_FEED]] == ["node.drained"]
+    broken = {"Records": [{**sample["Records"][0], "body": "{}", "messageId": "bad"}, sample["Records"][1]]}
+    assert event_feed.handler(broken, FakeLambdaContext()) == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
 
 
 # Catalog reconcile: EventBridge schedule -----------------------------------------------------

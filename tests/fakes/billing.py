@@ -114,8 +114,10 @@ class FakeBillingUnitOfWork(FakeUnitOfWorkBase[BillingStore]):
     def close_meter(self, meter: Meter) -> None:
         self.ops.append(("meter", meter, meter))
 
-    def set_alerts(self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None) -> None:
-        self.ops.append(("alerts", before, notified, depleted_at))
+    def set_alerts(
+        self, before: Wallet, notified: tuple[int, ...], depleted_at: str | None, runway_warned: bool
+    ) -> None:
+        self.ops.append(("alerts", before, notified, depleted_at, runway_warned))
 
     def set_frozen(self, org_id: str, reason: str | None) -> None:
         self.ops.append(("wallet_change", org_id, {"frozen_reason": reason}))
@@ -150,7 +152,8 @@ def _write(s: BillingStore, op: Op) -> None:
         org_id, delta = op[1], op[2]
         if org_id not in wallets:
             raise errors.ConcurrentUpdateError()
-        wallets[org_id] = replace(wallets[org_id], balance_micros=wallets[org_id].balance_micros + delta)
+        current = wallets[org_id]
+        wallets[org_id] = replace(current, balance_micros=current.balance_micros + delta, version=current.version + 1)
     elif kind == "meter":
         before, after = op[1], op[2]
         current = s.meters.get(after.allocation_id)
@@ -165,14 +168,17 @@ def _write(s: BillingStore, op: Op) -> None:
         spend_key = (meter.org_id, day)
         s.daily_spend[spend_key] = s.daily_spend.get(spend_key, 0) + micros
     elif kind == "alerts":
-        before, notified, depleted_at = op[1], op[2], op[3]
+        before, notified, depleted_at, runway_warned = op[1], op[2], op[3], op[4]
         current = wallets.get(before.org_id)
-        if current is None or (current.notified_thresholds, current.depleted_at) != (
+        if current is None or (current.notified_thresholds, current.depleted_at, current.runway_warned) != (
             before.notified_thresholds,
             before.depleted_at,
+            before.runway_warned,
         ):
             raise errors.ConcurrentUpdateError()
-        wallets[before.org_id] = replace(current, notified_thresholds=notified, depleted_at=depleted_at)
+        wallets[before.org_id] = replace(
+            current, notified_thresholds=notified, depleted_at=depleted_at, runway_warned=runway_warned
+        )
     elif kind == "wallet_change":
         org_id, changes = op[1], op[2]
         if org_id not in wallets:

@@ -28,6 +28,8 @@ EVENTS_DIR = ROOT / "events"
 SCHEMAS_DIR = EVENTS_DIR / "schemas"
 COMMON_SCHEMAS_DIR = SCHEMAS_DIR / "common"
 SAMPLES_DIR = EVENTS_DIR / "samples"
+PUBLIC_SCHEMAS_DIR = EVENTS_DIR / "public"
+PUBLIC_ASYNCAPI_PATH = EVENTS_DIR / "public-asyncapi.yaml"
 FUNCTION_EVENTS_DIR = EVENTS_DIR / "functions"
 ASYNCAPI_PATH = EVENTS_DIR / "asyncapi.yaml"
 CODE_DIR = ROOT / "chalicelib"
@@ -57,8 +59,13 @@ StrictValidator = extend(
 
 
 def schema_files() -> list[Path]:
-    """Every schema file: one per event type plus the shared ones under ``common/``."""
-    return sorted(SCHEMAS_DIR.glob("*.json")) + sorted(COMMON_SCHEMAS_DIR.glob("*.json"))
+    """Every schema file: one per event type plus the shared ones under ``common/``, and the public
+    events' bodies (``events/public/``, which ``$ref`` the internal types' ``data``)."""
+    return (
+        sorted(SCHEMAS_DIR.glob("*.json"))
+        + sorted(COMMON_SCHEMAS_DIR.glob("*.json"))
+        + sorted(PUBLIC_SCHEMAS_DIR.glob("*.json"))
+    )
 
 
 @cache
@@ -179,3 +186,42 @@ def emitted_event_types(code_dir: Path = CODE_DIR) -> dict[str, list[str]]:
                 if event_type is not None:
                     found.setdefault(event_type, []).append(f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
+
+
+# Public events (what customers receive: doc/webhooks.md) ----------------------------------------
+
+
+def public_schema_urn(public_type: str, version: int = 1) -> str:
+    return f"urn:gpuaas:public:{public_type}:v{version}"
+
+
+def public_types_with_schemas() -> set[str]:
+    """The public types that have a schema file ``events/public/<type>.json``."""
+    return {p.name.removesuffix(".json") for p in PUBLIC_SCHEMAS_DIR.glob("*.json")}
+
+
+@cache
+def public_validator_for(public_type: str) -> Validator:
+    path = PUBLIC_SCHEMAS_DIR / f"{public_type}.json"
+    if not path.is_file():
+        raise ContractViolation(f"No public schema for {public_type!r}: add events/public/{public_type}.json")
+    return StrictValidator(read_json(path), registry=registry(), format_checker=FormatChecker())
+
+
+def validate_public_event(body: Any) -> None:
+    """Raise ``ContractViolation`` unless ``body`` (a webhook delivery's JSON body, an event feed entry)
+    is a public event that matches the schema of its ``type``: the Standard Webhooks shape
+    ``{"id", "type", "timestamp", "data"}`` with that type's strict ``data``."""
+    if not isinstance(body, dict):
+        raise ContractViolation(f"A public event is a JSON object, not {type(body).__name__}")
+    public_type = body.get("type")
+    if not isinstance(public_type, str):
+        raise ContractViolation(f"Public event has no string 'type' (got {public_type!r})")
+    validator = public_validator_for(public_type)
+    errors = sorted(validator.iter_errors(body), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        lines = "\n".join(_describe(e) for e in errors)
+        raise ContractViolation(
+            f"public {public_type} event {body.get('id')!r} breaks {public_schema_urn(public_type)} "
+            f"({len(errors)} problem(s)):\n{lines}"
+        )

@@ -26,6 +26,7 @@ from gpuaas_client.cli.commands import (
     billing,
     catalog,
     config,
+    events,
     logs,
     members,
     ssh,
@@ -42,7 +43,7 @@ PROG = "gpuaas"
 COMPLETE_VAR = "_GPUAAS_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 
-GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, logs, ssh, terminal, billing, config]
+GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, logs, events, ssh, terminal, billing, config]
 
 
 def _invocation(ctx: click.Context) -> Invocation:

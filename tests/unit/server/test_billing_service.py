@@ -303,3 +303,46 @@ def test_an_uncommitted_unit_of_work_leaves_no_trace(world):
     with pytest.raises(errors.LedgerEntryExistsError):
         uow.commit()
     assert world.store.state() == before
+
+
+# Runway warning ------------------------------------------------------------------------------
+
+
+def test_the_runway_warning_is_announced_once_per_crossing_per_org(world):
+    world.top_up(3_600_000)  # one hour at 3.6 per hour
+    world.meter("alc_1", price=1_800_000)
+    world.meter("alc_2", price=1_800_000)
+    start = world.clock.now()
+    world.service.settle("alc_1", start + timedelta(seconds=1_900))  # 3600 - 950 s: runway 2650 s
+    assert "allocation.expiring" not in world.store.event_types()
+    world.service.settle("alc_2", start + timedelta(seconds=1_900))  # 3600 - 1900: runway 1700 s < 1800
+    world.service.settle("alc_1", start + timedelta(seconds=1_960))  # still below: nothing new
+    [expiring] = [e for e in world.store.outbox if e.type == "allocation.expiring"]
+    assert expiring.subject == ORG and expiring.data["allocation_ids"] == ["alc_1", "alc_2"]
+    assert expiring.data["runway_seconds"] == 1_700 and expiring.data["threshold_seconds"] == 1_800
+    assert expiring.data["version"] == world.store.wallets[ORG].version - 1  # the balance before the last move
+    world.top_up(10_000_000, cause="p2")  # well above: armed again
+    assert world.store.wallets[ORG].runway_warned is False
+    world.service.settle("alc_1", start + timedelta(seconds=20_000))
+    world.service.settle("alc_2", start + timedelta(seconds=20_000))
+    assert world.store.event_types().count("allocation.expiring") == 2
+
+
+def test_balance_events_carry_the_wallet_version_every_balance_change_increments(world):
+    world.top_up(1_000)
+    opened = world.store.wallets[ORG].version
+    world.meter(price=3_600_000)
+    world.service.settle("alc_1", world.clock.now() + timedelta(seconds=5))
+    assert world.store.wallets[ORG].version == opened + 1
+    [depleted] = [e for e in world.store.outbox if e.type == "billing.balance_depleted"]
+    assert depleted.data["version"] == opened + 1
+    # The top-up itself crossed both thresholds: they report the balance the top-up left.
+    assert {e.data["version"] for e in world.store.outbox if e.type == "billing.low_balance"} == {opened}
+
+
+def test_a_zero_runway_warning_turns_it_off():
+    w = World(BillingPolicy(runway_warning_seconds=0, version=1))
+    w.top_up(1_000)
+    w.meter(price=3_600_000)
+    w.service.settle("alc_1", w.clock.now() + timedelta(seconds=5))
+    assert "allocation.expiring" not in w.store.event_types()

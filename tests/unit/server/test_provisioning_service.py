@@ -443,3 +443,16 @@ def test_keys_change_only_on_an_active_allocation_and_only_to_the_callers_own_ke
     with pytest.raises(errors.AllocationNotFoundError):
         p.service.set_ssh_keys(replace(CUSTOMER, org_id="org_2"), "org_2", active.id, ("ssh_1",))
     assert p.store.allocations[active.id].version == active.version  # nothing written
+
+
+def test_a_release_that_was_not_the_customers_is_announced_as_force_released_with_it(p):
+    active, other = p.activate(), p.activate()
+    p.service.release("org_1", active.id)  # the customer's own: no force_released
+    p.service.force_release(OPERATOR, other.id, "abuse")
+    assert p.store.events(active.id)[-1] == "allocation.releasing"
+    assert p.store.events(other.id)[-2:] == ["allocation.releasing", "allocation.force_released"]
+    [forced] = [e for e in p.store.outbox if e.type == "allocation.force_released"]
+    assert forced.data["release_reason"] == "operator: abuse" and forced.data["version"] == other.version + 1
+    pending = p.create()
+    p.service.release("org_1", pending.id, "balance_depleted")  # not built yet: announced when asked for
+    assert p.store.events(pending.id)[-2:] == ["allocation.release_requested", "allocation.force_released"]

@@ -44,6 +44,7 @@ from .error_code import ErrorCode
 from .error_envelope import ErrorEnvelope
 from .error_envelope_error import ErrorEnvelopeError
 from .error_envelope_error_details_type_1 import ErrorEnvelopeErrorDetailsType1
+from .event_feed_page import EventFeedPage
 from .event_page import EventPage
 from .field_problem import FieldProblem
 from .force_release_body import ForceReleaseBody
@@ -91,6 +92,8 @@ from .open_terminal_body_kind import OpenTerminalBodyKind
 from .os_image import OsImage
 from .os_image_page import OsImagePage
 from .os_image_status import OsImageStatus
+from .public_event import PublicEvent
+from .public_event_data import PublicEventData
 from .queue_credentials import QueueCredentials
 from .refund import Refund
 from .refund_body import RefundBody
@@ -168,6 +171,7 @@ __all__ = (
     "ErrorEnvelope",
     "ErrorEnvelopeError",
     "ErrorEnvelopeErrorDetailsType1",
+    "EventFeedPage",
     "EventPage",
     "FieldProblem",
     "ForceReleaseBody",
@@ -215,6 +219,8 @@ __all__ = (
     "OsImage",
     "OsImagePage",
     "OsImageStatus",
+    "PublicEvent",
+    "PublicEventData",
     "QueueCredentials",
     "Refund",
     "RefundBody",

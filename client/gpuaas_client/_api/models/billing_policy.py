@@ -25,6 +25,9 @@ class BillingPolicy:
     """ The largest top-up a checkout accepts. """
     currency: str
     """ The currency new wallets are opened in. """
+    runway_warning_seconds: int
+    """ When an org's runway (settled balance at the burn rate of its running allocations) falls below this,
+    `allocation.expiring` is announced once per crossing (1800 by default; 0 turns it off). """
     version: int
     """ 0 until the policy is first changed; `ETag` carries it. """
 
@@ -43,6 +46,8 @@ class BillingPolicy:
 
         currency = self.currency
 
+        runway_warning_seconds = self.runway_warning_seconds
+
         version = self.version
 
         field_dict: dict[str, Any] = {}
@@ -56,6 +61,7 @@ class BillingPolicy:
                 "checkout_min_micros": checkout_min_micros,
                 "checkout_max_micros": checkout_max_micros,
                 "currency": currency,
+                "runway_warning_seconds": runway_warning_seconds,
                 "version": version,
             }
         )
@@ -79,6 +85,8 @@ class BillingPolicy:
 
         currency = d.pop("currency")
 
+        runway_warning_seconds = d.pop("runway_warning_seconds")
+
         version = d.pop("version")
 
         billing_policy = cls(
@@ -89,6 +97,7 @@ class BillingPolicy:
             checkout_min_micros=checkout_min_micros,
             checkout_max_micros=checkout_max_micros,
             currency=currency,
+            runway_warning_seconds=runway_warning_seconds,
             version=version,
         )
 

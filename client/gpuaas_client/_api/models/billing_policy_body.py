@@ -20,6 +20,7 @@ class BillingPolicyBody:
     welcome_credit_micros: int | None | Unset = UNSET
     checkout_min_micros: int | None | Unset = UNSET
     checkout_max_micros: int | None | Unset = UNSET
+    runway_warning_seconds: int | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         min_runway_seconds: int | None | Unset
@@ -61,6 +62,12 @@ class BillingPolicyBody:
         else:
             checkout_max_micros = self.checkout_max_micros
 
+        runway_warning_seconds: int | None | Unset
+        if isinstance(self.runway_warning_seconds, Unset):
+            runway_warning_seconds = UNSET
+        else:
+            runway_warning_seconds = self.runway_warning_seconds
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -76,6 +83,8 @@ class BillingPolicyBody:
             field_dict["checkout_min_micros"] = checkout_min_micros
         if checkout_max_micros is not UNSET:
             field_dict["checkout_max_micros"] = checkout_max_micros
+        if runway_warning_seconds is not UNSET:
+            field_dict["runway_warning_seconds"] = runway_warning_seconds
 
         return field_dict
 
@@ -147,6 +156,15 @@ class BillingPolicyBody:
 
         checkout_max_micros = _parse_checkout_max_micros(d.pop("checkout_max_micros", UNSET))
 
+        def _parse_runway_warning_seconds(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        runway_warning_seconds = _parse_runway_warning_seconds(d.pop("runway_warning_seconds", UNSET))
+
         billing_policy_body = cls(
             min_runway_seconds=min_runway_seconds,
             grace_seconds=grace_seconds,
@@ -154,6 +172,7 @@ class BillingPolicyBody:
             welcome_credit_micros=welcome_credit_micros,
             checkout_min_micros=checkout_min_micros,
             checkout_max_micros=checkout_max_micros,
+            runway_warning_seconds=runway_warning_seconds,
         )
 
         return billing_policy_body
