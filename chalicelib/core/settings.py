@@ -116,6 +116,13 @@ class Settings:
     terminal_idle_seconds: int
     terminal_frame_max_bytes: int
     terminal_connection_ttl_seconds: int
+    # Notifications (doc/webhooks.md): who emails come from (an SES-verified identity), SES's
+    # configuration set, where links in emails point, how long a stream ticket may be used.
+    notifications_sender: str
+    ses_configuration_set: str
+    public_api_url: str
+    console_url: str
+    notification_ticket_ttl_seconds: int
     # How long outbox items and idempotency records live before DynamoDB's TTL removes them.
     outbox_ttl_seconds: int
     idempotency_ttl_seconds: int
@@ -214,6 +221,11 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         terminal_frame_max_bytes=_int_from(env, "GPUAAS_TERMINAL_FRAME_MAX_BYTES", 32768),
         # A connection lives at most 2 hours on API Gateway; its item outlives it a little.
         terminal_connection_ttl_seconds=_int_from(env, "GPUAAS_TERMINAL_CONNECTION_TTL_SECONDS", 3 * 3600),
+        notifications_sender=get("GPUAAS_NOTIFICATIONS_SENDER", "GPUaaS <notifications@gpuaas.example>"),
+        ses_configuration_set=get("GPUAAS_SES_CONFIGURATION_SET", ""),
+        public_api_url=get("GPUAAS_PUBLIC_API_URL", ""),
+        console_url=get("GPUAAS_CONSOLE_URL", ""),
+        notification_ticket_ttl_seconds=_int_from(env, "GPUAAS_NOTIFICATION_TICKET_TTL_SECONDS", 60),
         outbox_ttl_seconds=_int_from(env, "GPUAAS_OUTBOX_TTL_SECONDS", 7 * 86400),
         idempotency_ttl_seconds=_int_from(env, "GPUAAS_IDEMPOTENCY_TTL_SECONDS", 86400),
         log_level=get("POWERTOOLS_LOG_LEVEL", get("LOG_LEVEL", "INFO")),
