@@ -4,6 +4,7 @@ List-Unsubscribe-Post), which SES's simple content cannot carry everywhere."""
 
 from __future__ import annotations
 
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import cached_property
@@ -12,9 +13,13 @@ from typing import Any
 from chalicelib.core.settings import get_settings
 from chalicelib.notifications.models import Email
 
+# RFC 5322's line limit: a long unsubscribe URL must stay one plain header line, not be folded into
+# RFC 2047 encoded words that mail clients would not read as a URL.
+_POLICY = policy.SMTP.clone(max_line_length=998)
+
 
 def mime_message(email: Email, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["From"] = sender
     message["To"] = email.to
     message["Subject"] = email.subject
