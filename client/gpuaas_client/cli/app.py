@@ -28,6 +28,7 @@ from gpuaas_client.cli.commands import (
     config,
     logs,
     members,
+    notifications,
     ssh,
     ssh_keys,
     terminal,
@@ -42,7 +43,7 @@ PROG = "gpuaas"
 COMPLETE_VAR = "_GPUAAS_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 
-GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, logs, ssh, terminal, billing, config]
+GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, logs, ssh, terminal, billing, notifications, config]
 
 
 def _invocation(ctx: click.Context) -> Invocation:
