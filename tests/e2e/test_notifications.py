@@ -148,3 +148,23 @@ def test_preferences_turn_a_category_off_by_email_but_not_in_app_and_force_relea
     assert rig.call("GET", "/v1/notifications").json()["unread_count"] == 0
     audit = rig.call("GET", "/v1/audit?action=notifications:preferences").json()["items"]
     assert len(audit) == 1
+
+
+def test_a_failed_allocation_tells_its_creator_and_the_owners(api, cloud):
+    rig = Rig(api, cloud, "nfail", role="member")
+    owner = {"Authorization": f"Bearer {api.token('owner', user='nfail-owner', org='nfail-org')}"}
+    billing = {"Authorization": f"Bearer {api.token('billing', user='nfail-billing', org='nfail-org')}"}
+    r = rig.create()
+    assert r.status_code == 202, r.text
+    [command] = rig.host.commands()
+    rig.host.report(command["command_id"], "failed", "executor_error: image pull failed")
+    rig.wait(r.json()["id"], "failed")
+    cloud.drain()
+    creator = rig.call("GET", "/v1/me").json()["user"]["email"]
+    owner_email = api.request("GET", "/v1/me", role=None, headers=owner).json()["user"]["email"]
+    [to_creator] = sent_to(cloud, creator)
+    [to_owner] = sent_to(cloud, owner_email)
+    assert sent_to(cloud, "nfail-billing@") == []
+    assert r.json()["id"] in to_creator["Subject"] and "image pull failed" in parts(to_owner)["text/plain"]
+    feed = api.request("GET", "/v1/notifications", role=None, headers=billing).json()
+    assert feed["items"] == [] and feed["unread_count"] == 0
