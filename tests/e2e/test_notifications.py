@@ -168,3 +168,19 @@ def test_a_failed_allocation_tells_its_creator_and_the_owners(api, cloud):
     assert r.json()["id"] in to_creator["Subject"] and "image pull failed" in parts(to_owner)["text/plain"]
     feed = api.request("GET", "/v1/notifications", role=None, headers=billing).json()
     assert feed["items"] == [] and feed["unread_count"] == 0
+
+
+def test_a_payment_sends_a_receipt_and_a_refund_a_notice_with_their_amounts(api, cloud):
+    from tests.e2e.test_payments import Customer
+
+    payer = Customer(api, "nrcpt")
+    checkout, _ = payer.paid_checkout(25_500_000)
+    refund = {"org_id": payer.org_id, "checkout_session_id": checkout["checkout_session_id"],
+              "amount_micros": 10_250_000, "reason": "GPU never came up"}  # fmt: skip
+    assert api.post("/v1/admin/refunds", json=refund).status_code == 201
+    cloud.drain()
+    address = payer.call("GET", "/v1/me").json()["user"]["email"]
+    subjects = sorted(m["Subject"] for m in sent_to(cloud, address))
+    assert subjects == ["[GPUaaS] nrcpt-org: Payment received: $25.50", "[GPUaaS] nrcpt-org: Refund issued: $10.25"]
+    categories = {n["category"] for n in payer.call("GET", "/v1/notifications").json()["items"]}
+    assert categories == {"payment_receipt", "payment_refund"}
