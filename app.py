@@ -10,6 +10,7 @@ from chalicelib.api import (
     identity_routes,
     inventory_routes,
     log_routes,
+    notification_routes,
     payment_routes,
     ssh_key_routes,
     system_routes,
@@ -32,6 +33,7 @@ payment_routes.register(api)
 log_routes.register(api)
 terminal_routes.register(api)
 event_routes.register(api)
+notification_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)
     payment_routes.register_dev(api)

@@ -12,6 +12,7 @@ Who calls whom (each arrow a Protocol in the consumer's ``ports.py``; doc/archit
 - logs -> inventory: ``NodeDirectory`` (InventoryService)
 - terminal -> provisioning: ``Allocations`` (ProvisioningService)
 - terminal -> fleet: ``NodeAuthenticator`` (FleetService)
+- notifications -> identity: ``OrgDirectory`` (identity's items, through DynamoOrgDirectory)
 
 Services are built once per process (Lambda containers reuse them) and lazily, so a route pays
 only for the contexts it uses.
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from chalicelib.identity.service import IdentityService
     from chalicelib.inventory.service import InventoryService
     from chalicelib.logs.service import LogService
+    from chalicelib.notifications.service import NotificationService
     from chalicelib.outbox.relay import OutboxRelay
     from chalicelib.payments.ports import PaymentGateway
     from chalicelib.payments.service import PaymentsService
@@ -353,6 +355,45 @@ def terminal_service() -> TerminalService:
 
 
 @cache
+def notification_service() -> NotificationService:
+    from chalicelib.adapters.secrets import resolve
+    from chalicelib.adapters.ses_mailer import SesMailer
+    from chalicelib.adapters.ws_connections import ApiGatewayConnections
+    from chalicelib.core.settings import get_settings
+    from chalicelib.notifications.service import NotificationService
+    from chalicelib.notifications.tokens import JwtUnsubscribeSigner, derive_key
+    from chalicelib.storage.notification_repo import DynamoNotificationStore, DynamoOrgDirectory
+
+    settings = get_settings()
+
+    @cache
+    def signer() -> JwtUnsubscribeSigner:
+        # The signing key is a secret: read it at the first link signed or checked, not at wiring.
+        master = resolve(settings.session_signing_key, settings.session_key_secret_id)
+        return JwtUnsubscribeSigner(derive_key(master), clock)
+
+    class LazySigner:
+        def sign(self, user_id: str, category: str) -> str:
+            return signer().sign(user_id, category)
+
+        def verify(self, token: str) -> tuple[str, str]:
+            return signer().verify(token)
+
+    return NotificationService(
+        DynamoNotificationStore(clock),
+        DynamoOrgDirectory(),
+        SesMailer(),
+        ApiGatewayConnections(),
+        LazySigner(),
+        clock,
+        api_url=settings.public_api_url,
+        console_url=settings.console_url,
+        stream_url=settings.terminal_url,
+        ticket_ttl_seconds=settings.notification_ticket_ttl_seconds,
+    )
+
+
+@cache
 def rate_limiter() -> DynamoRateLimiter:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
 
@@ -388,6 +429,7 @@ def reset() -> None:
         terminal_service,
         webhook_sender,
         webhook_destination_policy,
+        notification_service,
     ):
         factory.cache_clear()
     import sys

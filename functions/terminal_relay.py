@@ -1,6 +1,10 @@
 """The terminal gateway's Lambdas (doc/terminal.md): the WebSocket API's ``$connect``, ``$default``
 and ``$disconnect`` routes, and the consumer that ends the sessions of allocations leaving ``active``.
 
+The same WebSocket API carries the console's live notifications (doc/webhooks.md, "Notifications"):
+a ``$connect`` whose ticket is a stream ticket (``nst_...``) subscribes the connection to its user's
+notifications instead of joining a terminal session.
+
 ``$connect`` answers a non-2xx status to refuse the upgrade (API Gateway then rejects it with 403);
 ``$default`` and ``$disconnect`` always answer 200: what they refuse is told to the sender in an
 ``error`` frame.
@@ -21,6 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from chalicelib import bootstrap
 from chalicelib.core import errors
 from chalicelib.core.observability import bound_log_keys, entrypoint, event_log_keys, logger, metrics
+from chalicelib.notifications.models import is_stream_ticket
 from chalicelib.terminal.models import ConnectRequest
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -59,6 +64,8 @@ def connect(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with bound_log_keys(
         connection_id=request.connection_id, request_id=request.request_id, session_id=request.session_id
     ):
+        if is_stream_ticket(request.ticket):
+            return _subscribe(request.connection_id, str(request.ticket))
         try:
             connection = bootstrap.terminal_service().connect(request)
         except errors.AppError as exc:
@@ -68,6 +75,17 @@ def connect(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.info("terminal connected", extra={"session_id": connection.session_id, "side": connection.side})
         metrics.add_metric(name="TerminalConnections", unit="Count", value=1)
         return _OK
+
+
+def _subscribe(connection_id: str, ticket: str) -> dict[str, Any]:
+    try:
+        subscriber = bootstrap.notification_service().subscribe(connection_id, ticket)
+    except errors.AppError as exc:
+        logger.info("notification stream refused", extra={"code": exc.code, "status": exc.status})
+        return {"statusCode": exc.status, "body": json.dumps({"error": {"code": exc.code, "message": exc.message}})}
+    logger.info("notification stream connected", extra={"user_id": subscriber.user_id})
+    metrics.add_metric(name="NotificationSubscribers", unit="Count", value=1)
+    return _OK
 
 
 @entrypoint
@@ -90,6 +108,8 @@ def disconnect(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     connection_id, request_id = _context(event)
     with bound_log_keys(connection_id=connection_id, request_id=request_id):
         bootstrap.terminal_service().disconnect(connection_id)
+        # A console's notification stream has no terminal connection item, and the other way round.
+        bootstrap.notification_service().disconnect(connection_id)
     metrics.add_metric(name="TerminalDisconnects", unit="Count", value=1)
     return _OK
 

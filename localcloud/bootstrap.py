@@ -160,6 +160,13 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
                 )
             log_groups[logical_id] = props["LogGroupName"]
 
+    if model.email_identities:
+        sesv2 = client("sesv2")
+        for identity in model.email_identities.values():
+            # Verified at once by moto; on AWS the identity's owner confirms it (doc/deploy.md).
+            with contextlib.suppress(sesv2.exceptions.AlreadyExistsException):
+                sesv2.create_email_identity(EmailIdentity=identity)
+
     buses = {}
     for logical_id, props in model.buses.items():
         events.create_event_bus(Name=props["Name"])

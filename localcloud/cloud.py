@@ -254,6 +254,8 @@ class LocalCloud:
                     "GPUAAS_OIDC_ISSUER": f"{self.api_url}/v1/dev",
                     "GPUAAS_OIDC_JWKS_URL": f"{self.api_url}/v1/dev/.well-known/jwks.json",
                     "GPUAAS_OIDC_AUDIENCE": "gpuaas",
+                    # Where the unsubscribe links of notification emails point.
+                    "GPUAAS_PUBLIC_API_URL": self.api_url,
                 }
             )
         return env

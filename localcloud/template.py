@@ -119,6 +119,7 @@ class StackModel:
     state_machines: dict[str, StateMachineSpec] = field(default_factory=dict)
     log_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> resolved Properties
     websocket_apis: dict[str, WebSocketApiSpec] = field(default_factory=dict)
+    email_identities: dict[str, str] = field(default_factory=dict)  # logical id -> the SES identity
     physical_ids: dict[str, str] = field(default_factory=dict)  # what Ref returns, by logical id
     arns: dict[str, str] = field(default_factory=dict)
 
@@ -342,6 +343,8 @@ def build_model(
             props = resolver.resolve(raw_props)
             props["LogGroupName"] = resolver.name_of(logical_id)
             model.log_groups[logical_id] = props
+        elif kind == "AWS::SES::EmailIdentity":
+            model.email_identities[logical_id] = str(resolver.resolve(raw_props["EmailIdentity"]))
         elif kind == "AWS::Events::EventBus":
             model.buses[logical_id] = {"Name": resolver.name_of(logical_id)}
         elif kind == "AWS::Events::Rule":

@@ -321,3 +321,13 @@ class OpenTerminalBody(Body):
     cols: Annotated[int, Field(ge=1, le=1000)] = 80
     rows: Annotated[int, Field(ge=1, le=1000)] = 24
     session_id: Annotated[str, Field(pattern=r"^trm_[0-9a-z]{26}$")] | None = None
+
+
+# Notifications (doc/webhooks.md, "Notifications").
+class NotificationPreferencesBody(Body):
+    # category -> whether it is sent by email; categories left out keep their setting
+    email: dict[Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")], bool]
+
+
+class UnsubscribeQuery(Query):
+    token: Annotated[str, Field(min_length=1, max_length=2048)]

@@ -34,6 +34,8 @@ PUBLIC_ACTIONS = frozenset(
         "webhooks:stripe",
         # Local stage only: pay a checkout as the customer would.
         "dev:stripe",
+        # The signed token in the link is the credential; the notifications service verifies it.
+        "notifications:unsubscribe",
     }
 )
 
@@ -63,6 +65,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "billing:read": MONEY,
     "billing:checkout": MONEY,
     "billing:spend_cap": frozenset({OWNER}),
+    # One's own in-app feed, its read marks and one's email preferences: every member.
+    "notifications:read": EVERYONE,
+    "notifications:write": EVERYONE,
 }
 
 # Actions an API key can never perform, whatever its scopes: credentials and membership are

@@ -407,4 +407,29 @@ class InvalidWebhookUrlError(AppError):
     default_message = "The webhook URL is not an allowed destination"
 
 
+# Notifications (doc/webhooks.md, "Notifications").
+class NotificationNotFoundError(AppError):
+    code = "NOTIFICATION_NOT_FOUND"
+    status = 404
+    default_message = "No such notification"
+
+
+class NotificationCategoryMandatoryError(AppError):
+    code = "NOTIFICATION_CATEGORY_MANDATORY"
+    status = 422
+    default_message = "This notification category concerns money already at stake and cannot be turned off"
+
+
+class UnsubscribeTokenInvalidError(AppError):
+    code = "UNSUBSCRIBE_TOKEN_INVALID"
+    status = 400
+    default_message = "The unsubscribe link is not valid"
+
+
+class NotificationTicketInvalidError(AppError):
+    code = "NOTIFICATION_TICKET_INVALID"
+    status = 403
+    default_message = "The notification stream ticket is unknown, expired or already used"
+
+
 CATALOG["INTERNAL_ERROR"] = AppError

@@ -130,6 +130,13 @@ class Settings:
     # One delivery attempt's whole budget (connect, send, response) and how much of a reply is read.
     webhook_timeout_seconds: float
     webhook_response_max_bytes: int
+    # Notifications (doc/webhooks.md): who emails come from (an SES-verified identity), SES's
+    # configuration set, where links in emails point, how long a stream ticket may be used.
+    notifications_sender: str
+    ses_configuration_set: str
+    public_api_url: str
+    console_url: str
+    notification_ticket_ttl_seconds: int
     # How long outbox items and idempotency records live before DynamoDB's TTL removes them.
     outbox_ttl_seconds: int
     idempotency_ttl_seconds: int
@@ -238,6 +245,11 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         webhook_static_hosts=_hosts(env) if stage == "local" else {},
         webhook_timeout_seconds=float(get("GPUAAS_WEBHOOK_TIMEOUT_SECONDS") or 15.0),
         webhook_response_max_bytes=_int_from(env, "GPUAAS_WEBHOOK_RESPONSE_MAX_BYTES", 65536),
+        notifications_sender=get("GPUAAS_NOTIFICATIONS_SENDER", "GPUaaS <notifications@gpuaas.example>"),
+        ses_configuration_set=get("GPUAAS_SES_CONFIGURATION_SET", ""),
+        public_api_url=get("GPUAAS_PUBLIC_API_URL", ""),
+        console_url=get("GPUAAS_CONSOLE_URL", ""),
+        notification_ticket_ttl_seconds=_int_from(env, "GPUAAS_NOTIFICATION_TICKET_TTL_SECONDS", 60),
         outbox_ttl_seconds=_int_from(env, "GPUAAS_OUTBOX_TTL_SECONDS", 7 * 86400),
         idempotency_ttl_seconds=_int_from(env, "GPUAAS_IDEMPOTENCY_TTL_SECONDS", 86400),
         log_level=get("POWERTOOLS_LOG_LEVEL", get("LOG_LEVEL", "INFO")),

@@ -384,3 +384,42 @@ def feed_entry(feed: str, seq: int) -> tuple[str, str]:
 
 def feed_dedupe(event_id: str) -> tuple[str, str]:
     return f"FEEDEVT#{event_id}", "FEEDEVT"
+
+
+# Notifications (doc/webhooks.md, "Notifications"): one user's feed in one org, its unread counter,
+# the email sent for each (event, user), preferences, stream tickets and live subscribers.
+NOTIFICATION_PREFIX = "N#"
+
+
+def notifications_partition(org_id: str, user_id: str) -> str:
+    return f"NOTIF#{user_id}#{org_id}"
+
+
+def notification(org_id: str, user_id: str, notification_id: str) -> tuple[str, str]:
+    # Notification ids are time-ordered (from the event's ULID): the partition read backwards is newest first.
+    return notifications_partition(org_id, user_id), f"{NOTIFICATION_PREFIX}{notification_id}"
+
+
+def notification_counter(org_id: str, user_id: str) -> tuple[str, str]:
+    return notifications_partition(org_id, user_id), "UNREAD"
+
+
+def notification_email(event_id: str, user_id: str) -> tuple[str, str]:
+    return f"NOTIFMAIL#{event_id}#{user_id}", "NOTIFMAIL"
+
+
+def notification_preferences(user_id: str) -> tuple[str, str]:
+    return f"NOTIFPREF#{user_id}", "NOTIFPREF"
+
+
+def notification_ticket(token_hash: str) -> tuple[str, str]:
+    return f"NOTIFTICKET#{token_hash}", "NOTIFTICKET"
+
+
+def notification_subscriber(connection_id: str) -> tuple[str, str]:
+    return f"NOTIFCONN#{connection_id}", "NOTIFCONN"
+
+
+def subscribers_of(user_id: str, org_id: str) -> str:
+    """GSI1 partition of a user's open console connections in one org."""
+    return f"NOTIFSUBS#{user_id}#{org_id}"

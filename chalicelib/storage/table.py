@@ -551,3 +551,61 @@ class TerminalConnectionItem(TableItem, discriminator="terminal_connection"):
     session_id = UnicodeAttribute()
     side = UnicodeAttribute()
     connected_at = UnicodeAttribute()
+
+
+class NotificationItem(TableItem, discriminator="notification"):
+    """One entry of a user's in-app feed (in one org)."""
+
+    id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    category = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    data = JSONAttribute()
+    created_at = UnicodeAttribute()
+    read_at = UnicodeAttribute(null=True)
+
+
+class NotificationCounterItem(TableItem, discriminator="notification_counter"):
+    """How many of a feed's entries are unread (ADDed with each write and read mark)."""
+
+    unread = NumberAttribute(default=0)
+
+
+class NotificationEmailItem(TableItem, discriminator="notification_email"):
+    """The claim, then the record, of the one email of (event, user)."""
+
+    event_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # sending | sent
+    claimed_at = UnicodeAttribute()
+    sent_at = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+
+
+class NotificationPreferencesItem(TableItem, discriminator="notification_preferences"):
+    user_id = UnicodeAttribute()
+    email = JSONAttribute()
+    version = NumberAttribute()
+    updated_at = UnicodeAttribute(null=True)
+
+
+class NotificationTicketItem(TableItem, discriminator="notification_ticket"):
+    """A one-time ticket to subscribe a console to the WebSocket API (stored as its SHA-256 hash)."""
+
+    user_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    used_at = UnicodeAttribute(null=True)
+
+
+class NotificationSubscriberItem(TableItem, discriminator="notification_subscriber"):
+    """An open console connection that receives its user's new notifications."""
+
+    connection_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    connected_at = UnicodeAttribute()

@@ -68,6 +68,12 @@ from gpuaas_client._api.api.members import add_member as _add_member
 from gpuaas_client._api.api.members import change_member_role as _change_member_role
 from gpuaas_client._api.api.members import list_members as _list_members
 from gpuaas_client._api.api.members import remove_member as _remove_member
+from gpuaas_client._api.api.notifications import get_notification_preferences as _get_notification_preferences
+from gpuaas_client._api.api.notifications import list_notifications as _list_notifications
+from gpuaas_client._api.api.notifications import notification_stream_ticket as _notification_stream_ticket
+from gpuaas_client._api.api.notifications import put_notification_preferences as _put_notification_preferences
+from gpuaas_client._api.api.notifications import read_all_notifications as _read_all_notifications
+from gpuaas_client._api.api.notifications import read_notification as _read_notification
 from gpuaas_client._api.api.ssh_keys import add_ssh_key as _add_ssh_key
 from gpuaas_client._api.api.ssh_keys import delete_ssh_key as _delete_ssh_key
 from gpuaas_client._api.api.ssh_keys import list_ssh_keys as _list_ssh_keys
@@ -102,6 +108,13 @@ from gpuaas_client._api.models import (
     Me,
     Member,
     MemberPage,
+    Notification,
+    NotificationPage,
+    NotificationPreferences,
+    NotificationPreferencesBody,
+    NotificationPreferencesBodyEmail,
+    NotificationsMarked,
+    NotificationStreamTicket,
     OpenTerminalBody,
     OsImage,
     OsImagePage,
@@ -149,6 +162,8 @@ __all__ = [
     "LogPage",
     "Me",
     "Member",
+    "Notification",
+    "NotificationPreferences",
     "OsImage",
     "PublicEvent",
     "Session",
@@ -669,6 +684,43 @@ class Client:
 
     def delete_ssh_key(self, key_id: str) -> None:
         self._no_content(lambda: _delete_ssh_key._get_kwargs(key_id))
+
+    # Notifications --------------------------------------------------------------------------
+
+    def notifications(self, *, limit: int | None = None) -> Iterator[Notification]:
+        """Your in-app notifications in this org, newest first, every page (``limit`` is the page size)."""
+        return self._paginate(
+            lambda cursor: _list_notifications._get_kwargs(limit=_opt(limit), cursor=cursor), NotificationPage.from_dict
+        )
+
+    def notification_page(self, *, limit: int | None = None, cursor: str | None = None) -> NotificationPage:
+        """One page of notifications with ``unread_count`` (every unread one, not only this page's)."""
+        return self._model(
+            lambda: _list_notifications._get_kwargs(limit=_opt(limit), cursor=_opt(cursor)), NotificationPage.from_dict
+        )
+
+    def mark_notification_read(self, notification_id: str) -> Notification:
+        return self._model(lambda: _read_notification._get_kwargs(notification_id), Notification.from_dict)
+
+    def mark_all_notifications_read(self) -> NotificationsMarked:
+        return self._model(lambda: _read_all_notifications._get_kwargs(), NotificationsMarked.from_dict)
+
+    def notification_preferences(self) -> NotificationPreferences:
+        """Which categories you receive by email (``mandatory`` ones always)."""
+        return self._model(lambda: _get_notification_preferences._get_kwargs(), NotificationPreferences.from_dict)
+
+    def set_notification_preferences(self, email: Mapping[str, bool]) -> NotificationPreferences:
+        """Turn categories on or off by email; categories left out keep their setting. Turning a
+        money-critical one off is ``ApiError`` ``NOTIFICATION_CATEGORY_MANDATORY``."""
+        body = NotificationPreferencesBody(email=NotificationPreferencesBodyEmail.from_dict(dict(email)))
+        return self._model(
+            lambda: _put_notification_preferences._get_kwargs(body=body), NotificationPreferences.from_dict
+        )
+
+    def notification_stream_ticket(self) -> NotificationStreamTicket:
+        """A one-time ticket to receive new notifications live: connect once to ``url?ticket=<ticket>``.
+        Not retried: each call issues a new ticket."""
+        return self._model(lambda: _notification_stream_ticket._get_kwargs(), NotificationStreamTicket.from_dict)
 
     # Allocations ----------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ WORKER_EVENTS = {
     "terminal_default",
     "terminal_disconnect",
     "terminal_close_sqs",
+    "notifications_sqs",
 }
 
 
@@ -495,6 +496,11 @@ def _terminal(monkeypatch, allocation_id: str = "alc_" + "c" * 26):
         ticket_ttl_seconds=60, idle_seconds=600, frame_max_bytes=32768,
     )  # fmt: skip
     monkeypatch.setattr(bootstrap, "terminal_service", lambda: service)
+    # $connect and $disconnect also serve the console's notification stream.
+    from tests.fakes.notifications import notification_rig
+
+    rig = notification_rig()
+    monkeypatch.setattr(bootstrap, "notification_service", lambda: rig.service)
     return service, store, connections
 
 
@@ -559,3 +565,43 @@ def test_terminal_close_sample_carries_an_allocation_leaving_active_and_closes_i
     assert terminal_relay.allocation_ended(event, FakeLambdaContext()) == {"batchItemFailures": []}
     assert store.sessions[issued.session_id].state == "closed"
     assert terminal_relay.allocation_ended(event, FakeLambdaContext()) == {"batchItemFailures": []}  # redelivery
+
+
+def test_notifications_handler_notifies_the_sample_event_once_however_often_it_comes(monkeypatch):
+    from chalicelib.identity.models import OWNER
+    from chalicelib.notifications.models import Recipient
+    from functions import notifications
+    from tests.fakes.notifications import notification_rig
+
+    sample = load_function_event("notifications_sqs")
+    [record] = SQSEvent(sample).records
+    envelope = json.loads(record.body)["detail"]
+    validate_event(envelope)
+    rig = notification_rig()
+    owner = Recipient("usr_" + "a" * 26, "owner@example.com", "Ada", OWNER)
+    rig.directory.add(envelope["data"]["org_id"], "Acme Research", owner)
+    monkeypatch.setattr(bootstrap, "notification_service", lambda: rig.service)
+    assert notifications.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert notifications.handler(sample, FakeLambdaContext()) == {"batchItemFailures": []}  # redelivery
+    [email] = rig.mailer.sent
+    assert "Acme Research" in email.subject and "$9.99" in email.text and "$10.00" in email.text
+    assert rig.service.feed(envelope["data"]["org_id"], owner.user_id, 10, None).unread_count == 1
+
+
+def test_a_stream_ticket_on_connect_subscribes_the_console_and_disconnect_forgets_it(monkeypatch):
+    from functions import terminal_relay
+
+    _terminal(monkeypatch)
+    service = bootstrap.notification_service()
+    issued = service.open_stream("org_" + "d" * 26, "usr_" + "e" * 26)
+    event = load_function_event("terminal_connect")
+    event["queryStringParameters"] = {"ticket": issued.ticket}
+    connection_id = event["requestContext"]["connectionId"]
+    assert terminal_relay.connect(event, FakeLambdaContext()) == {"statusCode": 200}
+    assert terminal_relay.connect(event, FakeLambdaContext())["statusCode"] == 403  # used once
+    user_id, org_id = "usr_" + "e" * 26, "org_" + "d" * 26
+    assert [s.connection_id for s in service._store.subscribers(user_id, org_id)] == [connection_id]
+    disconnect = load_function_event("terminal_disconnect")
+    disconnect["requestContext"]["connectionId"] = connection_id
+    assert terminal_relay.disconnect(disconnect, FakeLambdaContext()) == {"statusCode": 200}
+    assert service._store.subscribers(user_id, org_id) == []

@@ -29,6 +29,7 @@ from gpuaas_client.cli.commands import (
     events,
     logs,
     members,
+    notifications,
     ssh,
     ssh_keys,
     terminal,
@@ -43,7 +44,21 @@ PROG = "gpuaas"
 COMPLETE_VAR = "_GPUAAS_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 
-GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, logs, events, ssh, terminal, billing, config]
+GROUPS = [
+    auth,
+    api_keys,
+    members,
+    ssh_keys,
+    catalog,
+    allocations,
+    logs,
+    events,
+    ssh,
+    terminal,
+    billing,
+    notifications,
+    config,
+]
 
 
 def _invocation(ctx: click.Context) -> Invocation:

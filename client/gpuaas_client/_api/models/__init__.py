@@ -85,6 +85,18 @@ from .node_status import NodeStatus
 from .node_with_slots import NodeWithSlots
 from .node_with_slots_health import NodeWithSlotsHealth
 from .node_with_slots_status import NodeWithSlotsStatus
+from .notification import Notification
+from .notification_category import NotificationCategory
+from .notification_data import NotificationData
+from .notification_page import NotificationPage
+from .notification_preferences import NotificationPreferences
+from .notification_preferences_body import NotificationPreferencesBody
+from .notification_preferences_body_email import NotificationPreferencesBodyEmail
+from .notification_preferences_categories_item import NotificationPreferencesCategoriesItem
+from .notification_preferences_categories_item_name import NotificationPreferencesCategoriesItemName
+from .notification_preferences_email import NotificationPreferencesEmail
+from .notification_stream_ticket import NotificationStreamTicket
+from .notifications_marked import NotificationsMarked
 from .nvml_status import NvmlStatus
 from .oidc_discovery import OidcDiscovery
 from .open_terminal_body import OpenTerminalBody
@@ -118,6 +130,8 @@ from .statement_movements_micros import StatementMovementsMicros
 from .terminal_ticket import TerminalTicket
 from .terminal_ticket_kind import TerminalTicketKind
 from .token_body import TokenBody
+from .unsubscribed import Unsubscribed
+from .unsubscribed_category import UnsubscribedCategory
 from .update_sku_body import UpdateSkuBody
 from .usage import Usage
 from .usage_by_allocation import UsageByAllocation
@@ -212,6 +226,18 @@ __all__ = (
     "NodeWithSlots",
     "NodeWithSlotsHealth",
     "NodeWithSlotsStatus",
+    "Notification",
+    "NotificationCategory",
+    "NotificationData",
+    "NotificationPage",
+    "NotificationPreferences",
+    "NotificationPreferencesBody",
+    "NotificationPreferencesBodyEmail",
+    "NotificationPreferencesCategoriesItem",
+    "NotificationPreferencesCategoriesItemName",
+    "NotificationPreferencesEmail",
+    "NotificationsMarked",
+    "NotificationStreamTicket",
     "NvmlStatus",
     "OidcDiscovery",
     "OpenTerminalBody",
@@ -245,6 +271,8 @@ __all__ = (
     "TerminalTicket",
     "TerminalTicketKind",
     "TokenBody",
+    "Unsubscribed",
+    "UnsubscribedCategory",
     "UpdateSkuBody",
     "Usage",
     "UsageByAllocation",
