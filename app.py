@@ -13,6 +13,7 @@ from chalicelib.api import (
     ssh_key_routes,
     system_routes,
     terminal_routes,
+    webhook_routes,
 )
 from chalicelib.api.routing import Api
 from chalicelib.core.settings import get_settings
@@ -30,6 +31,7 @@ billing_routes.register(api)
 payment_routes.register(api)
 log_routes.register(api)
 terminal_routes.register(api)
+webhook_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)
     payment_routes.register_dev(api)

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
     from chalicelib.terminal.ports import Allocations, NodeAuthenticator
     from chalicelib.terminal.service import TerminalService
+    from chalicelib.webhooks.service import WebhookService
 
 clock = SystemClock()
 
@@ -349,6 +350,35 @@ def audit_service() -> AuditService:
     return AuditService(DynamoAuditTrail())
 
 
+@cache
+def webhook_service() -> WebhookService:
+    import importlib
+
+    from chalicelib.adapters.webhook_queue import SqsDeliveryQueue
+    from chalicelib.adapters.webhook_secrets import KmsSecretCipher
+    from chalicelib.core.settings import get_settings
+    from chalicelib.storage.webhook_repo import DynamoWebhooks, DynamoWebhookUnitOfWork
+    from chalicelib.webhooks.service import WebhookService
+
+    settings = get_settings()
+    # The SSRF-guarded sender and destination policy (chalicelib/adapters/webhook_http.py).
+    http = importlib.import_module("chalicelib.adapters.webhook_http")
+    loopback = bool(getattr(settings, "webhook_allow_http_loopback", False))
+    return WebhookService(
+        DynamoWebhooks(),
+        lambda: DynamoWebhookUnitOfWork(clock),
+        SqsDeliveryQueue(),
+        KmsSecretCipher(),
+        http.PinnedHttpSender(allow_loopback=loopback, timeout_seconds=15),
+        http.WebhookDestinationPolicy(allow_loopback=loopback),
+        clock,
+        queue_delay_max_seconds=settings.webhook_queue_delay_max_seconds,
+        rotation_overlap_seconds=settings.webhook_rotation_overlap_seconds,
+        disable_after_failing_seconds=settings.webhook_disable_after_failing_seconds,
+        recover_max_seconds=settings.webhook_recover_max_seconds,
+    )
+
+
 def reset() -> None:
     """Forget wired services (tests that change settings call this)."""
     for factory in (
@@ -367,6 +397,7 @@ def reset() -> None:
         audit_service,
         log_service,
         terminal_service,
+        webhook_service,
     ):
         factory.cache_clear()
     import sys

@@ -160,6 +160,12 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
                 )
             log_groups[logical_id] = props["LogGroupName"]
 
+    if model.kms_aliases:
+        kms = client("kms")
+        for alias in model.kms_aliases.values():
+            key_id = kms.create_key(Description=alias)["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key_id)
+
     buses = {}
     for logical_id, props in model.buses.items():
         events.create_event_bus(Name=props["Name"])

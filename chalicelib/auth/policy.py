@@ -61,6 +61,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "billing:read": MONEY,
     "billing:checkout": MONEY,
     "billing:spend_cap": frozenset({OWNER}),
+    # Customer webhooks: owners and admins manage endpoints (and resend deliveries); everyone in
+    # the org reads them and their delivery log (never a secret).
+    "webhooks:read": EVERYONE,
+    "webhooks:write": MANAGERS,
 }
 
 # Actions an API key can never perform, whatever its scopes: credentials and membership are
