@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from chalicelib.storage.rate_limits import DynamoRateLimiter
     from chalicelib.terminal.ports import Allocations, NodeAuthenticator
     from chalicelib.terminal.service import TerminalService
+    from chalicelib.webhooks.sending import DestinationPolicy, WebhookSender
     from chalicelib.webhooks.service import WebhookService
 
 clock = SystemClock()
@@ -352,8 +353,6 @@ def audit_service() -> AuditService:
 
 @cache
 def webhook_service() -> WebhookService:
-    import importlib
-
     from chalicelib.adapters.webhook_queue import SqsDeliveryQueue
     from chalicelib.adapters.webhook_secrets import KmsSecretCipher
     from chalicelib.core.settings import get_settings
@@ -361,16 +360,13 @@ def webhook_service() -> WebhookService:
     from chalicelib.webhooks.service import WebhookService
 
     settings = get_settings()
-    # The SSRF-guarded sender and destination policy (chalicelib/adapters/webhook_http.py).
-    http = importlib.import_module("chalicelib.adapters.webhook_http")
-    loopback = bool(getattr(settings, "webhook_allow_http_loopback", False))
     return WebhookService(
         DynamoWebhooks(),
         lambda: DynamoWebhookUnitOfWork(clock),
         SqsDeliveryQueue(),
         KmsSecretCipher(),
-        http.PinnedHttpSender(allow_loopback=loopback, timeout_seconds=15),
-        http.WebhookDestinationPolicy(allow_loopback=loopback),
+        webhook_sender(),
+        webhook_destination_policy(),
         clock,
         queue_delay_max_seconds=settings.webhook_queue_delay_max_seconds,
         rotation_overlap_seconds=settings.webhook_rotation_overlap_seconds,
@@ -398,6 +394,8 @@ def reset() -> None:
         log_service,
         terminal_service,
         webhook_service,
+        webhook_sender,
+        webhook_destination_policy,
     ):
         factory.cache_clear()
     import sys
@@ -406,3 +404,26 @@ def reset() -> None:
     idempotency = sys.modules.get("chalicelib.storage.idempotency")
     if idempotency is not None:
         idempotency.persistence_layer.cache_clear()
+
+
+@cache
+def webhook_sender() -> WebhookSender:
+    """The one HTTP client that reaches customers' webhook URLs, behind the SSRF guard."""
+    from chalicelib.adapters.webhook_http import PinnedHttpSender
+    from chalicelib.core.settings import get_settings
+
+    settings = get_settings()
+    return PinnedHttpSender(
+        allow_loopback=settings.webhook_allow_http_loopback,
+        timeout_seconds=settings.webhook_timeout_seconds,
+        max_body_bytes=settings.webhook_response_max_bytes,
+    )
+
+
+@cache
+def webhook_destination_policy() -> DestinationPolicy:
+    """What an endpoint's URL must be when it is registered or changed (the sender checks again)."""
+    from chalicelib.adapters.webhook_http import WebhookDestinationPolicy
+    from chalicelib.core.settings import get_settings
+
+    return WebhookDestinationPolicy(allow_loopback=get_settings().webhook_allow_http_loopback)

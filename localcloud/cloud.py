@@ -314,6 +314,9 @@ class LocalCloud:
             self._set_env("GPUAAS_SESSION_SIGNING_KEY", _session_signing_key())
             self._set_env("GPUAAS_STRIPE_WEBHOOK_SECRET", "whsec_local_" + os.urandom(24).hex())
             self._set_env("GPUAAS_PAYMENT_STAND_IN", "localcloud.local_stripe")
+            # Local receivers (the e2e tests', a developer's) listen on plain http on loopback; the
+            # template's stages never set this, and settings ignore it off the local stage.
+            self._set_env("GPUAAS_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true")
         self._clear_settings_cache()
 
     @staticmethod

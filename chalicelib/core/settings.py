@@ -116,6 +116,12 @@ class Settings:
     terminal_idle_seconds: int
     terminal_frame_max_bytes: int
     terminal_connection_ttl_seconds: int
+    # Customer webhooks (doc/webhooks.md, "SSRF guard"): plain http to loopback is allowed only on
+    # the local stage, and only where GPUAAS_WEBHOOK_ALLOW_HTTP_LOOPBACK says so (the local cloud does).
+    webhook_allow_http_loopback: bool
+    # One delivery attempt's whole budget (connect, send, response) and how much of a reply is read.
+    webhook_timeout_seconds: float
+    webhook_response_max_bytes: int
     # How long outbox items and idempotency records live before DynamoDB's TTL removes them.
     outbox_ttl_seconds: int
     idempotency_ttl_seconds: int
@@ -226,6 +232,11 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         terminal_frame_max_bytes=_int_from(env, "GPUAAS_TERMINAL_FRAME_MAX_BYTES", 32768),
         # A connection lives at most 2 hours on API Gateway; its item outlives it a little.
         terminal_connection_ttl_seconds=_int_from(env, "GPUAAS_TERMINAL_CONNECTION_TTL_SECONDS", 3 * 3600),
+        # Never on a deployed stage, whatever the variable says: there every webhook is https to a public address.
+        webhook_allow_http_loopback=stage == "local"
+        and get("GPUAAS_WEBHOOK_ALLOW_HTTP_LOOPBACK", "false").lower() in ("1", "true", "yes"),
+        webhook_timeout_seconds=float(get("GPUAAS_WEBHOOK_TIMEOUT_SECONDS") or 15.0),
+        webhook_response_max_bytes=_int_from(env, "GPUAAS_WEBHOOK_RESPONSE_MAX_BYTES", 65536),
         outbox_ttl_seconds=_int_from(env, "GPUAAS_OUTBOX_TTL_SECONDS", 7 * 86400),
         idempotency_ttl_seconds=_int_from(env, "GPUAAS_IDEMPOTENCY_TTL_SECONDS", 86400),
         log_level=get("POWERTOOLS_LOG_LEVEL", get("LOG_LEVEL", "INFO")),

@@ -1,4 +1,5 @@
-"""GPUaaS client: a Python SDK (:class:`Client`) and the ``gpuaas`` command line.
+"""GPUaaS client: a Python SDK (:class:`Client`), the ``gpuaas`` command line, and
+:func:`verify_webhook` for receivers of GPUaaS webhooks.
 
 The SDK's answers are the models generated from the API's OpenAPI document (``Sku``, ``Allocation``,
 ``Balance``, ...), re-exported here; ``model.to_dict()`` is the JSON the API sent."""
@@ -36,6 +37,7 @@ from gpuaas_client.sdk import (
     Usage,
     WaitTimeout,
 )
+from gpuaas_client.webhooks import WebhookVerificationError, verify_webhook
 
 __all__ = [
     "Allocation",
@@ -69,6 +71,8 @@ __all__ = [
     "TransportError",
     "Usage",
     "WaitTimeout",
+    "WebhookVerificationError",
     "__version__",
+    "verify_webhook",
 ]
 __version__ = "0.1.0"
