@@ -298,3 +298,45 @@ def test_unknown_ids_are_404s(api, receiver):
     assert r.status_code == 404 and r.json()["error"]["code"] == "WEBHOOK_DELIVERY_NOT_FOUND"
     r = call(api, "POST", f"/v1/webhooks/{endpoint['id']}/deliveries/dlv_nope/redeliver")
     assert r.status_code == 404 and r.json()["error"]["code"] == "WEBHOOK_DELIVERY_NOT_FOUND"
+
+
+def test_the_cli_manages_an_endpoint_and_reads_its_delivery_log(cloud, receiver, tmp_path, monkeypatch, capsys):
+    import io
+
+    from gpuaas_client.cli import main
+
+    monkeypatch.setenv("GPUAAS_CONFIG_DIR", str(tmp_path / "gpuaas"))
+    monkeypatch.setenv("GPUAAS_API_URL", cloud.api_url)
+    monkeypatch.delenv("GPUAAS_API_KEY", raising=False)
+
+    def gpuaas(*argv: str) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(list(argv), stdout=out, stderr=err)
+        capsys.readouterr()
+        assert code == 0, f"gpuaas {' '.join(argv)} -> {code}: {out.getvalue()} {err.getvalue()}"
+        return out.getvalue()
+
+    gpuaas("login", "--dev", "--user", "cli-owner", "--org", "cli-org", "--role", "owner")
+    hook = receiver(500)
+    created = json.loads(gpuaas("webhooks", "create", hook.url, "--event", "allocation.*", "--json"))
+    secret, wid = created["secret"], created["id"]
+    assert secret.startswith("whsec_")
+    assert [w["id"] for w in json.loads(gpuaas("webhooks", "list", "--json"))] == [wid]
+    assert secret not in gpuaas("webhooks", "get", wid)
+    gpuaas("webhooks", "update", wid, "--event", "*", "--description", "from the cli")
+    assert json.loads(gpuaas("webhooks", "get", wid, "--json"))["event_types"] == ["*"]
+    ping = json.loads(gpuaas("webhooks", "test", wid, "--json"))
+    cloud.drain()
+    [delivery] = json.loads(gpuaas("webhooks", "deliveries", wid, "--json"))
+    assert delivery["id"] == ping["id"] and delivery["status"] == "failed"
+    assert "500" in gpuaas("webhooks", "deliveries", wid, ping["id"])
+    gpuaas("webhooks", "redeliver", wid, ping["id"])
+    cloud.drain()
+    assert json.loads(gpuaas("webhooks", "deliveries", wid, "--json"))[0]["status"] == "succeeded"
+    since = isoformat(datetime.now(UTC) - timedelta(hours=1))
+    assert json.loads(gpuaas("webhooks", "recover", wid, "--since", since, "--json"))["deliveries"] == 0
+    new = gpuaas("webhooks", "rotate", wid, "--quiet").strip()
+    assert new.startswith("whsec_") and new != secret
+    gpuaas("webhooks", "delete", wid)
+    assert json.loads(gpuaas("webhooks", "list", "--json")) == []
+    assert len(hook.verified(secret)) == 2

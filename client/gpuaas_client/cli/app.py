@@ -31,6 +31,7 @@ from gpuaas_client.cli.commands import (
     ssh,
     ssh_keys,
     terminal,
+    webhooks,
 )
 from gpuaas_client.cli.context import Invocation
 from gpuaas_client.cli.errors import ExitCode, exit_code_for, print_error, print_usage_error
@@ -42,7 +43,7 @@ PROG = "gpuaas"
 COMPLETE_VAR = "_GPUAAS_COMPLETE"
 SHELLS = ("bash", "zsh", "fish")
 
-GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, logs, ssh, terminal, billing, config]
+GROUPS = [auth, api_keys, members, ssh_keys, catalog, allocations, logs, ssh, terminal, billing, webhooks, config]
 
 
 def _invocation(ctx: click.Context) -> Invocation:
