@@ -10,6 +10,19 @@ from chalicelib.core.events import DomainEvent
 from chalicelib.core.page import Page
 from chalicelib.webhooks.models import Attempt, Delivery, DeliveryTask, WebhookEndpoint
 
+# The HTTP side's ports live with the outcome type they share with the SSRF guard (sending.py).
+from chalicelib.webhooks.sending import DestinationPolicy, WebhookSender
+
+__all__ = [
+    "DeliveryQueue",
+    "DestinationPolicy",
+    "SecretCipher",
+    "WebhookReader",
+    "WebhookSender",
+    "WebhookUnitOfWork",
+    "WebhookUnitOfWorkFactory",
+]
+
 
 class WebhookReader(Protocol):
     def get_endpoint(self, org_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
