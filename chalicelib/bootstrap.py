@@ -409,12 +409,13 @@ def reset() -> None:
 @cache
 def webhook_sender() -> WebhookSender:
     """The one HTTP client that reaches customers' webhook URLs, behind the SSRF guard."""
-    from chalicelib.adapters.webhook_http import PinnedHttpSender
+    from chalicelib.adapters.webhook_http import PinnedHttpSender, StaticHostsResolver
     from chalicelib.core.settings import get_settings
 
     settings = get_settings()
     return PinnedHttpSender(
         allow_loopback=settings.webhook_allow_http_loopback,
+        resolver=StaticHostsResolver(settings.webhook_static_hosts),
         timeout_seconds=settings.webhook_timeout_seconds,
         max_body_bytes=settings.webhook_response_max_bytes,
     )
@@ -423,7 +424,11 @@ def webhook_sender() -> WebhookSender:
 @cache
 def webhook_destination_policy() -> DestinationPolicy:
     """What an endpoint's URL must be when it is registered or changed (the sender checks again)."""
-    from chalicelib.adapters.webhook_http import WebhookDestinationPolicy
+    from chalicelib.adapters.webhook_http import StaticHostsResolver, WebhookDestinationPolicy
     from chalicelib.core.settings import get_settings
 
-    return WebhookDestinationPolicy(allow_loopback=get_settings().webhook_allow_http_loopback)
+    settings = get_settings()
+    return WebhookDestinationPolicy(
+        allow_loopback=settings.webhook_allow_http_loopback,
+        resolver=StaticHostsResolver(settings.webhook_static_hosts),
+    )

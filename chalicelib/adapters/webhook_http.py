@@ -64,6 +64,19 @@ def system_resolver(host: str, port: int) -> list[str]:
     return found
 
 
+class StaticHostsResolver:
+    """Answers the names in ``table`` itself and asks ``fallback`` for the rest: the local stage's
+    hosts file for webhook tests (``GPUAAS_WEBHOOK_HOSTS``). Answers still pass the guard."""
+
+    def __init__(self, table: Mapping[str, Sequence[str]], fallback: Resolver = system_resolver) -> None:
+        self._table = {name.lower(): list(addresses) for name, addresses in table.items()}
+        self._fallback = fallback
+
+    def __call__(self, host: str, port: int) -> Sequence[str]:
+        found = self._table.get(host.lower())
+        return found if found is not None else self._fallback(host, port)
+
+
 class PinnedHTTPConnection(http.client.HTTPConnection):
     """An HTTP connection that names ``host`` (the Host header) but dials ``address``."""
 
@@ -88,7 +101,10 @@ class PinnedHTTPSConnection(PinnedHTTPConnection):
     def connect(self) -> None:
         super().connect()
         assert self.sock is not None
-        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host)
+        # The handshake runs once the TLS socket is ``self.sock``, so that the sender's deadline
+        # watchdog can shut it down mid-handshake (a peer that stalls the handshake byte by byte).
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.host, do_handshake_on_connect=False)
+        self.sock.do_handshake()
 
 
 def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
@@ -133,18 +149,42 @@ class PinnedHttpSender:
         self._monotonic = monotonic
 
     def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> HttpOutcome:
+        _check_headers(headers)  # the caller's mistake raises here, before any lookup or socket
         started = self._monotonic()
         try:
             destination = parse_destination(url, allow_http_loopback=self._allow_loopback)
         except errors.InvalidWebhookUrlError as exc:
             return self._failed(started, UNSAFE_DESTINATION, exc.message, _refused_address(exc))
         try:
-            addresses = resolve_allowed(destination, self._resolver, allow_loopback=self._allow_loopback)
+            addresses = self._resolve(destination, started + self._timeout)
         except _DnsFailed as exc:
             return self._failed(started, DNS_FAILED, str(exc))
         except errors.InvalidWebhookUrlError as exc:
             return self._failed(started, UNSAFE_DESTINATION, exc.message, _refused_address(exc))
         return self._send(destination, addresses, body, headers, started)
+
+    def _resolve(self, destination: Destination, deadline: float) -> list[IpAddress]:
+        """``resolve_allowed`` within the attempt's deadline: ``getaddrinfo`` has no timeout of its
+        own, so a name whose servers never answer is given up (the lookup thread ends by itself)."""
+        if destination.literal is not None:
+            return resolve_allowed(destination, self._resolver, allow_loopback=self._allow_loopback)
+        found: list[list[IpAddress]] = []
+        failed: list[BaseException] = []
+
+        def lookup() -> None:
+            try:
+                found.append(resolve_allowed(destination, self._resolver, allow_loopback=self._allow_loopback))
+            except BaseException as exc:  # handed to the caller's thread below
+                failed.append(exc)
+
+        thread = threading.Thread(target=lookup, name="webhook-dns", daemon=True)
+        thread.start()
+        thread.join(max(deadline - self._monotonic(), 0.0))
+        if failed:
+            raise failed[0]
+        if not found:
+            raise _DnsFailed(f"{destination.host} did not resolve within {self._timeout:g} s")
+        return found[0]
 
     def _send(
         self,
@@ -155,15 +195,28 @@ class PinnedHttpSender:
         started: float,
     ) -> HttpOutcome:
         deadline = started + self._timeout
-        connected = self._connect(destination, addresses, started, deadline)
+        watchdog = _Watchdog(max(deadline - self._monotonic(), 0.0))
+        try:
+            return self._exchange(destination, addresses, body, headers, started, deadline, watchdog)
+        finally:
+            watchdog.cancel()
+
+    def _exchange(
+        self,
+        destination: Destination,
+        addresses: list[IpAddress],
+        body: bytes,
+        headers: Mapping[str, str],
+        started: float,
+        deadline: float,
+        watchdog: _Watchdog,
+    ) -> HttpOutcome:
+        connected = self._connect(destination, addresses, started, deadline, watchdog)
         if isinstance(connected, HttpOutcome):
             return connected
         connection, address = connected
-        sock = connection.sock  # kept: http.client drops its own reference once a response says close
-        fired = threading.Event()
-        watchdog = threading.Timer(max(deadline - self._monotonic(), 0.0), _cut, (sock, fired))
-        watchdog.daemon = True
-        watchdog.start()
+        watchdog.pin(connection)
+        fired = watchdog.fired
         try:
             connection.request("POST", destination.target, body=body, headers=self._headers(headers, len(body)))
             response = connection.getresponse()
@@ -177,7 +230,6 @@ class PinnedHttpSender:
             kind, detail = (TIMEOUT, self._timeout_detail()) if fired.is_set() else _classify(exc, self._timeout)
             return self._failed(started, kind, detail, address)
         finally:
-            watchdog.cancel()
             connection.close()
         prefix = data[:BODY_PREFIX_BYTES].decode("utf-8", errors="replace")
         if 300 <= status < 400:
@@ -191,7 +243,12 @@ class PinnedHttpSender:
         return HttpOutcome(status, self._elapsed_ms(started), prefix, None, note, address)
 
     def _connect(
-        self, destination: Destination, addresses: list[IpAddress], started: float, deadline: float
+        self,
+        destination: Destination,
+        addresses: list[IpAddress],
+        started: float,
+        deadline: float,
+        watchdog: _Watchdog,
     ) -> tuple[http.client.HTTPConnection, str] | HttpOutcome:
         """Connect to the first of ``addresses`` that accepts (a name may have an unreachable AAAA
         record); each one is an address that passed the guard, never a fresh lookup."""
@@ -202,23 +259,29 @@ class PinnedHttpSender:
             if remaining <= 0:
                 return self._failed(started, TIMEOUT, self._timeout_detail(), address)
             connection = self._connections(destination, address, remaining)
+            watchdog.watch(connection)
             try:
                 connection.connect()
-            except ssl.SSLCertVerificationError as exc:
+            except OSError as exc:  # ssl.SSLError and TimeoutError included
                 connection.close()
-                return self._failed(started, TLS_FAILED, f"certificate refused: {exc.verify_message}", address)
-            except (ssl.SSLError, ssl.CertificateError) as exc:
-                connection.close()
-                return self._failed(started, TLS_FAILED, f"TLS handshake failed: {_short(exc)}", address)
-            except TimeoutError:
-                connection.close()
-                return self._failed(started, TIMEOUT, self._timeout_detail(), address)
-            except OSError as exc:
-                connection.close()
+                failed = self._connect_failure(exc, watchdog.fired.is_set(), started, address)
+                if failed is not None:
+                    return failed
                 last = f"{address} port {destination.port}: {_short(exc)}"
                 continue
             return connection, address
         return self._failed(started, CONNECT_FAILED, f"could not connect to {last}", str(addresses[-1]))
+
+    def _connect_failure(self, exc: OSError, fired: bool, started: float, address: str) -> HttpOutcome | None:
+        """The outcome a failed connect ends the attempt with, or None to try the next address
+        (only for a refused or unreachable one: a TLS failure or the deadline ends the attempt)."""
+        if fired or isinstance(exc, TimeoutError):
+            return self._failed(started, TIMEOUT, self._timeout_detail(), address)
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return self._failed(started, TLS_FAILED, f"certificate refused: {exc.verify_message}", address)
+        if isinstance(exc, ssl.SSLError):  # ssl.CertificateError is SSLCertVerificationError
+            return self._failed(started, TLS_FAILED, f"TLS handshake failed: {_short(exc)}", address)
+        return None
 
     def _headers(self, given: Mapping[str, str], length: int) -> dict[str, str]:
         headers = {name: value for name, value in given.items() if name.lower() not in _OWN_HEADERS}
@@ -269,6 +332,12 @@ class WebhookDestinationPolicy:
             raise errors.InvalidWebhookUrlError(str(exc)) from None
 
 
+def _check_headers(headers: Mapping[str, str]) -> None:
+    for name, value in headers.items():
+        if not name or any(ch in f"{name}{value}" for ch in "\r\n\0") or ":" in name:
+            raise ValueError(f"webhook header {name!r} cannot be sent")
+
+
 class _DnsFailed(Exception):
     pass
 
@@ -286,13 +355,39 @@ def resolve_allowed(destination: Destination, resolver: Resolver, *, allow_loopb
     return check_addresses(destination, raw, allow_loopback=allow_loopback)
 
 
-def _cut(sock: socket.socket | None, fired: threading.Event) -> None:
-    """The deadline passed: shut the socket down under whatever read or write is blocked on it.
-    The plain socket's shutdown, also for TLS: the TLS layer's would unwrap from another thread."""
-    fired.set()
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+class _Watchdog:
+    """Shuts down the attempt's socket when its deadline passes, under whatever connect, handshake,
+    write or read is blocked on it: socket timeouts bound one operation, not their sum. The plain
+    socket's shutdown, also for TLS: the TLS layer's own would unwrap from another thread."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = threading.Event()
+        self._lock = threading.Lock()
+        self._connection: http.client.HTTPConnection | None = None
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, connection: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._connection, self._sock = connection, None
+
+    def pin(self, connection: http.client.HTTPConnection) -> None:
+        """Keep the connected socket: http.client drops its reference once a response says close."""
+        with self._lock:
+            self._connection, self._sock = connection, connection.sock
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired.set()
+            sock = self._sock or (self._connection.sock if self._connection is not None else None)
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
 def _classify(exc: BaseException, timeout: float) -> tuple[str, str]:

@@ -119,6 +119,10 @@ class Settings:
     # Customer webhooks (doc/webhooks.md, "SSRF guard"): plain http to loopback is allowed only on
     # the local stage, and only where GPUAAS_WEBHOOK_ALLOW_HTTP_LOOPBACK says so (the local cloud does).
     webhook_allow_http_loopback: bool
+    # Local stage only: names the webhook resolver answers from this table before DNS
+    # (GPUAAS_WEBHOOK_HOSTS, a JSON object of name -> addresses), so that local tests can have a
+    # name resolve to a private address without a DNS server. Empty on every other stage.
+    webhook_static_hosts: dict[str, tuple[str, ...]]
     # One delivery attempt's whole budget (connect, send, response) and how much of a reply is read.
     webhook_timeout_seconds: float
     webhook_response_max_bytes: int
@@ -235,6 +239,7 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         # Never on a deployed stage, whatever the variable says: there every webhook is https to a public address.
         webhook_allow_http_loopback=stage == "local"
         and get("GPUAAS_WEBHOOK_ALLOW_HTTP_LOOPBACK", "false").lower() in ("1", "true", "yes"),
+        webhook_static_hosts=_hosts(env) if stage == "local" else {},
         webhook_timeout_seconds=float(get("GPUAAS_WEBHOOK_TIMEOUT_SECONDS") or 15.0),
         webhook_response_max_bytes=_int_from(env, "GPUAAS_WEBHOOK_RESPONSE_MAX_BYTES", 65536),
         outbox_ttl_seconds=_int_from(env, "GPUAAS_OUTBOX_TTL_SECONDS", 7 * 86400),
@@ -263,6 +268,11 @@ def _issuers(env: os._Environ[str] | dict[str, str]) -> tuple[OidcIssuer, ...]:
     if single and env.get("GPUAAS_OIDC_JWKS_URL") and all(i.issuer != single for i in found):
         found.append(OidcIssuer(single, env.get("GPUAAS_OIDC_AUDIENCE", "gpuaas"), env["GPUAAS_OIDC_JWKS_URL"]))
     return tuple(found)
+
+
+def _hosts(env: os._Environ[str] | dict[str, str]) -> dict[str, tuple[str, ...]]:
+    table = json.loads(env.get("GPUAAS_WEBHOOK_HOSTS") or "{}")
+    return {str(name).lower().rstrip("."): tuple(str(a) for a in addresses) for name, addresses in table.items()}
 
 
 def _int_from(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import http.client
+import socket
 import ssl
 import threading
 import time
@@ -318,6 +319,24 @@ def test_https_with_a_certificate_for_another_name_fails_with_tls_failed(
     assert outcome.detail is not None
     assert "other.example.test" in outcome.detail or "mismatch" in outcome.detail
     assert tls_receiver.seen == []
+
+
+def test_a_tls_peer_that_never_handshakes_times_out_at_the_deadline() -> None:
+    """The TCP connect succeeds and the peer then says nothing: the handshake is cut at the deadline."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    try:
+        port = listener.getsockname()[1]
+        sender = _sender(resolver=_pinned(["hooks.example.test"]), timeout_seconds=0.4)
+        started = time.monotonic()
+        outcome = sender.post(f"https://hooks.example.test:{port}/in", b"{}", {})
+        assert (outcome.status_code, outcome.error) == (None, TIMEOUT)
+        assert time.monotonic() - started < 3
+    finally:
+        for peer in accepted:
+            peer.close()
+        listener.close()
 
 
 def test_https_to_an_untrusted_certificate_fails_with_tls_failed(tls_receiver: Receiver) -> None:

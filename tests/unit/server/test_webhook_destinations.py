@@ -6,7 +6,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.core import errors
@@ -272,17 +272,20 @@ def _in(network: IPv4Network | IPv6Network) -> st.SearchStrategy[IPv4Address | I
 _v4_non_global = st.one_of([_in(n) for n in _NON_GLOBAL_V4])
 
 
+@settings(deadline=None)  # a loaded machine must not make a property flaky
 @given(st.one_of([_in(n) for n in _NON_GLOBAL_V4 + _NON_GLOBAL_V6]))
 def test_no_address_in_a_special_purpose_range_is_accepted(address: IPv4Address | IPv6Address) -> None:
     assert refusal_reason(address) is not None
 
 
+@settings(deadline=None)  # a loaded machine must not make a property flaky
 @given(st.ip_addresses())
 def test_no_address_the_standard_library_calls_non_global_is_accepted(address: IPv4Address | IPv6Address) -> None:
     if not address.is_global or address.is_multicast:
         assert refusal_reason(address) is not None
 
 
+@settings(deadline=None)  # a loaded machine must not make a property flaky
 @given(_v4_non_global)
 def test_no_embedding_of_a_non_global_ipv4_address_is_accepted(inner: IPv4Address) -> None:
     v4 = int(inner)
@@ -298,8 +301,38 @@ def test_no_embedding_of_a_non_global_ipv4_address_is_accepted(inner: IPv4Addres
             assert refusal_reason(wrapped, allow_loopback=True) is not None, wrapped
 
 
+@settings(deadline=None)  # a loaded machine must not make a property flaky
 @given(st.one_of([_in(n) for n in _NON_GLOBAL_V4 + _NON_GLOBAL_V6]))
 def test_no_non_global_literal_passes_the_url_check(address: IPv4Address | IPv6Address) -> None:
     host = f"[{address}]" if address.version == 6 else str(address)
     with pytest.raises(errors.InvalidWebhookUrlError):
         parse_destination(f"https://{host}/hook")
+
+
+_url_text = st.one_of(
+    st.text(max_size=80),
+    st.builds(
+        lambda scheme, middle, tail: f"{scheme}://{middle}{tail}",
+        st.sampled_from(["https", "http", "HTTPS", "ftp", ""]),
+        st.text(alphabet="abc019.:@[]%/\\#?xX-_ \t\n\u00e9", max_size=40),
+        st.text(alphabet="/?#=&a", max_size=10),
+    ),
+)
+
+
+@settings(deadline=None)  # a loaded machine must not make a property flaky
+@given(_url_text, st.booleans())
+def test_any_text_is_either_refused_with_the_catalog_error_or_a_checked_destination(url: str, local: bool) -> None:
+    try:
+        d = parse_destination(url, allow_http_loopback=local)
+    except errors.InvalidWebhookUrlError:
+        return
+    assert d.scheme == "https" or (local and d.scheme == "http")
+    assert 1 <= d.port <= 65535
+    assert "@" not in d.host
+    assert d.target.startswith("/")
+    if d.literal is not None:
+        assert refusal_reason(d.literal, allow_loopback=local) is None
+    else:
+        assert all(label and len(label) <= 63 for label in d.host.split("."))
+        assert not d.host.split(".")[-1].isdigit()

@@ -193,3 +193,74 @@ def test_plain_http_to_loopback_is_a_local_stage_setting_only() -> None:
     assert load_settings({"GPUAAS_STAGE": "local"}).webhook_allow_http_loopback is False
     defaults = load_settings({"GPUAAS_STAGE": "prod"})
     assert (defaults.webhook_timeout_seconds, defaults.webhook_response_max_bytes) == (15.0, 65536)
+
+
+def test_a_lookup_that_never_answers_is_given_up_at_the_deadline() -> None:
+    import threading
+    import time
+
+    never = threading.Event()
+
+    def hanging(host: str, port: int) -> Sequence[str]:
+        never.wait(10)
+        return ["93.184.215.14"]
+
+    connections = Connections()
+    sender = PinnedHttpSender(timeout_seconds=0.2, resolver=hanging, connection_factory=connections)
+    started = time.monotonic()
+    outcome = sender.post("https://slow-dns.example.com/", b"{}", {})
+    never.set()
+    assert (outcome.error, outcome.detail) == (DNS_FAILED, "slow-dns.example.com did not resolve within 0.2 s")
+    assert time.monotonic() - started < 2
+    assert connections.calls == []
+
+
+def test_the_local_hosts_table_answers_first_and_its_answers_still_pass_the_guard() -> None:
+    from chalicelib.adapters.webhook_http import StaticHostsResolver
+    from chalicelib.core.settings import load_settings
+
+    table = '{"Private.Hooks.Test.": ["10.0.0.7"], "receiver.hooks.test": ["127.0.0.1"]}'
+    local = load_settings({"GPUAAS_STAGE": "local", "GPUAAS_WEBHOOK_HOSTS": table})
+    assert local.webhook_static_hosts == {"private.hooks.test": ("10.0.0.7",), "receiver.hooks.test": ("127.0.0.1",)}
+    assert load_settings({"GPUAAS_STAGE": "prod", "GPUAAS_WEBHOOK_HOSTS": table}).webhook_static_hosts == {}
+
+    fallback = Resolver({"hooks.example.com": ["93.184.215.14"]})
+    resolver = StaticHostsResolver(local.webhook_static_hosts, fallback=fallback)
+    assert resolver("receiver.hooks.test", 443) == ["127.0.0.1"]
+    assert resolver("hooks.example.com", 443) == ["93.184.215.14"]
+    connections = Connections()
+    sender = PinnedHttpSender(allow_loopback=True, resolver=resolver, connection_factory=connections)
+    outcome = sender.post("https://private.hooks.test/in", b"{}", {})
+    assert (outcome.error, outcome.detail) == (
+        UNSAFE_DESTINATION,
+        "private.hooks.test resolves to 10.0.0.7 is a private address",
+    )
+    assert connections.calls == []
+
+
+def test_the_bootstrap_builds_the_sender_and_policy_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.core.settings import get_settings
+
+    monkeypatch.setenv("GPUAAS_STAGE", "local")
+    monkeypatch.setenv("GPUAAS_WEBHOOK_HOSTS", '{"private.hooks.test": ["10.0.0.7"]}')
+    get_settings.cache_clear()
+    bootstrap.reset()
+    try:
+        outcome = bootstrap.webhook_sender().post("https://private.hooks.test/", b"{}", {})
+        assert outcome.error == UNSAFE_DESTINATION
+        with pytest.raises(errors.InvalidWebhookUrlError, match=r"10\.0\.0\.7 is a private address"):
+            bootstrap.webhook_destination_policy().check("https://private.hooks.test/")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        bootstrap.reset()
+
+
+@pytest.mark.parametrize("headers", [{"x-a": "b\r\nHost: evil"}, {"x-a\n": "b"}, {"": "b"}, {"a:b": "c"}])
+def test_a_header_that_cannot_be_sent_is_the_callers_error_raised_before_any_lookup(headers: dict[str, str]) -> None:
+    sender, resolver, connections = _sender({"hooks.example.com": ["93.184.215.14"]})
+    with pytest.raises(ValueError, match="cannot be sent"):
+        sender.post("https://hooks.example.com/", b"{}", headers)
+    assert resolver.lookups == []
+    assert connections.calls == []
