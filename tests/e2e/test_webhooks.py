@@ -155,6 +155,25 @@ def test_a_receiver_failing_three_times_gets_the_event_once_as_a_success_after_f
     assert detail["payload"] == bodies[0]
 
 
+def test_an_endpoint_failing_for_five_days_is_disabled_as_failing(api, cloud, receiver, sweeper_holds_every_retry):
+    hook = receiver(*([500] * 10))
+    endpoint = create(api, hook.url, ["node.*"], role="operator")
+    sku = api.post("/v1/admin/skus", json=sku_body()).json()
+    spec = {"hostname": "gpu-2.fleet", "sku_id": sku["id"], "gpu_model": sku["gpu_model"], "gpu_count": 8}
+    node = api.post("/v1/admin/nodes", json=spec).json()
+    api.post(f"/v1/admin/nodes/{node['id']}/drain", json={"reason": "maintenance"})
+    cloud.drain()
+    assert api.get(f"/v1/webhooks/{endpoint['id']}").json()["failing_since"] is not None
+    # The retry due 5 s later is swept five days on: still failing, so the endpoint is disabled.
+    assert sweep(cloud, datetime.now(UTC) + timedelta(days=5, seconds=10))["queued"] == 1
+    cloud.drain()
+    after = api.get(f"/v1/webhooks/{endpoint['id']}").json()
+    assert after["enabled"] is False and after["disabled_reason"] == "failing"
+    events = api.get(f"/v1/admin/events?subject={endpoint['id']}").json()["items"]
+    assert [e["data"]["reason"] for e in events if e["type"] == "webhook.disabled"] == ["failing"]
+    assert len(hook.requests) == 2
+
+
 def test_410_disables_the_endpoint_and_emits_webhook_disabled(api, cloud, receiver):
     hook = receiver(410)
     endpoint = create(api, hook.url, ["allocation.*"])
