@@ -15,6 +15,7 @@ from chalicelib.api import (
     ssh_key_routes,
     system_routes,
     terminal_routes,
+    webhook_routes,
 )
 from chalicelib.api.routing import Api
 from chalicelib.core.settings import get_settings
@@ -34,6 +35,7 @@ log_routes.register(api)
 terminal_routes.register(api)
 event_routes.register(api)
 notification_routes.register(api)
+webhook_routes.register(api)
 if get_settings().is_local:
     system_routes.register_dev_issuer(api)
     payment_routes.register_dev(api)

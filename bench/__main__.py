@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from bench import auth_latency, cold_start, dynamodb_requests, provisioning, settlement, terminal
+from bench import auth_latency, cold_start, dynamodb_requests, provisioning, settlement, terminal, webhooks
 from bench.table import print_table
 
 
@@ -42,6 +42,7 @@ def main() -> int:
     print_table(terminal.rtt_title(), rtt_rows, terminal.HEADER)
     print_table(terminal.throughput_title(), throughput_rows, terminal.THROUGHPUT_HEADER)
     print_table("Terminal: notes", terminal_notes, ("what", "measured"))
+    print_table(webhooks.title(), webhooks.run(), webhooks.HEADER)
     print(f"\nbench finished in {time.perf_counter() - start:.1f} s")
     return 0
 

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from chalicelib.terminal.ports import Allocations, NodeAuthenticator
     from chalicelib.terminal.service import TerminalService
     from chalicelib.webhooks.sending import DestinationPolicy, WebhookSender
+    from chalicelib.webhooks.service import WebhookService
 
 clock = SystemClock()
 
@@ -408,6 +409,30 @@ def audit_service() -> AuditService:
     return AuditService(DynamoAuditTrail())
 
 
+@cache
+def webhook_service() -> WebhookService:
+    from chalicelib.adapters.webhook_queue import SqsDeliveryQueue
+    from chalicelib.adapters.webhook_secrets import KmsSecretCipher
+    from chalicelib.core.settings import get_settings
+    from chalicelib.storage.webhook_repo import DynamoWebhooks, DynamoWebhookUnitOfWork
+    from chalicelib.webhooks.service import WebhookService
+
+    settings = get_settings()
+    return WebhookService(
+        DynamoWebhooks(),
+        lambda: DynamoWebhookUnitOfWork(clock),
+        SqsDeliveryQueue(),
+        KmsSecretCipher(),
+        webhook_sender(),
+        webhook_destination_policy(),
+        clock,
+        queue_delay_max_seconds=settings.webhook_queue_delay_max_seconds,
+        rotation_overlap_seconds=settings.webhook_rotation_overlap_seconds,
+        disable_after_failing_seconds=settings.webhook_disable_after_failing_seconds,
+        recover_max_seconds=settings.webhook_recover_max_seconds,
+    )
+
+
 def reset() -> None:
     """Forget wired services (tests that change settings call this)."""
     for factory in (
@@ -427,6 +452,7 @@ def reset() -> None:
         audit_service,
         log_service,
         terminal_service,
+        webhook_service,
         webhook_sender,
         webhook_destination_policy,
         notification_service,

@@ -166,6 +166,15 @@ def bootstrap(client: ClientFactory, model: StackModel, visibility_override: int
             # Verified at once by moto; on AWS the identity's owner confirms it (doc/deploy.md).
             with contextlib.suppress(sesv2.exceptions.AlreadyExistsException):
                 sesv2.create_email_identity(EmailIdentity=identity)
+    if model.kms_aliases:
+        kms = client("kms")
+        existing = {a["AliasName"] for a in kms.list_aliases().get("Aliases", [])}
+        for alias in model.kms_aliases.values():
+            # Another stack of the same stage may have made it already (as with roles and log groups).
+            if alias in existing:
+                continue
+            key_id = kms.create_key(Description=alias)["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=alias, TargetKeyId=key_id)
 
     buses = {}
     for logical_id, props in model.buses.items():

@@ -120,6 +120,8 @@ class StackModel:
     log_groups: dict[str, dict[str, Any]] = field(default_factory=dict)  # logical id -> resolved Properties
     websocket_apis: dict[str, WebSocketApiSpec] = field(default_factory=dict)
     email_identities: dict[str, str] = field(default_factory=dict)  # logical id -> the SES identity
+    # KMS keys are made for their aliases (logical id -> alias name); code names a key by alias.
+    kms_aliases: dict[str, str] = field(default_factory=dict)
     physical_ids: dict[str, str] = field(default_factory=dict)  # what Ref returns, by logical id
     arns: dict[str, str] = field(default_factory=dict)
 
@@ -158,6 +160,7 @@ class Resolver:
             "AWS::StepFunctions::StateMachine": "StateMachineName",
             "AWS::IAM::Role": "RoleName",
             "AWS::Logs::LogGroup": "LogGroupName",
+            "AWS::KMS::Alias": "AliasName",
         }.get(resource.get("Type", ""))
         if key and key in props:
             return str(self.resolve(props[key]))
@@ -356,6 +359,8 @@ def build_model(
             if "Handler" not in raw_props:
                 continue  # e.g. APIHandler: only properties merged into Chalice's function
             _add_function(model, resolver, logical_id, raw_props, globals_fn)
+        elif kind == "AWS::KMS::Alias":
+            model.kms_aliases[logical_id] = resolver.name_of(logical_id)
         elif kind in ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine"):
             model.state_machines[logical_id] = _state_machine(resolver, logical_id, raw_props, project_root)
     model.websocket_apis = _websocket_apis(resolver)

@@ -36,6 +36,9 @@ class Reply:
     body: Any
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    # Body fields only this response carries (a signing secret shown once): an idempotent replay
+    # gets the stored body without them, so no secret is ever kept in an idempotency record.
+    once: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,8 +350,12 @@ class Api:
         if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
             config.register_lambda_context(lambda_context)
 
+        fresh: dict[str, Any] = {}
+
         def run(request: dict[str, Any]) -> dict[str, Any]:
-            return _as_dict(view(ctx, **params))
+            reply = view(ctx, **params)
+            fresh.update(reply.once)
+            return _as_dict(reply, with_once=False)
 
         # Applied as a call, not with @: Powertools types the decorator's result as Any.
         guarded: Callable[..., dict[str, Any]] = idempotent_function(
@@ -359,7 +366,10 @@ class Api:
             key_prefix=keys.idempotency_prefix("api"),
         )
         try:
-            return guarded(request=request)
+            result = guarded(request=request)
+            if fresh and isinstance(result.get("body"), dict):
+                result = {**result, "body": {**result["body"], **fresh}}
+            return result
         except IdempotencyValidationError as exc:
             raise errors.IdempotencyKeyReusedError() from exc
         except IdempotencyAlreadyInProgressError as exc:
@@ -395,8 +405,9 @@ def _is_transient(exc: BaseException) -> bool:
     return False
 
 
-def _as_dict(reply: Reply) -> dict[str, Any]:
-    return {"body": reply.body, "status": reply.status, "headers": dict(reply.headers)}
+def _as_dict(reply: Reply, *, with_once: bool = True) -> dict[str, Any]:
+    body = {**reply.body, **reply.once} if with_once and reply.once and isinstance(reply.body, dict) else reply.body
+    return {"body": body, "status": reply.status, "headers": dict(reply.headers)}
 
 
 def _raw_body(request: Request) -> bytes:

@@ -331,3 +331,27 @@ class NotificationPreferencesBody(Body):
 
 class UnsubscribeQuery(Query):
     token: Annotated[str, Field(min_length=1, max_length=2048)]
+
+
+# Customer webhooks (doc/webhooks.md). The URL's form and destination, and the event types, are
+# checked by the webhooks context (its errors name what is wrong); here only their shape.
+WebhookUrl = Annotated[str, Field(min_length=1, max_length=2048)]
+EventTypePattern = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^(\*|[a-z_]+\.(\*|[a-z_]+))$")]
+
+
+class CreateWebhookBody(Body):
+    url: WebhookUrl
+    event_types: Annotated[list[EventTypePattern], Field(min_length=1, max_length=32)]
+    description: Annotated[str, Field(max_length=256)] = ""
+    enabled: bool = True
+
+
+class UpdateWebhookBody(Body):
+    url: WebhookUrl | None = None
+    event_types: Annotated[list[EventTypePattern], Field(min_length=1, max_length=32)] | None = None
+    description: Annotated[str, Field(max_length=256)] | None = None
+    enabled: bool | None = None
+
+
+class RecoverWebhookQuery(Query):
+    since: Annotated[str, Field(min_length=10, max_length=40, examples=["2026-12-01T00:00:00Z"])]

@@ -68,6 +68,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # One's own in-app feed, its read marks and one's email preferences: every member.
     "notifications:read": EVERYONE,
     "notifications:write": EVERYONE,
+    # Customer webhooks: owners and admins manage endpoints (and resend deliveries); everyone in
+    # the org reads them and their delivery log (never a secret).
+    "webhooks:read": EVERYONE,
+    "webhooks:write": MANAGERS,
 }
 
 # Actions an API key can never perform, whatever its scopes: credentials and membership are

@@ -432,4 +432,30 @@ class NotificationTicketInvalidError(AppError):
     default_message = "The notification stream ticket is unknown, expired or already used"
 
 
+class WebhookNotFoundError(AppError):
+    code = "WEBHOOK_NOT_FOUND"
+    status = 404
+    default_message = "No such webhook endpoint"
+
+
+class WebhookDeliveryNotFoundError(AppError):
+    code = "WEBHOOK_DELIVERY_NOT_FOUND"
+    status = 404
+    default_message = "No such delivery of this webhook endpoint"
+
+
+class WebhookDisabledError(AppError):
+    code = "WEBHOOK_DISABLED"
+    status = 409
+    default_message = "The webhook endpoint is disabled; enable it first"
+
+
+class DeliveryExistsError(ConcurrentUpdateError):
+    """The endpoint has a delivery of this event already (a replayed fan-out message)."""
+
+
+class AttemptClaimedError(ConcurrentUpdateError):
+    """Another message made (or is making) this attempt already: a duplicate makes none."""
+
+
 CATALOG["INTERNAL_ERROR"] = AppError

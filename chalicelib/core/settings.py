@@ -142,6 +142,18 @@ class Settings:
     idempotency_ttl_seconds: int
     log_level: str
     tracing_enabled: bool
+    # Customer webhooks (doc/webhooks.md): the KMS key that encrypts signing secrets (empty: none,
+    # unit tests only), the queues of the delivery path, and the longest retry delay SQS itself
+    # holds (its DelaySeconds stops at 900 s; longer waits go through the due-time index).
+    webhook_kms_key_id: str = ""
+    webhook_delivery_queue_url: str = ""
+    webhook_queue_delay_max_seconds: int = 900
+    # How long the retired secret of a rotation still signs, and how long a failing endpoint
+    # keeps its subscriptions before it is disabled.
+    webhook_rotation_overlap_seconds: int = 86400
+    webhook_disable_after_failing_seconds: int = 5 * 86400
+    webhook_recover_max_seconds: int = 14 * 86400
+    webhook_delivery_ttl_seconds: int = 30 * 86400
 
     @property
     def is_local(self) -> bool:
@@ -254,6 +266,13 @@ def load_settings(environ: os._Environ[str] | dict[str, str] | None = None) -> S
         idempotency_ttl_seconds=_int_from(env, "GPUAAS_IDEMPOTENCY_TTL_SECONDS", 86400),
         log_level=get("POWERTOOLS_LOG_LEVEL", get("LOG_LEVEL", "INFO")),
         tracing_enabled=get("POWERTOOLS_TRACE_DISABLED", "true").lower() in ("0", "false", "no"),
+        webhook_kms_key_id=get("GPUAAS_WEBHOOK_KMS_KEY_ID", ""),
+        webhook_delivery_queue_url=get("GPUAAS_WEBHOOK_DELIVERY_QUEUE_URL", ""),
+        webhook_queue_delay_max_seconds=_int_from(env, "GPUAAS_WEBHOOK_QUEUE_DELAY_MAX_SECONDS", 900),
+        webhook_rotation_overlap_seconds=_int_from(env, "GPUAAS_WEBHOOK_ROTATION_OVERLAP_SECONDS", 86400),
+        webhook_disable_after_failing_seconds=_int_from(env, "GPUAAS_WEBHOOK_DISABLE_AFTER_SECONDS", 5 * 86400),
+        webhook_recover_max_seconds=_int_from(env, "GPUAAS_WEBHOOK_RECOVER_MAX_SECONDS", 14 * 86400),
+        webhook_delivery_ttl_seconds=_int_from(env, "GPUAAS_WEBHOOK_DELIVERY_TTL_SECONDS", 30 * 86400),
     )
 
 

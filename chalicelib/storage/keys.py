@@ -423,3 +423,47 @@ def notification_subscriber(connection_id: str) -> tuple[str, str]:
 def subscribers_of(user_id: str, org_id: str) -> str:
     """GSI1 partition of a user's open console connections in one org."""
     return f"NOTIFSUBS#{user_id}#{org_id}"
+
+
+# Customer webhooks (doc/webhooks.md). WEBHOOK#<provider># is the payment providers' processed
+# events; customer endpoints are WHEP#, their deliveries and attempts WHDLV#.
+WEBHOOK_ENDPOINT_PREFIX = "WHEP#"
+WEBHOOK_DELIVERY_PREFIX = "WHDLV#"
+WEBHOOK_ATTEMPT_PREFIX = "ATTEMPT#"
+# GSI2: every endpoint a platform operator made (the receivers of node.* events).
+OPERATOR_WEBHOOKS_PARTITION = "WHEP#OPERATORS"
+# GSI1: pending deliveries by the time their next attempt (or a lost message's grace) is due.
+WEBHOOK_DUE_PARTITION = "WHDLV#DUE"
+
+
+def webhook_endpoint(org_id: str, endpoint_id: str) -> tuple[str, str]:
+    return org_partition(org_id), f"{WEBHOOK_ENDPOINT_PREFIX}{endpoint_id}"
+
+
+def webhook_deliveries(endpoint_id: str) -> str:
+    return f"{WEBHOOK_ENDPOINT_PREFIX}{endpoint_id}"
+
+
+def webhook_delivery(endpoint_id: str, delivery_id: str) -> tuple[str, str]:
+    return webhook_deliveries(endpoint_id), f"{WEBHOOK_DELIVERY_PREFIX}{delivery_id}"
+
+
+def webhook_delivery_sort_key(delivery_id: str) -> str:
+    return f"{WEBHOOK_DELIVERY_PREFIX}{delivery_id}"
+
+
+def webhook_attempts(delivery_id: str) -> str:
+    return f"{WEBHOOK_DELIVERY_PREFIX}{delivery_id}"
+
+
+def webhook_attempt(delivery_id: str, number: int) -> tuple[str, str]:
+    return webhook_attempts(delivery_id), f"{WEBHOOK_ATTEMPT_PREFIX}{number:03d}"
+
+
+def webhook_due_sort_key(due_at: str, delivery_id: str) -> str:
+    return f"{due_at}#{delivery_id}"
+
+
+def webhook_due_until(now: str) -> str:
+    """Sort keys at or before ``now`` are below this one ('~' sorts after every id character)."""
+    return f"{now}#~"

@@ -609,3 +609,56 @@ class NotificationSubscriberItem(TableItem, discriminator="notification_subscrib
     user_id = UnicodeAttribute()
     org_id = UnicodeAttribute()
     connected_at = UnicodeAttribute()
+
+
+class WebhookEndpointItem(TableItem, discriminator="webhook_endpoint"):
+    id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    url = UnicodeAttribute()
+    event_types = JSONAttribute()  # the subscribed patterns, a list of strings
+    description = UnicodeAttribute(default="")
+    enabled = BooleanAttribute()
+    operator = BooleanAttribute(default=False)
+    # KMS ciphertexts (base64), never a secret in the clear.
+    sealed_secret = UnicodeAttribute()
+    previous_sealed_secret = UnicodeAttribute(null=True)
+    previous_secret_expires_at = UnicodeAttribute(null=True)
+    disabled_reason = UnicodeAttribute(null=True)
+    failing_since = UnicodeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute()
+
+
+class WebhookDeliveryItem(TableItem, discriminator="webhook_delivery"):
+    id = UnicodeAttribute()
+    endpoint_id = UnicodeAttribute()
+    org_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    payload = JSONAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    series_step = NumberAttribute(default=0)
+    series_max = NumberAttribute()
+    trigger = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    next_attempt_at = UnicodeAttribute(null=True)
+    last_status_code = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+
+
+class WebhookAttemptItem(TableItem, discriminator="webhook_attempt"):
+    delivery_id = UnicodeAttribute()
+    number = NumberAttribute()
+    trigger = UnicodeAttribute()
+    status = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    status_code = NumberAttribute(null=True)
+    latency_ms = NumberAttribute(null=True)
+    response = UnicodeAttribute(default="")
+    error = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)

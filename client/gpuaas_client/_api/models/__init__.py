@@ -36,6 +36,7 @@ from .create_api_key_body import CreateApiKeyBody
 from .create_node_body import CreateNodeBody
 from .create_os_image_body import CreateOsImageBody
 from .create_sku_body import CreateSkuBody
+from .create_webhook_body import CreateWebhookBody
 from .dev_checkout_completion import DevCheckoutCompletion
 from .dev_session import DevSession
 from .dev_token_body import DevTokenBody
@@ -78,6 +79,8 @@ from .member_role import MemberRole
 from .new_api_key import NewApiKey
 from .new_api_key_role import NewApiKeyRole
 from .new_bootstrap_token import NewBootstrapToken
+from .new_webhook import NewWebhook
+from .new_webhook_disabled_reason_type_1 import NewWebhookDisabledReasonType1
 from .node import Node
 from .node_health import NodeHealth
 from .node_page import NodePage
@@ -133,12 +136,28 @@ from .token_body import TokenBody
 from .unsubscribed import Unsubscribed
 from .unsubscribed_category import UnsubscribedCategory
 from .update_sku_body import UpdateSkuBody
+from .update_webhook_body import UpdateWebhookBody
 from .usage import Usage
 from .usage_by_allocation import UsageByAllocation
 from .usage_day import UsageDay
 from .usage_row import UsageRow
+from .webhook import Webhook
 from .webhook_ack import WebhookAck
 from .webhook_ack_outcome import WebhookAckOutcome
+from .webhook_attempt import WebhookAttempt
+from .webhook_attempt_status import WebhookAttemptStatus
+from .webhook_attempt_trigger import WebhookAttemptTrigger
+from .webhook_delivery import WebhookDelivery
+from .webhook_delivery_detail import WebhookDeliveryDetail
+from .webhook_delivery_detail_payload import WebhookDeliveryDetailPayload
+from .webhook_delivery_detail_status import WebhookDeliveryDetailStatus
+from .webhook_delivery_detail_trigger import WebhookDeliveryDetailTrigger
+from .webhook_delivery_page import WebhookDeliveryPage
+from .webhook_delivery_status import WebhookDeliveryStatus
+from .webhook_delivery_trigger import WebhookDeliveryTrigger
+from .webhook_disabled_reason_type_1 import WebhookDisabledReasonType1
+from .webhook_page import WebhookPage
+from .webhook_recovery import WebhookRecovery
 
 __all__ = (
     "AddMemberBody",
@@ -177,6 +196,7 @@ __all__ = (
     "CreateNodeBody",
     "CreateOsImageBody",
     "CreateSkuBody",
+    "CreateWebhookBody",
     "DevCheckoutCompletion",
     "DevSession",
     "DevTokenBody",
@@ -219,6 +239,8 @@ __all__ = (
     "NewApiKey",
     "NewApiKeyRole",
     "NewBootstrapToken",
+    "NewWebhook",
+    "NewWebhookDisabledReasonType1",
     "Node",
     "NodeHealth",
     "NodePage",
@@ -274,10 +296,26 @@ __all__ = (
     "Unsubscribed",
     "UnsubscribedCategory",
     "UpdateSkuBody",
+    "UpdateWebhookBody",
     "Usage",
     "UsageByAllocation",
     "UsageDay",
     "UsageRow",
+    "Webhook",
     "WebhookAck",
     "WebhookAckOutcome",
+    "WebhookAttempt",
+    "WebhookAttemptStatus",
+    "WebhookAttemptTrigger",
+    "WebhookDelivery",
+    "WebhookDeliveryDetail",
+    "WebhookDeliveryDetailPayload",
+    "WebhookDeliveryDetailStatus",
+    "WebhookDeliveryDetailTrigger",
+    "WebhookDeliveryPage",
+    "WebhookDeliveryStatus",
+    "WebhookDeliveryTrigger",
+    "WebhookDisabledReasonType1",
+    "WebhookPage",
+    "WebhookRecovery",
 )
