@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+from email.message import Message
 from typing import Any
 
 import boto3
@@ -89,3 +91,14 @@ def table_items(table_name: str, *, with_rate_counters: bool = False) -> list[di
 
 def items_of_type(table_name: str, type_: str) -> list[dict[str, Any]]:
     return [i for i in table_items(table_name) if i.get("type", {}).get("S") == type_]
+
+
+def emails_sent_to(cloud: Any, address: str) -> list[Message]:
+    """What moto's SES sent to ``address`` (the server runs in this process: its backend is readable)."""
+    from moto.ses.models import RawMessage, ses_backends
+
+    from localcloud.bootstrap import ACCOUNT_ID
+
+    sent = ses_backends[ACCOUNT_ID][cloud.region].sent_messages
+    messages = [email.message_from_string(m.raw_data) for m in sent if isinstance(m, RawMessage)]
+    return [m for m in messages if address in str(m["To"])]

@@ -5,7 +5,6 @@ many sweeps and redeliveries follow; preferences and the unsubscribe link turn a
 from __future__ import annotations
 
 import base64
-import email
 import json
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,7 +15,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from localcloud.bootstrap import ACCOUNT_ID
+from tests.e2e.helpers import emails_sent_to
 from tests.e2e.test_billing import Rig, parse
 
 pytestmark = pytest.mark.e2e
@@ -32,12 +31,7 @@ def dollars(micros: int) -> str:
 
 
 def sent_to(cloud, address: str) -> list[Message]:
-    """What moto's SES sent to ``address`` (the server runs in this process: its backend is readable)."""
-    from moto.ses.models import RawMessage, ses_backends
-
-    sent = ses_backends[ACCOUNT_ID][cloud.region].sent_messages
-    messages = [email.message_from_string(m.raw_data) for m in sent if isinstance(m, RawMessage)]
-    return [m for m in messages if address in str(m["To"])]
+    return emails_sent_to(cloud, address)
 
 
 def parts(message: Message) -> dict[str, str]:

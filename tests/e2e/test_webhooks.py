@@ -17,7 +17,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from chalicelib import bootstrap
 from chalicelib.core.clock import isoformat
 from chalicelib.core.settings import get_settings
-from tests.e2e.helpers import sku_body
+from tests.e2e.helpers import emails_sent_to, sku_body
 from tests.support.contracts import validate_public_event
 
 pytestmark = pytest.mark.e2e
@@ -195,6 +195,10 @@ def test_410_disables_the_endpoint_and_emits_webhook_disabled(api, cloud, receiv
     assert len(disabled) == 1 and disabled[0]["data"]["reason"] == "gone"
     assert disabled[0]["data"]["webhook"]["id"] == endpoint["id"]
     assert endpoint["secret"] not in json.dumps(events)
+    # The org's owner is told by email, naming the endpoint.
+    owner = api.get("/v1/me", headers=auth(api, "owner")).json()["user"]["email"]
+    told = [m for m in emails_sent_to(cloud, owner) if endpoint["id"] in m.as_string() or hook.url in m.as_string()]
+    assert len(told) == 1, [m["Subject"] for m in emails_sent_to(cloud, owner)]
     # A disabled endpoint takes no tests; enabling it again clears the reason.
     r = call(api, "POST", f"/v1/webhooks/{endpoint['id']}/test")
     assert r.status_code == 409 and r.json()["error"]["code"] == "WEBHOOK_DISABLED"
